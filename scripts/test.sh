@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: machine set-up (idempotent), build, then the xunit projects.
+# Fixture-based tests read SMOLLM3_FIXTURES (default ../shared/fixtures) and skip where it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export SMOLLM3_FIXTURES="${SMOLLM3_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"
+dotnet build SmolLM3.Cluster.sln -c Release -nologo -v quiet
+out=$(mktemp)
+set +e
+dotnet test SmolLM3.Cluster.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line over all test projects.
+awk '/^(Passed!|Failed!)/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
+rm -f "$out"
+exit "$rc"

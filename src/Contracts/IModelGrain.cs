@@ -1,0 +1,9 @@
+namespace SmolLM3.Contracts;
+
+/// <summary>One loaded model on one silo; keyed by model id.</summary>
+[Alias("smollm3.IModelGrain")]
+public interface IModelGrain : IGrainWithStringKey
+{
+    /// <summary>Describes the model this grain serves.</summary>
+    ValueTask<ModelInfo> DescribeAsync();
+}
