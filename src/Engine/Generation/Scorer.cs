@@ -1,0 +1,56 @@
+using SmolLM3.Engine.Model;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Generation;
+
+/// <summary>One token and its natural-log probability.</summary>
+public readonly record struct TokenLogprob(int Token, double Logprob);
+
+/// <summary>A teacher-forced step: the distribution before <see cref="Token"/> was fed, and its top entries.</summary>
+public sealed record ScoredStep(int Token, double TokenLogprob, IReadOnlyList<TokenLogprob> Top);
+
+/// <summary>Scores a given continuation of a prompt (teacher forcing): the log-probabilities the model assigns at each step.</summary>
+public static class Scorer
+{
+    /// <summary>Step by step through the KV cache: prompt (in chunks), then one forced token at a time.</summary>
+    public static IReadOnlyList<ScoredStep> Stepwise(CausalLM model, int[] prompt, int[] forced, int top, int prefillChunk = 256)
+    {
+        using var cache = model.NewCache();
+        var steps = new List<ScoredStep>(forced.Length);
+        using var first = Prefill.Run(model, cache, prompt, prefillChunk);
+        var logits = first;
+        for (int i = 0; i < forced.Length; i++)
+        {
+            steps.Add(Describe(logits[0], forced[i], top));
+            if (i + 1 < forced.Length)
+            {
+                var next = model.Forward([new SequenceChunk(cache, [forced[i]])]);
+                if (!ReferenceEquals(logits, first)) logits.Dispose();
+                logits = next;
+            }
+        }
+        if (!ReferenceEquals(logits, first)) logits.Dispose();
+        return steps;
+    }
+
+    /// <summary>One forward pass over prompt + forced tokens (all but the last), reading logits at every forced position.</summary>
+    public static IReadOnlyList<ScoredStep> OnePass(CausalLM model, int[] prompt, int[] forced, int top)
+    {
+        if (forced.Length == 0) return [];
+        using var cache = model.NewCache();
+        int[] all = [.. prompt, .. forced[..^1]];
+        using var logits = model.Forward([new SequenceChunk(cache, all, forced.Length)]);
+        return forced.Select((t, i) => Describe(logits[i], t, top)).ToList();
+    }
+
+    static ScoredStep Describe(Tensor logitsRow, int token, int top)
+    {
+        using var scope = NewDisposeScope();
+        var logp = logitsRow.to(ScalarType.Float64).log_softmax(-1);
+        var (values, indices) = logp.topk(top);
+        var v = values.data<double>().ToArray();
+        var ix = indices.data<long>().ToArray();
+        var entries = v.Select((x, j) => new TokenLogprob((int)ix[j], x)).ToList();
+        return new ScoredStep(token, logp[token].item<double>(), entries);
+    }
+}

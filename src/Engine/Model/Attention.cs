@@ -1,0 +1,69 @@
+using SmolLM3.Engine.Loading;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SmolLM3.Engine.Model;
+
+/// <summary>Grouped-query self-attention over a ragged batch; RoPE is skipped on NoPE layers.</summary>
+public sealed class Attention(ModelConfig config, int layer, Tensor qProj, Tensor kProj, Tensor vProj, Tensor oProj) : IDisposable
+{
+    readonly int _heads = config.NumHeads, _kvHeads = config.NumKvHeads, _headDim = config.HeadDim;
+    readonly bool _rope = config.UsesRope(layer);
+
+    /// <param name="x">(T, hidden) — the tokens of every sequence in the batch, concatenated.</param>
+    public Tensor Forward(Tensor x, BatchLayout batch, Tensor cos, Tensor sin)
+    {
+        long t = x.shape[0];
+        // 1. (T, hidden) -> (T, H, D) and (T, KVH, D)
+        var q = F.linear(x, qProj).view(t, _heads, _headDim);
+        var k = F.linear(x, kProj).view(t, _kvHeads, _headDim);
+        var v = F.linear(x, vProj).view(t, _kvHeads, _headDim);
+        // 2. rotate by absolute position (not on NoPE layers)
+        if (_rope)
+        {
+            q = RotaryEmbedding.Apply(q, cos, sin);
+            k = RotaryEmbedding.Apply(k, cos, sin);
+        }
+        // 3. per sequence: append to its cache and attend over everything cached
+        var outputs = new Tensor[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
+            var (keys, values) = cache.Append(layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
+            outputs[i] = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+        }
+        // 4. (T, H·D) -> (T, hidden)
+        var merged = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
+        return F.linear(merged, oProj);
+    }
+
+    /// <summary>
+    /// Folds the query heads that share a KV head into the row dimension, (L, H, D) -> (KVH, rep·L, D),
+    /// so keys and values are never copied per head.
+    /// </summary>
+    Tensor Attend(Tensor q, Tensor keys, Tensor values, int past)
+    {
+        long len = q.shape[0], total = keys.shape[1];
+        int rep = _heads / _kvHeads;
+        var grouped = q.permute(1, 0, 2).reshape(_kvHeads, rep * len, _headDim);
+        Tensor? mask = null;
+        if (len > 1)
+        {
+            // query i (at position past+i) sees keys 0..past+i
+            var rows = arange(past, past + len, device: q.device).unsqueeze(1);
+            var cols = arange(total, device: q.device).unsqueeze(0);
+            mask = cols.le(rows).unsqueeze(0).expand(rep, len, total).reshape(rep * len, total);
+        }
+        var o = F.scaled_dot_product_attention(grouped, keys, values, mask);
+        // (KVH, rep·L, D) -> (H, L, D) -> (L, H·D)
+        return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
+    }
+
+    public void Dispose()
+    {
+        qProj.Dispose();
+        kProj.Dispose();
+        vProj.Dispose();
+        oProj.Dispose();
+    }
+}
