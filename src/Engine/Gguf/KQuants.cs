@@ -48,38 +48,30 @@ internal static class KQuants
     }
 
     /// <summary>block_q4_K: d, dmin, 8 packed 6-bit scale/min pairs, qs[128] nibbles.</summary>
-    public static void Q4_K(ReadOnlySpan<byte> b, Span<float> y)
+    public static void Q4_K(ReadOnlySpan<byte> b, Span<float> y) => Nibbles(b, b.Slice(16, 128), [], y);
+
+    /// <summary>block_q5_K: as Q4_K plus qh[32], whose bit pair (2g, 2g+1) tops group g's two sub-blocks.</summary>
+    public static void Q5_K(ReadOnlySpan<byte> b, Span<float> y) => Nibbles(b, b.Slice(48, 128), b.Slice(16, 32), y);
+
+    /// <summary>
+    /// Q4_K/Q5_K body. Each 64-value group: 32 low nibbles with one scale/min, then the same 32 bytes'
+    /// high nibbles with the next. Q5_K adds a fifth bit from qh (empty for Q4_K).
+    /// </summary>
+    static void Nibbles(ReadOnlySpan<byte> b, ReadOnlySpan<byte> qs, ReadOnlySpan<byte> qh, Span<float> y)
     {
         float d = Dequantizer.Half(b, 0), min = Dequantizer.Half(b, 2);
         var packed = b.Slice(4, 12);
-        var qs = b.Slice(16, 128);
         var o = 0;
-        // Each 64-value group: 32 low nibbles with one scale, then the same 32 bytes' high nibbles with the next.
         for (var sub = 0; sub < 8; sub += 2, qs = qs[32..])
         {
             var (d1, m1) = ScaleMin(packed, sub, d, min);
             var (d2, m2) = ScaleMin(packed, sub + 1, d, min);
-            for (var l = 0; l < 32; l++) y[o++] = d1 * (qs[l] & 0x0F) - m1;
-            for (var l = 0; l < 32; l++) y[o++] = d2 * (qs[l] >> 4) - m2;
+            for (var l = 0; l < 32; l++) y[o++] = d1 * ((qs[l] & 0x0F) + FifthBit(qh, l, sub)) - m1;
+            for (var l = 0; l < 32; l++) y[o++] = d2 * ((qs[l] >> 4) + FifthBit(qh, l, sub + 1)) - m2;
         }
     }
 
-    /// <summary>block_q5_K: as Q4_K plus qh[32], whose bit pair (2g, 2g+1) tops group g's two sub-blocks.</summary>
-    public static void Q5_K(ReadOnlySpan<byte> b, Span<float> y)
-    {
-        float d = Dequantizer.Half(b, 0), min = Dequantizer.Half(b, 2);
-        var packed = b.Slice(4, 12);
-        var qh = b.Slice(16, 32);
-        var qs = b.Slice(48, 128);
-        var o = 0;
-        for (var sub = 0; sub < 8; sub += 2, qs = qs[32..])
-        {
-            var (d1, m1) = ScaleMin(packed, sub, d, min);
-            var (d2, m2) = ScaleMin(packed, sub + 1, d, min);
-            for (var l = 0; l < 32; l++) y[o++] = d1 * ((qs[l] & 0x0F) + ((qh[l] >> sub & 1) << 4)) - m1;
-            for (var l = 0; l < 32; l++) y[o++] = d2 * ((qs[l] >> 4) + ((qh[l] >> (sub + 1) & 1) << 4)) - m2;
-        }
-    }
+    static int FifthBit(ReadOnlySpan<byte> qh, int l, int sub) => qh.IsEmpty ? 0 : (qh[l] >> sub & 1) << 4;
 
     /// <summary>block_q6_K: ql[128] low nibbles, qh[64] top 2 bits, int8 scales[16], d; x = d·scale·(q − 32).</summary>
     public static void Q6_K(ReadOnlySpan<byte> b, Span<float> y)
