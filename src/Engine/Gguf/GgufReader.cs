@@ -114,7 +114,7 @@ internal static unsafe class GgufReader
                 $"{path}: tensor '{name}' row length {dims[0]} is not a multiple of the {type} block size {GgmlTypeInfo.BlockSize(type)}");
         var offset = cur.ReadUInt64($"data offset of tensor '{name}'");
         if (offset > (ulong)cur.Length)
-            throw new ModelFormatException($"{path}: truncated file: tensor '{name}' data offset {offset} is past the end of the file ({cur.Length} bytes)");
+            throw new ModelFormatException($"{path}: truncated file: tensor '{name}' data at offset {offset} extends past the end of the file ({cur.Length} bytes)");
         return (name, dims, type, (long)offset);
     }
 
