@@ -53,7 +53,6 @@ public static class Dequantizer
             // Plain types: skip the per-value delegate call.
             case GgmlType.F32:
                 MemoryMarshal.Cast<byte, float>(src[..(dst.Length * 4)]).CopyTo(dst);
-                if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian host");
                 return;
             case GgmlType.F16:
                 for (var i = 0; i < dst.Length; i++) dst[i] = Half(src, 2 * i);

@@ -4,21 +4,16 @@ using SmolLM3.Engine.Loading;
 namespace SmolLM3.Engine.Tests.Gguf;
 
 /// <summary>Malformed files fail fast with a <see cref="ModelFormatException"/> that says what is wrong.</summary>
-public sealed class GgufErrorTests : IDisposable
+public sealed class GgufErrorTests(TempFolder temp) : IClassFixture<TempFolder>
 {
-    readonly string dir = Directory.CreateTempSubdirectory("gguf-errors-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    string PathFor(string name) => Path.Combine(dir, name);
+    string PathFor(string name) => temp.PathFor(name);
 
     static string MessageOf(Action open) => Assert.Throws<ModelFormatException>(open).Message;
 
     [Fact]
     public void WrongMagicSaysWhatWasFound()
     {
-        var path = PathFor("bad.gguf");
-        File.WriteAllBytes(path, "PK\x03\x04 and then some more bytes"u8.ToArray());
+        var path = temp.Write("bad.gguf", "PK\x03\x04 and then some more bytes"u8.ToArray());
         var msg = MessageOf(() => GgufFile.Open(path));
         Assert.Contains("not a GGUF file", msg);
         Assert.Contains("PK", msg);
@@ -42,7 +37,7 @@ public sealed class GgufErrorTests : IDisposable
         var path = TinyGgufWriter.TinyLlama().WriteTo(PathFor("v2.gguf"));
         var bytes = File.ReadAllBytes(path);
         bytes[4] = 2;
-        File.WriteAllBytes(path, bytes);
+        temp.Write("v2.gguf", bytes);
         using var file = GgufFile.Open(path);
         Assert.Equal(2u, file.Version);
     }
@@ -52,8 +47,7 @@ public sealed class GgufErrorTests : IDisposable
     {
         var source = Fixtures.Require("tiny-smollm2", "model-q4_0.gguf");
         var bytes = File.ReadAllBytes(source);
-        var path = PathFor("half.gguf");
-        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var path = temp.Write("half.gguf", bytes[..(bytes.Length / 2)]);
         var msg = MessageOf(() => GgufFile.Open(path));
         Assert.Contains("truncated", msg);
         Assert.Contains("extends past the end", msg);
@@ -64,11 +58,8 @@ public sealed class GgufErrorTests : IDisposable
     public void HeaderCutShortIsTruncated()
     {
         var bytes = TinyGgufWriter.TinyLlama().ToBytes();
-        var path = PathFor("cut.gguf");
-        File.WriteAllBytes(path, bytes[..100]);
-        Assert.Contains("truncated", MessageOf(() => GgufFile.Open(path)));
-        File.WriteAllBytes(path, bytes[..2]);
-        Assert.Contains("truncated", MessageOf(() => GgufFile.Open(path)));
+        Assert.Contains("truncated", MessageOf(() => GgufFile.Open(temp.Write("cut.gguf", bytes[..100]))));
+        Assert.Contains("truncated", MessageOf(() => GgufFile.Open(temp.Write("cut2.gguf", bytes[..2]))));
     }
 
     [Fact]
@@ -77,8 +68,7 @@ public sealed class GgufErrorTests : IDisposable
         var writer = new TinyGgufWriter().F32("blk.0.mystery.weight", [32]);
         var bytes = writer.ToBytes();
         BitConverter.GetBytes(99u).CopyTo(bytes, writer.TypeIdOffsets["blk.0.mystery.weight"]);
-        var path = PathFor("type.gguf");
-        File.WriteAllBytes(path, bytes);
+        var path = temp.Write("type.gguf", bytes);
         var msg = MessageOf(() => GgufFile.Open(path));
         Assert.Contains("blk.0.mystery.weight", msg);
         Assert.Contains("unknown ggml type id 99", msg);
@@ -88,15 +78,12 @@ public sealed class GgufErrorTests : IDisposable
     public void AbsurdCountsFailWithoutAllocating()
     {
         var bytes = TinyGgufWriter.TinyLlama().ToBytes();
-        var path = PathFor("absurd.gguf");
         BitConverter.GetBytes(ulong.MaxValue / 2).CopyTo(bytes, 8);     // tensor count
-        File.WriteAllBytes(path, bytes);
-        Assert.Contains("tensor count", MessageOf(() => GgufFile.Open(path)));
+        Assert.Contains("tensor count", MessageOf(() => GgufFile.Open(temp.Write("absurd.gguf", bytes))));
 
         bytes = TinyGgufWriter.TinyLlama().ToBytes();
         BitConverter.GetBytes(1UL << 60).CopyTo(bytes, 24);               // length of the first key
-        File.WriteAllBytes(path, bytes);
-        Assert.Contains("length of metadata key #0", MessageOf(() => GgufFile.Open(path)));
+        Assert.Contains("length of metadata key #0", MessageOf(() => GgufFile.Open(temp.Write("absurd2.gguf", bytes))));
     }
 
     [Fact]
@@ -128,8 +115,7 @@ public sealed class GgufErrorTests : IDisposable
         var key = "llama.block_count"u8.ToArray();
         var at = bytes.AsSpan().IndexOf(key);
         "llama.block_xxxxx"u8.CopyTo(bytes.AsSpan(at));
-        var path = PathFor("key.gguf");
-        File.WriteAllBytes(path, bytes);
+        var path = temp.Write("key.gguf", bytes);
         var msg = MessageOf(() => GgufWeightSource.Open(path));
         Assert.Contains("'llama.block_count'", msg);
         Assert.Contains("missing", msg);
@@ -141,8 +127,7 @@ public sealed class GgufErrorTests : IDisposable
         var bytes = TinyGgufWriter.TinyLlama().ToBytes();
         var at = bytes.AsSpan().IndexOf("llama"u8);
         "gemma"u8.CopyTo(bytes.AsSpan(at));
-        var path = PathFor("arch.gguf");
-        File.WriteAllBytes(path, bytes);
+        var path = temp.Write("arch.gguf", bytes);
         var msg = MessageOf(() => GgufWeightSource.Open(path));
         Assert.Contains("unsupported architecture 'gemma'", msg);
     }

@@ -4,12 +4,8 @@ using SmolLM3.Engine.Loading;
 namespace SmolLM3.Engine.Tests.Gguf;
 
 /// <summary>Header parsing on files written by <see cref="TinyGgufWriter"/>: metadata types, alignment, tensor data.</summary>
-public sealed class GgufFileTests : IDisposable
+public sealed class GgufFileTests(TempFolder temp) : IClassFixture<TempFolder>
 {
-    readonly string dir = Directory.CreateTempSubdirectory("gguf-file-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
     [Fact]
     public void ReadsMetadataOfEveryWrittenType()
     {
@@ -20,7 +16,7 @@ public sealed class GgufFileTests : IDisposable
             .Add("b", true)
             .Add("strings", ["x", "", "yz"])
             .Add("ints", [1, -2, 3])
-            .WriteTo(Path.Combine(dir, "meta.gguf"));
+            .WriteTo(temp.PathFor("meta.gguf"));
         using var file = GgufFile.Open(path);
         var md = file.Metadata;
         Assert.Equal("héllo", md.GetString("s"));
@@ -45,7 +41,7 @@ public sealed class GgufFileTests : IDisposable
             .F32("a", [3], i => i + 1)
             .F32("b", [2, 2], i => -i);
         if (alignment != 32) writer.Add("general.alignment", alignment);
-        using var file = GgufFile.Open(writer.WriteTo(Path.Combine(dir, $"align{alignment}.gguf")));
+        using var file = GgufFile.Open(writer.WriteTo(temp.PathFor($"align{alignment}.gguf")));
         Assert.Equal(alignment, file.Alignment);
         Assert.Equal(0, file.DataOffset % alignment);
         Assert.Equal([1f, 2, 3], file.DequantizeToFloat32(file.GetTensor("a")));
