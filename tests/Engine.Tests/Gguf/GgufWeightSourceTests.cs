@@ -86,6 +86,29 @@ public class GgufWeightSourceTests
         }
     }
 
+    [SkippableTheory]
+    [InlineData("self_attn.q_proj")]
+    [InlineData("self_attn.k_proj")]
+    [InlineData("self_attn.o_proj")]
+    public void SmolLM3Q8LoadMatchesSafetensorsWithinQuantizationError(string module)
+    {
+        // Q8_0 rounds each value to the nearest multiple of d = amax/127 of its 32-value block (within a row).
+        // This GGUF was quantized from weights that are not BF16-exact, so allow half a BF16 ulp more.
+        var hf = Fixtures.Require("tiny-smollm3", "hf");
+        using var source = GgufWeightSource.Open(Fixtures.Require("tiny-smollm3", "model-q8_0.gguf"));
+        var name = $"model.layers.1.{module}.weight";
+        var (shape, expected) = SafetensorsTestReader.ReadSingleFile(hf, name);
+        using var loaded = source.Load(name, torch.ScalarType.Float32, torch.CPU);
+        Assert.Equal(shape, loaded.shape);
+        var actual = loaded.data<float>().ToArray();
+        for (var start = 0; start < expected.Length; start += 32)
+        {
+            var d = expected.AsSpan(start, 32).ToArray().Max(Math.Abs) / 127;
+            for (var i = start; i < start + 32; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 0.51 * d + Math.Abs(expected[i]) / 256, $"{name}[{i}]: GGUF {actual[i]} vs safetensors {expected[i]}");
+        }
+    }
+
     [SkippableFact]
     public void StoredQueryRowsReallyArePermuted()
     {

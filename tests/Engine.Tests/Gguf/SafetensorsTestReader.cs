@@ -14,7 +14,16 @@ internal static class SafetensorsTestReader
     {
         using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "model.safetensors.index.json")));
         var shard = index.RootElement.GetProperty("weight_map").GetProperty(name).GetString()!;
-        var bytes = File.ReadAllBytes(Path.Combine(folder, shard));
+        return ReadFile(Path.Combine(folder, shard), name);
+    }
+
+    /// <summary>Reads a BF16 tensor from a single-file checkpoint folder (model.safetensors).</summary>
+    public static (long[] Shape, float[] Values) ReadSingleFile(string folder, string name) =>
+        ReadFile(Path.Combine(folder, "model.safetensors"), name);
+
+    static (long[] Shape, float[] Values) ReadFile(string file, string name)
+    {
+        var bytes = File.ReadAllBytes(file);
 
         var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         using var header = JsonDocument.Parse(bytes.AsMemory(8, headerLength));
