@@ -1,0 +1,90 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace SmolLM3.Engine.Gguf;
+
+/// <summary>
+/// Converts ggml storage types to float32, value for value as llama.cpp's dequantize_row_* does
+/// (same operation order in float32, no fused multiply-add), so results are bit-identical.
+/// </summary>
+public static class Dequantizer
+{
+    /// <summary>Decodes one block: <paramref name="block"/> holds BytesPerBlock bytes, <paramref name="values"/> BlockSize floats.</summary>
+    internal delegate void BlockDecoder(ReadOnlySpan<byte> block, Span<float> values);
+
+    static readonly Dictionary<GgmlType, BlockDecoder> Decoders = new()
+    {
+        [GgmlType.F32] = (b, y) => y[0] = BinaryPrimitives.ReadSingleLittleEndian(b),
+        [GgmlType.F16] = (b, y) => y[0] = Half(b, 0),
+        [GgmlType.BF16] = (b, y) => y[0] = BFloat16(b, 0),
+        [GgmlType.Q4_0] = LegacyQuants.Q4_0,
+        [GgmlType.Q4_1] = LegacyQuants.Q4_1,
+        [GgmlType.Q5_0] = LegacyQuants.Q5_0,
+        [GgmlType.Q5_1] = LegacyQuants.Q5_1,
+        [GgmlType.Q8_0] = LegacyQuants.Q8_0,
+        [GgmlType.Q2_K] = KQuants.Q2_K,
+        [GgmlType.Q3_K] = KQuants.Q3_K,
+        [GgmlType.Q4_K] = KQuants.Q4_K,
+        [GgmlType.Q5_K] = KQuants.Q5_K,
+        [GgmlType.Q6_K] = KQuants.Q6_K,
+    };
+
+    // Values per parallel work item: big enough to amortise scheduling, a multiple of every block size.
+    const int ChunkValues = 64 * GgmlTypeInfo.QK_K;
+
+    public static bool Supports(GgmlType type) => Decoders.ContainsKey(type);
+
+    /// <summary>
+    /// Dequantizes <paramref name="dst"/>.Length values (a whole number of blocks) from <paramref name="src"/>.
+    /// </summary>
+    public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        if (!Decoders.TryGetValue(type, out var decode))
+            throw new NotSupportedException($"dequantizing ggml type {type} is not supported");
+        int block = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BytesPerBlock(type);
+        if (dst.Length % block != 0)
+            throw new ArgumentException($"{dst.Length} values is not a whole number of {type} blocks of {block}", nameof(dst));
+        var blocks = dst.Length / block;
+        if (src.Length < (long)blocks * bytes)
+            throw new ArgumentException($"{type}: {dst.Length} values need {(long)blocks * bytes} bytes, got {src.Length}", nameof(src));
+
+        switch (type)
+        {
+            // Plain types: skip the per-value delegate call.
+            case GgmlType.F32:
+                MemoryMarshal.Cast<byte, float>(src[..(dst.Length * 4)]).CopyTo(dst);
+                return;
+            case GgmlType.F16:
+                for (var i = 0; i < dst.Length; i++) dst[i] = Half(src, 2 * i);
+                return;
+            case GgmlType.BF16:
+                for (var i = 0; i < dst.Length; i++) dst[i] = BFloat16(src, 2 * i);
+                return;
+        }
+        for (var i = 0; i < blocks; i++)
+            decode(src.Slice(i * bytes, bytes), dst.Slice(i * block, block));
+    }
+
+    /// <summary>Dequantizes a whole tensor, splitting large ones across cores.</summary>
+    internal static unsafe void DequantizeParallel(GgmlType type, byte* src, float[] dst)
+    {
+        int block = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BytesPerBlock(type);
+        var chunks = (int)((dst.LongLength + ChunkValues - 1) / ChunkValues);
+        var srcAddress = (nint)src;   // lambdas cannot capture pointers
+        Parallel.For(0, chunks, c =>
+        {
+            var start = (long)c * ChunkValues;
+            var count = (int)Math.Min(ChunkValues, dst.LongLength - start);
+            var from = (byte*)srcAddress + start / block * bytes;
+            var srcSpan = new ReadOnlySpan<byte>(from, (int)((long)count / block * bytes));
+            Dequantize(type, srcSpan, dst.AsSpan((int)start, count));
+        });
+    }
+
+    internal static float Half(ReadOnlySpan<byte> b, int offset) =>
+        (float)BinaryPrimitives.ReadHalfLittleEndian(b.Slice(offset, 2));
+
+    /// <summary>bfloat16 is the top half of a float32: shifting it back up is exact.</summary>
+    internal static float BFloat16(ReadOnlySpan<byte> b, int offset) =>
+        BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(offset, 2)) << 16);
+}

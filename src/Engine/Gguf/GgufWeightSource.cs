@@ -1,0 +1,85 @@
+using SmolLM3.Engine.Loading;
+using TorchSharp;
+
+namespace SmolLM3.Engine.Gguf;
+
+/// <summary>
+/// A GGUF checkpoint seen as Hugging Face weights: names translated, shapes in PyTorch order,
+/// tensors dequantized to float32 and q/k rows un-permuted on <see cref="Load"/>. Every tensor the
+/// config implies is checked for presence and shape when the file is opened.
+/// </summary>
+public sealed class GgufWeightSource : IWeightSource
+{
+    readonly GgufFile file;
+    readonly Dictionary<string, GgufTensorInfo> byHfName = [];
+
+    public ModelConfig Config { get; }
+    public string Description { get; }
+    public IReadOnlyList<WeightInfo> Weights { get; }
+
+    /// <summary>All header metadata (tokenizer.ggml.*, tokenizer.chat_template, …).</summary>
+    public GgufMetadata Metadata => file.Metadata;
+
+    public GgufFile File => file;
+
+    GgufWeightSource(GgufFile file)
+    {
+        this.file = file;
+        foreach (var t in file.Tensors)
+            if (GgufTensorNames.ToHuggingFace(t.Name) is { } hf) byHfName[hf] = t;
+        Config = GgufModelConfig.FromMetadata(file.Metadata, file.TryGetTensor("output.weight", out _), file.Path);
+        Description = $"{file.Path} (GGUF v{file.Version}, {Config.Architecture}, {DescribeTypes(file)})";
+        ValidateShapes();
+        Weights = byHfName.Select(kv => new WeightInfo(kv.Key, kv.Value.Shape, kv.Value.Type.ToString(), kv.Value.ByteSize)).ToList();
+    }
+
+    /// <exception cref="ModelFormatException">Not a readable GGUF, an unsupported architecture, or tensors that disagree with the config.</exception>
+    public static GgufWeightSource Open(string path)
+    {
+        var file = GgufFile.Open(path);
+        try
+        {
+            return new GgufWeightSource(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public bool Contains(string name) => byHfName.ContainsKey(name);
+
+    public torch.Tensor Load(string name, torch.ScalarType dtype, torch.Device device)
+    {
+        if (!byHfName.TryGetValue(name, out var info))
+            throw new ModelFormatException($"{file.Path}: tensor '{name}' is missing (GGUF name '{GgufTensorNames.ToGguf(name) ?? "unknown"}')");
+        var values = file.DequantizeToFloat32(info);
+        var shape = info.Shape;
+        if (name.EndsWith("self_attn.q_proj.weight"))
+            values = LlamaCppPermutation.Unpermute(values, (int)shape[0], (int)shape[1], Config.NumHeads);
+        else if (name.EndsWith("self_attn.k_proj.weight"))
+            values = LlamaCppPermutation.Unpermute(values, (int)shape[0], (int)shape[1], Config.NumKvHeads);
+
+        var tensor = torch.tensor(values, shape);
+        if (dtype == torch.ScalarType.Float32 && device.type == DeviceType.CPU) return tensor;
+        using (tensor) return tensor.to(dtype, device);
+    }
+
+    void ValidateShapes()
+    {
+        foreach (var (name, expected) in ExpectedWeights.For(Config))
+        {
+            if (!byHfName.TryGetValue(name, out var t))
+                throw new ModelFormatException($"{file.Path}: tensor '{GgufTensorNames.ToGguf(name)}' ({name}) is missing");
+            if (!t.Shape.SequenceEqual(expected))
+                throw new ModelFormatException(
+                    $"{file.Path}: tensor '{t.Name}' ({name}) has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", expected)}] from the config");
+        }
+    }
+
+    static string DescribeTypes(GgufFile file) =>
+        string.Join(" ", file.Tensors.GroupBy(t => t.Type).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}×{g.Count()}"));
+
+    public void Dispose() => file.Dispose();
+}

@@ -1,0 +1,32 @@
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Engine.Gguf;
+
+/// <summary>
+/// llama.cpp's converter reorders the rows of q_proj and k_proj so that its RoPE can rotate adjacent
+/// pairs (x0,x1),(x2,x3)… instead of Hugging Face's halves (x0,x_{d/2}),…. Within each head it did
+/// <c>w.reshape(n_head, 2, rows/n_head/2, cols).swapaxes(1, 2)</c>; undoing it lets the engine keep one
+/// (Hugging Face) RoPE for every checkpoint format.
+/// </summary>
+public static class LlamaCppPermutation
+{
+    /// <summary>
+    /// Inverse of the converter's permutation for a row-major [rows, cols] matrix:
+    /// Hugging Face row h·R + s·R/2 + i is GGUF row h·R + 2i + s, with R = rows / nHead.
+    /// </summary>
+    public static float[] Unpermute(float[] weights, int rows, int cols, int nHead)
+    {
+        if (nHead <= 0 || rows % (2 * nHead) != 0 || (long)rows * cols != weights.LongLength)
+            throw new ModelFormatException(
+                $"cannot undo the Q/K row permutation: {rows}x{cols} matrix ({weights.LongLength} values) with {nHead} heads");
+        var perHead = rows / nHead;
+        var half = perHead / 2;
+        var result = new float[weights.LongLength];
+        for (var h = 0; h < nHead; h++)
+            for (var s = 0; s < 2; s++)
+                for (var i = 0; i < half; i++)
+                    Array.Copy(weights, (long)(h * perHead + 2 * i + s) * cols,
+                        result, (long)(h * perHead + s * half + i) * cols, cols);
+        return result;
+    }
+}
