@@ -1,3 +1,5 @@
+using SmolLM3.Engine.Gguf;
+
 namespace SmolLM3.Engine.Loading;
 
 /// <summary>Opens a model by path: a Hugging Face folder (safetensors) or a <c>.gguf</c> file.</summary>
@@ -7,7 +9,16 @@ public static class ModelSources
     {
         if (Directory.Exists(path)) return new SafetensorsWeightSource(path);
         if (File.Exists(path))
-            throw new ModelFormatException($"{path}: unsupported model file (expected a Hugging Face folder or a .gguf file)");
+            return path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || HasGgufMagic(path)
+                ? GgufWeightSource.Open(path)
+                : throw new ModelFormatException($"{path}: unsupported model file (expected a Hugging Face folder or a .gguf file)");
         throw new ModelFormatException($"model not found: {path}");
+    }
+
+    static bool HasGgufMagic(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var f = File.OpenRead(path);
+        return f.Read(magic) == 4 && magic.SequenceEqual("GGUF"u8);
     }
 }
