@@ -5,36 +5,47 @@ using F = TorchSharp.torch.nn.functional;
 namespace SmolLM3.Engine.Model;
 
 /// <summary>Grouped-query self-attention over a ragged batch; RoPE is skipped on NoPE layers.</summary>
-public sealed class Attention(ModelConfig config, int layer, Tensor qProj, Tensor kProj, Tensor vProj, Tensor oProj) : IDisposable
+public sealed class Attention : IDisposable
 {
-    readonly int _heads = config.NumHeads, _kvHeads = config.NumKvHeads, _headDim = config.HeadDim;
-    readonly bool _rope = config.UsesRope(layer);
+    readonly int _heads, _kvHeads, _headDim, _layer;
+    readonly bool _rope;
+    readonly Tensor _qkv;    // ((H + 2·KVH)·D, hidden): q_proj, k_proj, v_proj rows stacked, one matmul for all three
+    readonly Tensor _oProj;  // (hidden, H·D)
+
+    public Attention(ModelConfig config, int layer, Tensor qProj, Tensor kProj, Tensor vProj, Tensor oProj)
+    {
+        (_heads, _kvHeads, _headDim, _layer) = (config.NumHeads, config.NumKvHeads, config.HeadDim, layer);
+        _rope = config.UsesRope(layer);
+        _qkv = cat([qProj, kProj, vProj], 0).DetachFromDisposeScope();
+        qProj.Dispose();
+        kProj.Dispose();
+        vProj.Dispose();
+        _oProj = oProj;
+    }
 
     /// <param name="x">(T, hidden) — the tokens of every sequence in the batch, concatenated.</param>
     public Tensor Forward(Tensor x, BatchLayout batch, Tensor cos, Tensor sin)
     {
         long t = x.shape[0];
-        // 1. (T, hidden) -> (T, H, D) and (T, KVH, D)
-        var q = F.linear(x, qProj).view(t, _heads, _headDim);
-        var k = F.linear(x, kProj).view(t, _kvHeads, _headDim);
-        var v = F.linear(x, vProj).view(t, _kvHeads, _headDim);
-        // 2. rotate by absolute position (not on NoPE layers)
-        if (_rope)
-        {
-            q = RotaryEmbedding.Apply(q, cos, sin);
-            k = RotaryEmbedding.Apply(k, cos, sin);
-        }
+        // 1. (T, hidden) -> (T, H + 2·KVH, D)
+        var qkv = F.linear(x, _qkv).view(t, _heads + 2 * _kvHeads, _headDim);
+        // 2. rotate q and k heads together by absolute position (not on NoPE layers)
+        var qk = qkv.narrow(1, 0, _heads + _kvHeads);
+        if (_rope) qk = RotaryEmbedding.Apply(qk, cos, sin);
+        var q = qk.narrow(1, 0, _heads);
+        var k = qk.narrow(1, _heads, _kvHeads);
+        var v = qkv.narrow(1, _heads + _kvHeads, _kvHeads);
         // 3. per sequence: append to its cache and attend over everything cached
         var outputs = new Tensor[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
-            var (keys, values) = cache.Append(layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
+            var (keys, values) = cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
             outputs[i] = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
         }
         // 4. (T, H·D) -> (T, hidden)
         var merged = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
-        return F.linear(merged, oProj);
+        return F.linear(merged, _oProj);
     }
 
     /// <summary>
@@ -61,9 +72,7 @@ public sealed class Attention(ModelConfig config, int layer, Tensor qProj, Tenso
 
     public void Dispose()
     {
-        qProj.Dispose();
-        kProj.Dispose();
-        vProj.Dispose();
-        oProj.Dispose();
+        _qkv.Dispose();
+        _oProj.Dispose();
     }
 }

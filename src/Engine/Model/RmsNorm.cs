@@ -7,8 +7,9 @@ public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 {
     public Tensor Forward(Tensor x)
     {
+        if (x.dtype == ScalarType.Float32) return x * x.square().mean([-1], keepdim: true).add_(eps).rsqrt_() * weight;
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * x32.pow(2).mean([-1], keepdim: true).add(eps).rsqrt();
+        var normed = x32 * x32.square().mean([-1], keepdim: true).add_(eps).rsqrt_();
         return weight * normed.to(x.dtype);
     }
 

@@ -46,7 +46,10 @@ public sealed class RotaryEmbedding
         return (inv, attention);
     }
 
-    /// <summary>cos and sin for the given positions: each (T, 1, D), angles computed in double.</summary>
+    /// <summary>
+    /// cos and signed sin for the given positions, each (T, 1, D), angles computed in double. The sin
+    /// half that meets x1 in rotate_half is negated here, so <see cref="Apply"/> needs only a roll.
+    /// </summary>
     public (Tensor Cos, Tensor Sin) Angles(ReadOnlySpan<long> positions, ScalarType dtype, Device device)
     {
         int half = _invFreq.Length, d = 2 * half, t = positions.Length;
@@ -58,18 +61,16 @@ public sealed class RotaryEmbedding
                 double a = positions[p] * _invFreq[i];
                 float c = (float)(Math.Cos(a) * _attentionFactor), s = (float)(Math.Sin(a) * _attentionFactor);
                 cos[p * d + i] = cos[p * d + half + i] = c;
-                sin[p * d + i] = sin[p * d + half + i] = s;
+                sin[p * d + i] = -s;
+                sin[p * d + half + i] = s;
             }
         return (tensor(cos, [t, 1, d]).to(dtype, device), tensor(sin, [t, 1, d]).to(dtype, device));
     }
 
-    /// <summary>x · cos + rotate_half(x) · sin, for x of shape (T, heads, D).</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
-        var rotated = cat([x2.neg(), x1], -1);
-        return x * cos + rotated * sin;
-    }
+    /// <summary>
+    /// x · cos + rotate_half(x) · sin for x of shape (T, heads, D), where rotate_half(x) = (−x2, x1):
+    /// rolling x by D/2 gives (x2, x1), and the signed sin from <see cref="Angles"/> supplies the minus.
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin) =>
+        (x * cos).add_(x.roll(x.shape[^1] / 2, -1).mul_(signedSin));
 }

@@ -1,0 +1,68 @@
+using SmolLM3.Engine.Loading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Benchmarking;
+
+/// <summary>
+/// Random weights with a config's exact shapes (norms at 1, others N(0, 0.02)), generated on the fly
+/// from a seed, so benchmarks run real-sized models without any download.
+/// </summary>
+public sealed class RandomWeightSource(ModelConfig config, long seed = 0) : IWeightSource
+{
+    public ModelConfig Config { get; } = config.Validate();
+    public string Description => $"random {Config.Architecture} weights (hidden {Config.HiddenSize}, {Config.NumLayers} layers)";
+
+    public IReadOnlyList<WeightInfo> Weights { get; } = ExpectedShapes(config)
+        .Select(kv => new WeightInfo(kv.Key, kv.Value, "F32", kv.Value.Aggregate(4L, (a, b) => a * b)))
+        .ToList();
+
+    /// <summary>Every tensor a Hugging Face checkpoint of this config holds, with its shape.</summary>
+    public static Dictionary<string, long[]> ExpectedShapes(ModelConfig c)
+    {
+        long h = c.HiddenSize, ff = c.IntermediateSize;
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal)
+        {
+            ["model.embed_tokens.weight"] = [c.VocabSize, h],
+            ["model.norm.weight"] = [h],
+        };
+        if (!c.TieWordEmbeddings) shapes["lm_head.weight"] = [c.VocabSize, h];
+        for (int i = 0; i < c.NumLayers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            shapes[p + "input_layernorm.weight"] = [h];
+            shapes[p + "post_attention_layernorm.weight"] = [h];
+            shapes[p + "self_attn.q_proj.weight"] = [c.QueryDim, h];
+            shapes[p + "self_attn.k_proj.weight"] = [c.KvDim, h];
+            shapes[p + "self_attn.v_proj.weight"] = [c.KvDim, h];
+            shapes[p + "self_attn.o_proj.weight"] = [h, c.QueryDim];
+            shapes[p + "mlp.gate_proj.weight"] = [ff, h];
+            shapes[p + "mlp.up_proj.weight"] = [ff, h];
+            shapes[p + "mlp.down_proj.weight"] = [h, ff];
+        }
+        return shapes;
+    }
+
+    readonly Dictionary<string, long[]> _shapes = ExpectedShapes(config);
+
+    public bool Contains(string name) => _shapes.ContainsKey(name);
+
+    public Tensor Load(string name, ScalarType dtype, Device device)
+    {
+        if (!_shapes.TryGetValue(name, out var shape)) throw new ModelFormatException($"{Description}: no tensor '{name}'");
+        if (name.EndsWith("norm.weight", StringComparison.Ordinal)) return ones(shape, dtype, device);
+        var gen = new Generator((ulong)seed ^ StableHash(name));
+        using var w = normal(0, 0.02, shape, generator: gen);
+        return w.to(dtype, device);
+    }
+
+    // FNV-1a: string.GetHashCode is randomized per process, and runs must be repeatable.
+    static ulong StableHash(string s)
+    {
+        ulong h = 14695981039346656037;
+        foreach (char ch in s) h = (h ^ ch) * 1099511628211;
+        return h;
+    }
+
+    public void Dispose() { }
+}
