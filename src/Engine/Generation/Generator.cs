@@ -1,0 +1,56 @@
+using SmolLM3.Engine.Model;
+using SmolLM3.Engine.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Generation;
+
+/// <summary>Autoregressive generation for one sequence: chunked prefill, then sample → feed until a stop token or MaxTokens.</summary>
+public static class Generator
+{
+    /// <summary>
+    /// Feeds <paramref name="prompt"/> into <paramref name="cache"/> (which may already hold earlier
+    /// turns) and yields tokens as they are sampled. Every yielded token except the last is fed back,
+    /// so afterwards the cache holds the prompt and all generated tokens but the final one.
+    /// </summary>
+    public static IEnumerable<GeneratedToken> Generate(
+        CausalLM model, KvCache cache, int[] prompt, SamplingOptions options,
+        int prefillChunk = 256, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var sampler = new Sampler(options);
+        var history = new List<int>(prompt);
+        var row = new float[model.Config.VocabSize];
+        var logprobs = options.TopLogprobs > 0 ? new float[row.Length] : null;
+
+        cancellation.ThrowIfCancellationRequested();
+        CopyRow(Prefill.Run(model, cache, prompt, prefillChunk), row);
+        for (int produced = 1; ; produced++)
+        {
+            int token = sampler.Sample(row, history);
+            IReadOnlyList<TokenLogProb> top = [];
+            if (logprobs is not null)
+            {
+                LogProbs.LogSoftmax(row, logprobs);
+                top = LogProbs.TopN(logprobs, options.TopLogprobs);
+            }
+            double lp = logprobs is not null ? logprobs[token] : LogProbs.Of(row, token);
+            FinishReason? finish = options.StopTokenIds.Contains(token) ? FinishReason.Stop
+                : produced >= options.MaxTokens ? FinishReason.Length : null;
+            yield return new GeneratedToken(token, lp, top, finish);
+            if (finish is not null) yield break;
+
+            cancellation.ThrowIfCancellationRequested();
+            history.Add(token);
+            CopyRow(model.Forward([new SequenceChunk(cache, [token])]), row);
+        }
+    }
+
+    /// <summary>Copies a (1, vocab) float32 logits tensor to <paramref name="row"/> and disposes it.</summary>
+    static void CopyRow(Tensor logits, float[] row)
+    {
+        using (logits)
+        using (var cpu = logits.device_type == DeviceType.CPU ? null : logits.cpu())
+            (cpu ?? logits).data<float>().CopyTo(row, 0);
+    }
+}

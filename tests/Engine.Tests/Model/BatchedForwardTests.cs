@@ -1,0 +1,61 @@
+using SmolLM3.Engine.Model;
+using TorchSharp;
+
+namespace SmolLM3.Engine.Tests.Model;
+
+/// <summary>A ragged batch (sequences at different positions, prefill mixed with decode) equals each sequence run alone.</summary>
+public class BatchedForwardTests
+{
+    [SkippableTheory]
+    [InlineData("tiny-smollm3/hf")]
+    [InlineData("tiny-smollm2/hf")]
+    public void RaggedBatchMatchesSequencesRunAlone(string model)
+    {
+        using var lm = TinyModels.Load(model);
+        int[] a0 = [10, 20, 30, 40, 50, 60, 70], b0 = [7, 8], a1 = [99], b1 = [11, 12, 13, 14], c0 = [300, 301, 302];
+
+        using var sa = lm.NewCache();
+        using var sb = lm.NewCache();
+        using var sc = lm.NewCache();
+        lm.Forward([new SequenceChunk(sa, a0)]).Dispose();
+        lm.Forward([new SequenceChunk(sb, b0)]).Dispose();
+        using var aloneA = lm.Forward([new SequenceChunk(sa, a1)]);
+        using var aloneB = lm.Forward([new SequenceChunk(sb, b1, 2)]);
+        using var aloneC = lm.Forward([new SequenceChunk(sc, c0)]);
+
+        using var ba = lm.NewCache();
+        using var bb = lm.NewCache();
+        using var bc = lm.NewCache();
+        lm.Forward([new SequenceChunk(ba, a0), new SequenceChunk(bb, b0)]).Dispose();
+        // decode for A, a 4-token chunk for B, a fresh prompt for C — all in one pass
+        using var batched = lm.Forward([new SequenceChunk(ba, a1), new SequenceChunk(bb, b1, 2), new SequenceChunk(bc, c0)]);
+
+        Assert.Equal([4L, lm.Config.VocabSize], batched.shape);
+        using var expected = torch.cat([aloneA, aloneB, aloneC], 0);
+        Assert.True(batched.allclose(expected, rtol: 1e-4, atol: 1e-4), $"max diff {(batched - expected).abs().max().item<float>()}");
+        Assert.Equal([8, 6, 3], new[] { ba.Length, bb.Length, bc.Length });
+    }
+
+    [SkippableFact]
+    public void BadInputIsRejectedBeforeTheCacheChanges()
+    {
+        using var lm = TinyModels.Load("tiny-smollm2/hf");
+        using var cache = lm.NewCache();
+        lm.Forward([new SequenceChunk(cache, [1, 2, 3])]).Dispose();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => lm.Forward([new SequenceChunk(cache, [5, lm.Config.VocabSize])]));
+        Assert.Contains("outside the vocabulary", ex.Message);
+        Assert.Throws<ArgumentException>(() => lm.Forward([new SequenceChunk(cache, [])]));
+        Assert.Equal(3, cache.Length);
+    }
+
+    [SkippableFact]
+    public void ContextOverflowIsReportedWithTheNumbers()
+    {
+        using var lm = TinyModels.Load("tiny-smollm2/hf");
+        using var cache = lm.NewCache(maxLength: 8);
+        lm.Forward([new SequenceChunk(cache, [1, 2, 3, 4, 5, 6])]).Dispose();
+        var ex = Assert.Throws<ContextOverflowException>(() => lm.Forward([new SequenceChunk(cache, [1, 2, 3])]));
+        Assert.Equal((9, 8), (ex.Needed, ex.Limit));
+        Assert.Equal(6, cache.Length);
+    }
+}
