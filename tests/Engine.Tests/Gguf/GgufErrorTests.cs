@@ -1,6 +1,8 @@
 using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Loading;
 
+using SmolLM3.Engine.Tests;
+
 namespace SmolLM3.Engine.Tests.Gguf;
 
 /// <summary>Malformed files fail fast with a <see cref="ModelFormatException"/> that says what is wrong.</summary>

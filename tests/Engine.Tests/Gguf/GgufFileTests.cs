@@ -1,6 +1,8 @@
 using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Loading;
 
+using SmolLM3.Engine.Tests;
+
 namespace SmolLM3.Engine.Tests.Gguf;
 
 /// <summary>Header parsing on files written by <see cref="TinyGgufWriter"/>: metadata types, alignment, tensor data.</summary>

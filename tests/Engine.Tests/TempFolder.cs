@@ -1,9 +1,9 @@
-namespace SmolLM3.Engine.Tests.Gguf;
+namespace SmolLM3.Engine.Tests;
 
 /// <summary>A temporary folder for generated files, deleted with the test class.</summary>
 public sealed class TempFolder : IDisposable
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("smollm3-gguf-").FullName;
+    public string Root { get; } = Directory.CreateTempSubdirectory("smollm3-test-").FullName;
 
     public string PathFor(string name) => Path.Combine(Root, name);
 
