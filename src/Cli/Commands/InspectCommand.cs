@@ -35,11 +35,18 @@ static class InspectCommand
         return command;
     }
 
-    /// <summary>A Spectre console over <paramref name="writer"/>; wide when it is not a terminal, so tensor names never wrap in files.</summary>
+    /// <summary>A Spectre console over <paramref name="writer"/>; plain and wide when it is not a terminal (files, pipes, tests).</summary>
     static IAnsiConsole Console(TextWriter writer)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
-        if (!console.Profile.Out.IsTerminal) console.Profile.Width = 160;
+        var output = new AnsiConsoleOutput(writer);
+        if (output.IsTerminal) return AnsiConsole.Create(new AnsiConsoleSettings { Out = output });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = output,
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 160;
         return console;
     }
 
