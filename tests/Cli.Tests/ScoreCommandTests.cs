@@ -98,87 +98,57 @@ public sealed class ScoreCommandTests : IDisposable
             Assert.InRange(actual.Cases[0].Steps[i].Top[0].Logprob - reference.Cases[0].Steps[i].Top[0].Logprob, -0.2, 0.2);
     }
 
-    [SkippableFact]
-    public async Task Different_line_counts_are_a_usage_error()
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1 2 3\n4 5\n");
-        var forced = dir.Write("f.txt", "6 7\n");
-        (await Score(model, prompts, forced)).AssertError(2, "2 lines", "1", prompts, forced);
-    }
+    string PromptsFile => Path.Combine(dir.Path, "prompts.txt");
+    string ForcedFile => Path.Combine(dir.Path, "forced.txt");
+
+    /// <summary>Scores tiny-smollm2 on the given file contents.</summary>
+    async Task<CliRun> ScoreTexts(string prompts, string forced, params string[] more) =>
+        await Score(Fixtures.Require("tiny-smollm2", "hf"), dir.Write("prompts.txt", prompts), dir.Write("forced.txt", forced), more);
 
     [SkippableFact]
-    public async Task A_non_integer_token_is_a_usage_error_naming_file_and_line()
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1 2 3\n4 five\n");
-        var forced = dir.Write("f.txt", "6\n7\n");
-        (await Score(model, prompts, forced)).AssertError(2, $"{prompts}:2", "'five'");
-    }
+    public async Task Different_line_counts_are_a_usage_error() =>
+        (await ScoreTexts("1 2 3\n4 5\n", "6 7\n")).AssertError(2, "2 lines", PromptsFile, ForcedFile);
 
     [SkippableFact]
-    public async Task An_empty_prompt_line_is_a_usage_error()
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1 2 3\n\n4\n");
-        var forced = dir.Write("f.txt", "6\n7\n8\n");
-        (await Score(model, prompts, forced)).AssertError(2, $"{prompts}:2", "empty prompt");
-    }
+    public async Task A_non_integer_token_is_a_usage_error_naming_file_and_line() =>
+        (await ScoreTexts("1 2 3\n4 five\n", "6\n7\n")).AssertError(2, $"{PromptsFile}:2", "'five'");
 
     [SkippableFact]
-    public async Task A_token_outside_the_vocabulary_is_a_usage_error()
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1 2 3\n");
-        var forced = dir.Write("f.txt", "6 49152\n");
-        (await Score(model, prompts, forced)).AssertError(2, $"{forced}:1", "49152", "outside the vocabulary");
-    }
+    public async Task An_empty_prompt_line_is_a_usage_error() =>
+        (await ScoreTexts("1 2 3\n\n4\n", "6\n7\n8\n")).AssertError(2, $"{PromptsFile}:2", "empty prompt");
+
+    [SkippableFact]
+    public async Task A_token_outside_the_vocabulary_is_a_usage_error() =>
+        (await ScoreTexts("1 2 3\n", "6 49152\n")).AssertError(2, $"{ForcedFile}:1", "49152", "outside the vocabulary");
 
     [SkippableTheory]
     [InlineData("0")]
     [InlineData("21")]
-    public async Task Top_outside_1_to_20_is_a_usage_error(string top)
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1 2 3\n");
-        var forced = dir.Write("f.txt", "6\n");
-        (await Score(model, prompts, forced, "--top", top)).AssertError(2, "--top", top);
-    }
+    public async Task Top_outside_1_to_20_is_a_usage_error(string top) =>
+        (await ScoreTexts("1 2 3\n", "6\n", "--top", top)).AssertError(2, "--top", top);
+
+    [SkippableFact]
+    public async Task An_unknown_dtype_is_a_usage_error() =>
+        (await ScoreTexts("1\n", "2\n", "--dtype", "f64")).AssertError(2, "f64");
 
     [Fact]
     public async Task A_missing_model_is_a_usage_error()
     {
-        var prompts = dir.Write("p.txt", "1\n");
-        var forced = dir.Write("f.txt", "2\n");
         var missing = Path.Combine(dir.Path, "absent");
-        (await Score(missing, prompts, forced)).AssertError(2, "model not found", missing);
+        (await Score(missing, dir.Write("p.txt", "1\n"), dir.Write("f.txt", "2\n"))).AssertError(2, "model not found", missing);
     }
 
     [SkippableFact]
     public async Task A_missing_prompts_file_is_a_usage_error()
     {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var forced = dir.Write("f.txt", "2\n");
         var missing = Path.Combine(dir.Path, "absent.txt");
-        (await Score(model, missing, forced)).AssertError(2, "file not found", missing);
-    }
-
-    [SkippableFact]
-    public async Task An_unknown_dtype_is_a_usage_error()
-    {
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1\n");
-        var forced = dir.Write("f.txt", "2\n");
-        (await Score(model, prompts, forced, "--dtype", "f64")).AssertError(2, "f64");
+        (await Score(Fixtures.Require("tiny-smollm2", "hf"), missing, dir.Write("f.txt", "2\n"))).AssertError(2, "file not found", missing);
     }
 
     [SkippableFact]
     public async Task Cuda_without_a_GPU_is_a_usage_error()
     {
         Skip.If(TorchSharp.torch.cuda.is_available(), "CUDA is available here");
-        var model = Fixtures.Require("tiny-smollm2", "hf");
-        var prompts = dir.Write("p.txt", "1\n");
-        var forced = dir.Write("f.txt", "2\n");
-        (await Score(model, prompts, forced, "--device", "cuda")).AssertError(2, "CUDA is not available");
+        (await ScoreTexts("1\n", "2\n", "--device", "cuda")).AssertError(2, "CUDA is not available");
     }
 }
