@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Cli;
+
+/// <summary>A bad argument or input file: printed as <c>error: message</c>, exit code 2.</summary>
+sealed class CliUsageException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Parses and runs a command line with the given writers (the console, or strings in tests), and maps
+/// expected failures to one-line messages and exit codes in one place:
+/// 0 success, 1 model error, 2 usage or input error, 130 cancelled.
+/// </summary>
+static class Cli
+{
+    public const int Ok = 0, ModelError = 1, UsageError = 2, Cancelled = 130;
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        var parsed = Program.BuildRoot().Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
+        {
+            foreach (var e in parsed.Errors) await stderr.WriteLineAsync($"error: {e.Message}");
+            await stderr.WriteLineAsync($"run '{parsed.CommandResult.Command.Name} --help' for usage");
+            return UsageError;
+        }
+        try
+        {
+            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+            return await parsed.InvokeAsync(config, ct);
+        }
+        catch (Exception e)
+        {
+            var code = Classify(e);
+            // Expected failures get one line; anything else is a bug and keeps its stack trace.
+            await stderr.WriteLineAsync(code is null ? $"error: unexpected failure: {e}" : $"error: {e.Message}");
+            return code ?? ModelError;
+        }
+    }
+
+    /// <summary>The exit code of an expected failure, or null for a bug.</summary>
+    static int? Classify(Exception e) => e switch
+    {
+        CliUsageException => UsageError,
+        ModelFormatException => ModelError,
+        OperationCanceledException => Cancelled,
+        IOException or UnauthorizedAccessException => ModelError,
+        _ => null,
+    };
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using TorchSharp;
+
+namespace SmolLM3.Cli;
+
+/// <summary>What a command needs to open and load a model, read from the shared options.</summary>
+sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device);
+
+/// <summary>
+/// The options every model command shares: <c>--model</c>, and for commands that load weights
+/// <c>--dtype</c>, <c>--threads</c> and <c>--device</c>. Create one per command, <see cref="AddTo"/>, then <see cref="Read"/>.
+/// </summary>
+sealed class ModelOptions
+{
+    readonly bool _loads;
+
+    public Option<string> Model { get; } = new("--model", "-m")
+    {
+        Description = "Hugging Face model folder (config.json + safetensors) or .gguf file",
+        Required = true,
+    };
+
+    public Option<string> DType { get; } = new("--dtype")
+    {
+        Description = "Weight and activation type",
+        DefaultValueFactory = _ => "f32",
+    };
+
+    public Option<int?> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for torch (default: torch's choice)",
+    };
+
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <param name="loads">Whether the command loads weights (adds --dtype, --threads, --device).</param>
+    public ModelOptions(bool loads)
+    {
+        _loads = loads;
+        DType.AcceptOnlyFromAmong("f32", "bf16", "f16");
+        Threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Add(Model);
+        if (!_loads) return;
+        command.Add(DType);
+        command.Add(Threads);
+        command.Add(Device);
+    }
+
+    /// <summary>Reads the options and applies <c>--threads</c>.</summary>
+    /// <exception cref="CliUsageException">The model path does not exist, or the device is unavailable.</exception>
+    public ModelRequest Read(ParseResult parsed)
+    {
+        var path = parsed.GetRequiredValue(Model);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new CliUsageException($"model not found: {path}");
+        if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU);
+
+        if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
+        var dtype = parsed.GetValue(DType) switch
+        {
+            "bf16" => torch.ScalarType.BFloat16,
+            "f16" => torch.ScalarType.Float16,
+            _ => torch.ScalarType.Float32,
+        };
+        return new ModelRequest(path, dtype, ParseDevice(parsed.GetValue(Device) ?? "cpu"));
+    }
+
+    static torch.Device ParseDevice(string text)
+    {
+        if (text == "cpu") return torch.CPU;
+        if (text != "cuda" && !text.StartsWith("cuda:", StringComparison.Ordinal))
+            throw new CliUsageException($"--device '{text}' is not one of cpu, cuda, cuda:N");
+        int index = 0;
+        if (text.Length > 4 && (!int.TryParse(text.AsSpan(5), out index) || index < 0))
+            throw new CliUsageException($"--device '{text}': the CUDA device number must be a non-negative integer");
+        if (!torch.cuda.is_available())
+            throw new CliUsageException($"--device {text}: CUDA is not available (no GPU, or this build uses the CPU libtorch; build with -p:TorchBackend=cuda)");
+        int count = torch.cuda.device_count();
+        if (index >= count) throw new CliUsageException($"--device {text}: only {count} CUDA device{(count == 1 ? "" : "s")} present");
+        return torch.device(text);
+    }
+}
