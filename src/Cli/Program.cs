@@ -12,5 +12,6 @@ static class Program
     {
         InspectCommand.Create(),
         ScoreCommand.Create(),
+        BenchCommand.Create(),
     };
 }

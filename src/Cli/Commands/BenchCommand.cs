@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json;
+using SmolLM3.Engine.Benchmarking;
+using Spectre.Console;
+using TorchSharp;
+
+namespace SmolLM3.Cli.Commands;
+
+/// <summary>
+/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--json]</c>: prefill and decode rates and peak
+/// memory on random-weight models with the real SmolLM shapes (no download needed).
+/// </summary>
+static class BenchCommand
+{
+    static readonly string[] DTypes = ["f32", "bf16", "f16"];
+
+    public static Command Create()
+    {
+        var shape = new Option<string[]>("--shape")
+        {
+            Description = $"Architectures to run ({string.Join(", ", ModelShapes.ByName.Keys)})",
+            DefaultValueFactory = _ => ["smollm2-135m"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
+        var dtype = new Option<string[]>("--dtype") { Description = "Compute types to run", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
+        dtype.AcceptOnlyFromAmong(DTypes);
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)" };
+        threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1"); });
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length for prefill", DefaultValueFactory = _ => 512 };
+        var decodeTokens = new Option<int>("--decode-tokens") { Description = "Tokens to decode", DefaultValueFactory = _ => 128 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs after one warm-up; the best is reported", DefaultValueFactory = _ => 3 };
+        foreach (var o in new[] { promptTokens, decodeTokens, repeats })
+            o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1"); });
+        var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
+
+        var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
+        {
+            shape, dtype, threads, promptTokens, decodeTokens, repeats, json,
+        };
+        command.SetAction((parsed, ct) =>
+        {
+            if (parsed.GetValue(threads) is { } n) torch.set_num_threads(n);
+            var err = parsed.InvocationConfiguration.Error;
+            var results = new List<BenchmarkResult>();
+            foreach (var s in parsed.GetValue(shape)!)
+                foreach (var d in parsed.GetValue(dtype)!)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
+                    results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], ParseDType(d), torch.CPU,
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress));
+                }
+            var output = parsed.InvocationConfiguration.Output;
+            if (parsed.GetValue(json))
+                output.WriteLine(results.Count == 1 ? JsonSerializer.Serialize(ToJson(results[0])) : JsonSerializer.Serialize(results.Select(ToJson)));
+            else
+                WriteTable(results, output);
+            return Task.FromResult(Cli.Ok);
+        });
+        return command;
+    }
+
+    static torch.ScalarType ParseDType(string d) => d switch
+    {
+        "bf16" => torch.ScalarType.BFloat16,
+        "f16" => torch.ScalarType.Float16,
+        _ => torch.ScalarType.Float32,
+    };
+
+    static Dictionary<string, object> ToJson(BenchmarkResult r) => new()
+    {
+        ["shape"] = r.Shape,
+        ["dtype"] = r.DType,
+        ["threads"] = r.Threads,
+        ["prompt_tokens"] = r.PromptTokens,
+        ["decode_tokens"] = r.DecodeTokens,
+        ["prefill_tokens_per_s"] = Math.Round(r.PrefillTokensPerSecond, 2),
+        ["decode_tokens_per_s"] = Math.Round(r.DecodeTokensPerSecond, 2),
+        ["peak_rss_bytes"] = r.PeakRssBytes,
+    };
+
+    static void WriteTable(List<BenchmarkResult> results, TextWriter output)
+    {
+        var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "peak RSS");
+        foreach (var r in results)
+            table.AddRow(r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        console.Write(table);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
+using TorchSharp;
+
+namespace SmolLM3.Engine.Benchmarking;
+
+/// <summary>One benchmark's figures: prefill and decode rates (best of the repeats) and peak RSS.</summary>
+public sealed record BenchmarkResult(string Shape, string DType, int Threads, int PromptTokens, int DecodeTokens,
+    double PrefillTokensPerSecond, double DecodeTokensPerSecond, long PeakRssBytes);
+
+/// <summary>
+/// Prefill of a random prompt, then greedy decode of N tokens through the KV cache, on a model with
+/// random weights and a real architecture. One untimed warm-up run lets the BLAS kernels settle.
+/// </summary>
+public static class EngineBenchmark
+{
+    public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
+        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null)
+    {
+        PeakMemory.Reset();
+        using var source = new RandomWeightSource(shape);
+        progress?.Report($"{shapeName} {dtype}: building weights");
+        using var model = CausalLM.Load(source, dtype, device);
+        var rng = new Random(1);
+        var prompt = Enumerable.Range(0, promptTokens).Select(_ => rng.Next(shape.VocabSize)).ToArray();
+
+        double bestPrefill = 0, bestDecode = 0;
+        for (int run = 0; run <= repeats; run++)
+        {
+            progress?.Report(run == 0 ? $"{shapeName} {dtype}: warm-up" : $"{shapeName} {dtype}: run {run}/{repeats}");
+            var (prefill, decode) = Once(model, prompt, decodeTokens);
+            if (run == 0) continue;
+            bestPrefill = Math.Max(bestPrefill, prefill);
+            bestDecode = Math.Max(bestDecode, decode);
+        }
+        return new BenchmarkResult(shapeName, dtype.ToString(), torch.get_num_threads(), promptTokens, decodeTokens,
+            bestPrefill, bestDecode, PeakMemory.Bytes());
+    }
+
+    static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens)
+    {
+        using var cache = model.NewCache(prompt.Length + decodeTokens + 1);
+        var sw = Stopwatch.StartNew();
+        int token;
+        using (var logits = Prefill.Run(model, cache, prompt, chunkSize: prompt.Length))
+            token = (int)logits.argmax(-1).item<long>();
+        double prefill = prompt.Length / sw.Elapsed.TotalSeconds;
+
+        sw.Restart();
+        for (int i = 0; i < decodeTokens; i++)
+        {
+            using var logits = model.Forward([new SequenceChunk(cache, [token])]);
+            token = (int)logits.argmax(-1).item<long>();
+        }
+        return (prefill, decodeTokens / sw.Elapsed.TotalSeconds);
+    }
+}
