@@ -22,6 +22,9 @@ public static class ByteLevelAlphabet
         return map;
     }
 
+    /// <summary>The char that stands for <paramref name="b"/>.</summary>
+    public static char CharFor(byte b) => ByteToChar[b];
+
     /// <summary>The byte-level spelling of <paramref name="text"/>'s UTF-8 bytes.</summary>
     public static string Encode(ReadOnlySpan<char> text)
     {

@@ -6,11 +6,15 @@ namespace SmolLM3.Engine.Tests.Text;
 /// <summary>Every llama.cpp tokenizer vector, against the vocabulary it was made with.</summary>
 public sealed class LlamaCppVectorTests(ITestOutputHelper output)
 {
+    /// <summary>Vector file and tokenizer: llama-bpe is the Llama-3 vocabulary, read from SmolLM3's
+    /// tokenizer.json; starcoder-hf is the starcoder vocabulary as tokenizer.json, which must give the GGUF's ids.</summary>
+    public static TheoryData<string, string> AllPairs => new()
+    {
+        { "llama-bpe", "smollm3" }, { "gpt-2", "gpt-2" }, { "starcoder", "starcoder" }, { "starcoder", "starcoder-hf" },
+    };
+
     [SkippableTheory]
-    [InlineData("llama-bpe", "smollm3")]        // the Llama-3 vocabulary, from SmolLM3's tokenizer.json
-    [InlineData("gpt-2", "gpt-2")]
-    [InlineData("starcoder", "starcoder")]
-    [InlineData("starcoder", "starcoder-hf")]   // same vocabulary as tokenizer.json: must give the GGUF's ids
+    [MemberData(nameof(AllPairs))]
     public void EncodesEveryCaseAsLlamaCpp(string vectors, string tokenizer)
     {
         var cases = LlamaCppVectors.Read(vectors);
@@ -27,10 +31,7 @@ public sealed class LlamaCppVectorTests(ITestOutputHelper output)
     }
 
     [SkippableTheory]
-    [InlineData("llama-bpe", "smollm3")]
-    [InlineData("gpt-2", "gpt-2")]
-    [InlineData("starcoder", "starcoder")]
-    [InlineData("starcoder", "starcoder-hf")]
+    [MemberData(nameof(AllPairs))]
     public void DecodeUndoesEncode(string vectors, string tokenizer)
     {
         var tok = TestTokenizers.Get(tokenizer);
