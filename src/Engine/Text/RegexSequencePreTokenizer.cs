@@ -41,15 +41,18 @@ public sealed class RegexSequencePreTokenizer : PreTokenizer
     {
         var end = offset + length;
         var cursor = offset;
-        // Match on the piece alone, so look-arounds cannot see across piece borders.
-        var piece = text.Substring(offset, length);
-        for (var m = regex.Match(piece); m.Success; m = m.NextMatch())
+        // Match on the piece alone, so look-arounds cannot see across piece borders; and on whole
+        // code points, as the reference regex engines do (see CodePointProxy).
+        var piece = text.AsSpan(offset, length);
+        var proxy = CodePointProxy.Create(piece, out var starts);
+        for (var m = regex.Match(proxy); m.Success; m = m.NextMatch())
         {
             if (m.Length == 0) continue;
-            var start = offset + m.Index;
+            var start = offset + (starts?[m.Index] ?? m.Index);
+            var stop = offset + (starts?[m.Index + m.Length] ?? m.Index + m.Length);
             if (start > cursor) output.Add((cursor, start - cursor));
-            output.Add((start, m.Length));
-            cursor = start + m.Length;
+            output.Add((start, stop - start));
+            cursor = stop;
         }
         if (cursor < end) output.Add((cursor, end - cursor));
     }
