@@ -12,7 +12,8 @@ dotnet test SmolLM3.Cluster.sln -c Release --no-build -nologo --logger "console;
 rc=${PIPESTATUS[0]}
 set -e
 # One closing line over all test projects.
-awk '/^(Passed!|Failed!)/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-     END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
+# (dotnet test prints "Passed: N" / "Failed: N" / "Skipped: N" per test project.)
+awk '$1 == "Passed:" { p += $2 } $1 == "Failed:" { f += $2 } $1 == "Skipped:" { s += $2 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
 rm -f "$out"
 exit "$rc"

@@ -51,7 +51,7 @@ static class ScoreCommand
                 IReadOnlyList<ScoredStep> steps;
                 try { steps = Scorer.Stepwise(lm, p.Lines[i], f.Lines[i], parsed.GetValue(top)); }
                 catch (ArgumentOutOfRangeException e) { throw new CliUsageException($"case {i + 1}: {e.Message}", e); }
-                cases.Add(new ScoredCase(p.Lines[i], steps.Select(s => new Step(s.Token, s.Top.Select(t => new Entry(t.Token, t.Logprob)).ToList())).ToList()));
+                cases.Add(new ScoredCase(p.Lines[i], steps.Select(s => new Step(s.Token, s.Top.Select(t => new Entry(t.TokenId, t.LogProb)).ToList())).ToList()));
             }
             parsed.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(new Scores(cases)));
             return Task.FromResult(Cli.Ok);

@@ -1,13 +1,11 @@
 using SmolLM3.Engine.Model;
+using SmolLM3.Engine.Sampling;
 using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Generation;
 
-/// <summary>One token and its natural-log probability.</summary>
-public readonly record struct TokenLogprob(int Token, double Logprob);
-
 /// <summary>A teacher-forced step: the distribution before <see cref="Token"/> was fed, and its top entries.</summary>
-public sealed record ScoredStep(int Token, double TokenLogprob, IReadOnlyList<TokenLogprob> Top);
+public sealed record ScoredStep(int Token, double TokenLogprob, IReadOnlyList<TokenLogProb> Top);
 
 /// <summary>Scores a given continuation of a prompt (teacher forcing): the log-probabilities the model assigns at each step.</summary>
 public static class Scorer
@@ -50,7 +48,7 @@ public static class Scorer
         var (values, indices) = logp.topk(top);
         var v = values.data<double>().ToArray();
         var ix = indices.data<long>().ToArray();
-        var entries = v.Select((x, j) => new TokenLogprob((int)ix[j], x)).ToList();
+        var entries = v.Select((x, j) => new TokenLogProb((int)ix[j], (float)x)).ToList();
         return new ScoredStep(token, logp[token].item<double>(), entries);
     }
 }

@@ -72,7 +72,7 @@ public class ReferenceAgreementTests
 
     static void AssertAgrees(ReferenceStep expected, ScoredStep actual, int promptLength, int step, List<double> errors)
     {
-        var mine = actual.Top.ToDictionary(e => e.Token, e => e.Logprob);
+        var mine = actual.Top.ToDictionary(e => e.TokenId, e => (double)e.LogProb);
         foreach (var e in expected.Top)
         {
             // Ours lists 8, so a rank-5/6 swap within tolerance still finds the token.
@@ -82,6 +82,6 @@ public class ReferenceAgreementTests
                     $"prompt {promptLength}, step {step}, token {e.Token}: ours {lp:F6}, llama.cpp {e.Logprob:F6}");
         }
         if (expected.Top[0].Logprob - expected.Top[1].Logprob > 0.01)
-            Assert.Equal(expected.Top[0].Token, actual.Top[0].Token);
+            Assert.Equal(expected.Top[0].Token, actual.Top[0].TokenId);
     }
 }
