@@ -1,4 +1,6 @@
+using SmolLM3.Engine.Kernels;
 using SmolLM3.Engine.Loading;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -9,18 +11,18 @@ public sealed class Attention : IDisposable
 {
     readonly int _heads, _kvHeads, _headDim, _layer;
     readonly bool _rope;
-    readonly Tensor _qkv;    // ((H + 2·KVH)·D, hidden): q_proj, k_proj, v_proj rows stacked, one matmul for all three
-    readonly Tensor _oProj;  // (hidden, H·D)
+    readonly Linear _qkv;    // ((H + 2·KVH)·D, hidden): q_proj, k_proj, v_proj rows stacked, one matmul for all three
+    readonly Linear _oProj;  // (hidden, H·D)
 
     public Attention(ModelConfig config, int layer, Tensor qProj, Tensor kProj, Tensor vProj, Tensor oProj)
     {
         (_heads, _kvHeads, _headDim, _layer) = (config.NumHeads, config.NumKvHeads, config.HeadDim, layer);
         _rope = config.UsesRope(layer);
-        _qkv = cat([qProj, kProj, vProj], 0).DetachFromDisposeScope();
+        _qkv = new Linear(cat([qProj, kProj, vProj], 0).DetachFromDisposeScope());
         qProj.Dispose();
         kProj.Dispose();
         vProj.Dispose();
-        _oProj = oProj;
+        _oProj = new Linear(oProj);
     }
 
     /// <param name="x">(T, hidden) — the tokens of every sequence in the batch, concatenated.</param>
@@ -28,7 +30,7 @@ public sealed class Attention : IDisposable
     {
         long t = x.shape[0];
         // 1. (T, hidden) -> (T, H + 2·KVH, D)
-        var qkv = F.linear(x, _qkv).view(t, _heads + 2 * _kvHeads, _headDim);
+        var qkv = _qkv.Forward(x).view(t, _heads + 2 * _kvHeads, _headDim);
         // 2. rotate q and k heads together by absolute position (not on NoPE layers)
         var qk = qkv.narrow(1, 0, _heads + _kvHeads);
         if (_rope) qk = RotaryEmbedding.Apply(qk, cos, sin);
@@ -41,11 +43,13 @@ public sealed class Attention : IDisposable
         {
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
             var (keys, values) = cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
-            outputs[i] = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+            outputs[i] = len == 1 && keys.device_type == DeviceType.CPU && keys.dtype == ScalarType.Float32
+                ? AttendOneCpu(q.narrow(0, offset, 1), cache)
+                : Attend(q.narrow(0, offset, len), keys, values, cache.Length);
         }
         // 4. (T, H·D) -> (T, hidden)
         var merged = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
-        return F.linear(merged, _oProj);
+        return _oProj.Forward(merged);
     }
 
     /// <summary>
@@ -68,6 +72,17 @@ public sealed class Attention : IDisposable
         var o = F.scaled_dot_product_attention(grouped, keys, values, mask);
         // (KVH, rep·L, D) -> (H, L, D) -> (L, H·D)
         return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
+    }
+
+    /// <summary>One decode position on the CPU in F32: (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>.</summary>
+    unsafe Tensor AttendOneCpu(Tensor q, KvCache cache)
+    {
+        var (keys, values) = cache.Storage(_layer);
+        var grouped = q.reshape(_kvHeads, _heads / _kvHeads, _headDim).contiguous();
+        var output = empty([1, _heads * _headDim], ScalarType.Float32);
+        CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.Float(keys), TensorPointers.Float(values), TensorPointers.Float(output),
+            _kvHeads, _heads / _kvHeads, _headDim, cache.Capacity, cache.Length + 1);
+        return output;
     }
 
     public void Dispose()

@@ -12,7 +12,7 @@ namespace SmolLM3.Engine.Model;
 public sealed class CausalLM : IDisposable
 {
     readonly Tensor _embedTokens;   // (vocab, hidden)
-    readonly Tensor _lmHead;        // (vocab, hidden); the embedding itself when tied
+    readonly Linear _lmHead;        // (vocab, hidden); shares the embedding's storage when tied
     readonly DecoderLayer[] _layers;
     readonly RmsNorm _norm;
     readonly RotaryEmbedding _rope;
@@ -27,7 +27,7 @@ public sealed class CausalLM : IDisposable
         DType = dtype;
         Device = device;
         _embedTokens = embed;
-        _lmHead = head;
+        _lmHead = new Linear(head);
         _layers = layers;
         _norm = norm;
         _rope = new RotaryEmbedding(config);
@@ -131,7 +131,7 @@ public sealed class CausalLM : IDisposable
         for (int i = 0; i < n; i++) caches[i].Advance(lengths[i]);
         // 3. only the positions that need logits go through the head: (K, hidden) -> (K, vocab)
         var selected = keep.Count == t ? x : x.index_select(0, tensor(keep.ToArray(), device: Device));
-        var logits = F.linear(_norm.Forward(selected), _lmHead).to(ScalarType.Float32);
+        var logits = _lmHead.Forward(_norm.Forward(selected)).to(ScalarType.Float32);
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -139,7 +139,7 @@ public sealed class CausalLM : IDisposable
     {
         foreach (var layer in _layers) layer.Dispose();
         _norm.Dispose();
-        if (!ReferenceEquals(_lmHead, _embedTokens)) _lmHead.Dispose();
+        if (!ReferenceEquals(_lmHead.Weight, _embedTokens)) _lmHead.Dispose();
         _embedTokens.Dispose();
     }
 }

@@ -72,6 +72,9 @@ public sealed class KvCache : IDisposable
 
     internal void Advance(int tokens) => Length += tokens;
 
+    /// <summary>The whole storage of one layer, each (kv_heads, <see cref="Capacity"/>, D).</summary>
+    internal (Tensor Keys, Tensor Values) Storage(int layer) => (_keys[layer]!, _values[layer]!);
+
     /// <summary>Forgets everything after the first <paramref name="length"/> positions (e.g. to rewind a turn).</summary>
     public void Truncate(int length)
     {

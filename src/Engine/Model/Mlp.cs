@@ -6,23 +6,23 @@ namespace SmolLM3.Engine.Model;
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)), with gate and up stacked into one matrix so one matmul reads both.</summary>
 public sealed class Mlp : IDisposable
 {
-    readonly Tensor _gateUp;   // (2·ffn, hidden): gate_proj rows, then up_proj rows
-    readonly Tensor _down;     // (hidden, ffn)
+    readonly Linear _gateUp;   // (2·ffn, hidden): gate_proj rows, then up_proj rows
+    readonly Linear _down;     // (hidden, ffn)
     readonly long _ffn;
 
     public Mlp(Tensor gateProj, Tensor upProj, Tensor downProj)
     {
         _ffn = gateProj.shape[0];
-        _gateUp = cat([gateProj, upProj], 0).DetachFromDisposeScope();
+        _gateUp = new Linear(cat([gateProj, upProj], 0).DetachFromDisposeScope());
         gateProj.Dispose();
         upProj.Dispose();
-        _down = downProj;
+        _down = new Linear(downProj);
     }
 
     public Tensor Forward(Tensor x)
     {
-        var gu = F.linear(x, _gateUp);
-        return F.linear(F.silu(gu.narrow(-1, 0, _ffn)).mul_(gu.narrow(-1, _ffn, _ffn)), _down);
+        var gu = _gateUp.Forward(x);
+        return _down.Forward(F.silu(gu.narrow(-1, 0, _ffn)).mul_(gu.narrow(-1, _ffn, _ffn)));
     }
 
     public void Dispose()

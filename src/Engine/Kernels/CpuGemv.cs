@@ -1,0 +1,68 @@
+using System.Runtime.Intrinsics;
+
+namespace SmolLM3.Engine.Kernels;
+
+/// <summary>
+/// y = x · Wᵀ for a handful of rows of x (decode steps), F32 on the CPU. Decode is bound by reading W
+/// once per step; this streams each weight row once for all rows of x and splits W's rows across
+/// threads, which reads memory faster than libtorch's small-batch GEMM on this path.
+/// </summary>
+public static unsafe class CpuGemv
+{
+    /// <summary>Largest number of x rows worth handling here; beyond it a BLAS GEMM wins.</summary>
+    public const int MaxRows = 8;
+
+    /// <param name="w">(outFeatures, inFeatures) row-major.</param>
+    /// <param name="x">(t, inFeatures) row-major.</param>
+    /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
+    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads)
+    {
+        if (t is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 1..{MaxRows}");
+        int parts = Math.Max(1, Math.Min(threads, outFeatures / 64));
+        if (parts == 1)
+        {
+            Rows(w, x, y, t, 0, outFeatures, outFeatures, inFeatures);
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+            Rows(w, x, y, t, (int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts), outFeatures, inFeatures));
+    }
+
+    static void Rows(float* w, float* x, float* y, int t, int r0, int r1, int outFeatures, int inFeatures)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            float* row = w + (long)r * inFeatures;
+            for (int i = 0; i < t; i++)
+                y[(long)i * outFeatures + r] = Dot(row, x + (long)i * inFeatures, inFeatures);
+        }
+    }
+
+    static float Dot(float* a, float* b, int n)
+    {
+        int c = 0;
+        float sum;
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            Vector512<float> s0 = Vector512<float>.Zero, s1 = Vector512<float>.Zero;
+            for (; c + 32 <= n; c += 32)
+            {
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + c), Vector512.Load(b + c), s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + c + 16), Vector512.Load(b + c + 16), s1);
+            }
+            sum = Vector512.Sum(s0 + s1);
+        }
+        else
+        {
+            Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero;
+            for (; c + 16 <= n; c += 16)
+            {
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 8), Vector256.Load(b + c + 8), s1);
+            }
+            sum = Vector256.Sum(s0 + s1);
+        }
+        for (; c < n; c++) sum += a[c] * b[c];
+        return sum;
+    }
+}
