@@ -3,7 +3,8 @@ using System.Runtime.Intrinsics;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// Attention for one new query position over a sequence's cached keys and values, F32 on the CPU.
+/// Attention for one new query position over a sequence's cached keys and values (float32 or
+/// bfloat16) on the CPU, computed in float32.
 /// A decode step has too little work per head for libtorch's parallel attention kernels, whose thread
 /// hand-offs cost more than the arithmetic; this runs the heads as plain loops instead.
 /// </summary>
@@ -14,40 +15,52 @@ public static unsafe class CpuDecodeAttention
     /// <param name="values">Like <paramref name="keys"/>.</param>
     /// <param name="output">(kvHeads, rep, headDim), overwritten.</param>
     public static void Run(float* q, float* keys, float* values, float* output,
-        int kvHeads, int rep, int headDim, int capacity, int length)
+        int kvHeads, int rep, int headDim, int capacity, int length) =>
+        Run(q, keys, values, output, kvHeads, rep, headDim, capacity, length, sizeof(float), &DotF32, &AxpyF32);
+
+    /// <summary>As above with the cache in bfloat16 (query and output stay float32).</summary>
+    public static void Run(float* q, ushort* keys, ushort* values, float* output,
+        int kvHeads, int rep, int headDim, int capacity, int length) =>
+        Run(q, keys, values, output, kvHeads, rep, headDim, capacity, length, sizeof(ushort), &DotBf16, &AxpyBf16);
+
+    static void Run(float* q, void* keys, void* values, float* output, int kvHeads, int rep, int headDim, int capacity, int length,
+        int elementSize, delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
         float scale = 1f / MathF.Sqrt(headDim);
+        long rowBytes = (long)headDim * elementSize;
         var scores = new float[length];
         fixed (float* s = scores)
             for (int g = 0; g < kvHeads; g++)
             {
-                float* k = keys + (long)g * capacity * headDim;
-                float* v = values + (long)g * capacity * headDim;
+                byte* k = (byte*)keys + g * capacity * rowBytes;
+                byte* v = (byte*)values + g * capacity * rowBytes;
                 for (int r = 0; r < rep; r++)
                 {
                     long row = ((long)g * rep + r) * headDim;
-                    Head(q + row, k, v, output + row, s, headDim, length, scale);
+                    float* qr = q + row;
+                    float* o = output + row;
+                    float max = float.NegativeInfinity;
+                    for (int j = 0; j < length; j++)
+                    {
+                        s[j] = dot(qr, k + j * rowBytes, headDim) * scale;
+                        if (s[j] > max) max = s[j];
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < length; j++)
+                    {
+                        s[j] = MathF.Exp(s[j] - max);
+                        sum += s[j];
+                    }
+                    new Span<float>(o, headDim).Clear();
+                    for (int j = 0; j < length; j++) axpy(s[j] / sum, v + j * rowBytes, o, headDim);
                 }
             }
     }
 
-    static void Head(float* q, float* k, float* v, float* o, float* s, int d, int n, float scale)
-    {
-        float max = float.NegativeInfinity;
-        for (int j = 0; j < n; j++)
-        {
-            s[j] = Dot(q, k + (long)j * d, d) * scale;
-            if (s[j] > max) max = s[j];
-        }
-        float sum = 0;
-        for (int j = 0; j < n; j++)
-        {
-            s[j] = MathF.Exp(s[j] - max);
-            sum += s[j];
-        }
-        new Span<float>(o, d).Clear();
-        for (int j = 0; j < n; j++) Axpy(s[j] / sum, v + (long)j * d, o, d);
-    }
+    static float DotF32(float* q, byte* k, int n) => Dot(q, (float*)k, n);
+    static void AxpyF32(float alpha, byte* v, float* o, int n) => Axpy(alpha, (float*)v, o, n);
+    static float DotBf16(float* q, byte* k, int n) => Bf16.Dot(q, (ushort*)k, n);
+    static void AxpyBf16(float alpha, byte* v, float* o, int n) => Bf16.Axpy(alpha, (ushort*)v, o, n);
 
     static float Dot(float* a, float* b, int n)
     {

@@ -3,7 +3,8 @@ using System.Runtime.Intrinsics;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// y = x · Wᵀ for a handful of rows of x (decode steps), F32 on the CPU. Decode is bound by reading W
+/// y = x · Wᵀ for a handful of rows of x (decode steps) on the CPU, with W in float32 or bfloat16 and
+/// x, y in float32. Decode is bound by reading W
 /// once per step; this streams each weight row once for all rows of x and splits W's rows across
 /// threads, which reads memory faster than libtorch's small-batch GEMM on this path.
 /// </summary>
@@ -15,27 +16,35 @@ public static unsafe class CpuGemv
     /// <param name="w">(outFeatures, inFeatures) row-major.</param>
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
-    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads)
+    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+        Split(t, outFeatures, threads, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+                for (int i = 0; i < t; i++)
+                    y[(long)i * outFeatures + r] = Dot(w + (long)r * inFeatures, x + (long)i * inFeatures, inFeatures);
+        });
+
+    /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
+    public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+        Split(t, outFeatures, threads, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+                for (int i = 0; i < t; i++)
+                    y[(long)i * outFeatures + r] = Bf16.Dot(x + (long)i * inFeatures, w + (long)r * inFeatures, inFeatures);
+        });
+
+    /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
+    static void Split(int t, int outFeatures, int threads, Action<int, int> rows)
     {
         if (t is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 1..{MaxRows}");
         int parts = Math.Max(1, Math.Min(threads, outFeatures / 64));
         if (parts == 1)
         {
-            Rows(w, x, y, t, 0, outFeatures, outFeatures, inFeatures);
+            rows(0, outFeatures);
             return;
         }
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-            Rows(w, x, y, t, (int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts), outFeatures, inFeatures));
-    }
-
-    static void Rows(float* w, float* x, float* y, int t, int r0, int r1, int outFeatures, int inFeatures)
-    {
-        for (int r = r0; r < r1; r++)
-        {
-            float* row = w + (long)r * inFeatures;
-            for (int i = 0; i < t; i++)
-                y[(long)i * outFeatures + r] = Dot(row, x + (long)i * inFeatures, inFeatures);
-        }
+            rows((int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts)));
     }
 
     static float Dot(float* a, float* b, int n)

@@ -8,10 +8,15 @@ namespace SmolLM3.Engine.Kernels;
 public static unsafe class TensorPointers
 {
     /// <summary>A contiguous CPU tensor's bytes span its own storage (from its offset), so this is its data pointer.</summary>
-    public static float* Float(Tensor t)
+    public static float* Float(Tensor t) => (float*)Data(t, ScalarType.Float32);
+
+    /// <summary>bfloat16 elements as their raw 16 bits.</summary>
+    public static ushort* BFloat16(Tensor t) => (ushort*)Data(t, ScalarType.BFloat16);
+
+    static void* Data(Tensor t, ScalarType dtype)
     {
-        if (!t.is_contiguous() || t.device_type != TorchSharp.DeviceType.CPU || t.dtype != ScalarType.Float32)
-            throw new ArgumentException("expected a contiguous float32 CPU tensor", nameof(t));
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+        if (!t.is_contiguous() || t.device_type != TorchSharp.DeviceType.CPU || t.dtype != dtype)
+            throw new ArgumentException($"expected a contiguous {dtype} CPU tensor, got {t.dtype} on {t.device}", nameof(t));
+        return Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
     }
 }

@@ -43,7 +43,7 @@ public sealed class Attention : IDisposable
         {
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
             var (keys, values) = cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
-            outputs[i] = len == 1 && keys.device_type == DeviceType.CPU && keys.dtype == ScalarType.Float32
+            outputs[i] = len == 1 && keys.device_type == DeviceType.CPU && keys.dtype is ScalarType.Float32 or ScalarType.BFloat16
                 ? AttendOneCpu(q.narrow(0, offset, 1), cache)
                 : Attend(q.narrow(0, offset, len), keys, values, cache.Length);
         }
@@ -74,15 +74,20 @@ public sealed class Attention : IDisposable
         return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
     }
 
-    /// <summary>One decode position on the CPU in F32: (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>.</summary>
+    /// <summary>One decode position on the CPU (F32 or BF16 cache): (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>, computed in F32.</summary>
     unsafe Tensor AttendOneCpu(Tensor q, KvCache cache)
     {
         var (keys, values) = cache.Storage(_layer);
-        var grouped = q.reshape(_kvHeads, _heads / _kvHeads, _headDim).contiguous();
+        var grouped = q.reshape(_kvHeads, _heads / _kvHeads, _headDim).to(ScalarType.Float32).contiguous();
         var output = empty([1, _heads * _headDim], ScalarType.Float32);
-        CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.Float(keys), TensorPointers.Float(values), TensorPointers.Float(output),
-            _kvHeads, _heads / _kvHeads, _headDim, cache.Capacity, cache.Length + 1);
-        return output;
+        int rep = _heads / _kvHeads, length = cache.Length + 1;
+        if (keys.dtype == ScalarType.BFloat16)
+            CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.BFloat16(keys), TensorPointers.BFloat16(values), TensorPointers.Float(output),
+                _kvHeads, rep, _headDim, cache.Capacity, length);
+        else
+            CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.Float(keys), TensorPointers.Float(values), TensorPointers.Float(output),
+                _kvHeads, rep, _headDim, cache.Capacity, length);
+        return output.dtype == q.dtype ? output : output.to(q.dtype);
     }
 
     public void Dispose()

@@ -25,6 +25,23 @@ public class KernelTests
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-4), $"max diff {(ours - want).abs().max().item<float>()}");
     }
 
+    [Theory]
+    [InlineData(1, 3072, 576)]
+    [InlineData(2, 97, 61)]
+    public void Bf16GemvMatchesTorchOnTheSameBf16Values(int t, int outFeatures, int inFeatures)
+    {
+        using var scope = NewDisposeScope();
+        var gen = new TorchSharp.torch.Generator(11);
+        var w = randn([outFeatures, inFeatures], generator: gen).to(ScalarType.BFloat16);
+        var x = randn([t, inFeatures], generator: gen).to(ScalarType.BFloat16);
+        var ours = new Linear(w).Forward(x);
+        Assert.Equal(ScalarType.BFloat16, ours.dtype);
+        // the reference in F32 from the same BF16 inputs; ours differs only by the final BF16 rounding
+        var want = F.linear(x.to(ScalarType.Float32), w.to(ScalarType.Float32));
+        var diff = (ours.to(ScalarType.Float32) - want).abs();
+        Assert.True((diff <= want.abs() * 8e-3 + 1e-3).all().item<bool>(), $"max diff {diff.max().item<float>()}");
+    }
+
     [Fact]
     public void MoreRowsThanTheGemvTakesStillGoThroughTorch()
     {
@@ -51,5 +68,14 @@ public class KernelTests
             kvHeads, rep, headDim, capacity, length);
         var want = F.scaled_dot_product_attention(q, keys.narrow(1, 0, length), values.narrow(1, 0, length));
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
+
+        // the same cache stored in BF16: compare with torch on the BF16 values widened to F32
+        var kb = keys.to(ScalarType.BFloat16);
+        var vb = values.to(ScalarType.BFloat16);
+        var oursBf16 = empty(kvHeads, rep, headDim);
+        CpuDecodeAttention.Run(TensorPointers.Float(q), TensorPointers.BFloat16(kb), TensorPointers.BFloat16(vb), TensorPointers.Float(oursBf16),
+            kvHeads, rep, headDim, capacity, length);
+        var wantBf16 = F.scaled_dot_product_attention(q, kb.narrow(1, 0, length).to(ScalarType.Float32), vb.narrow(1, 0, length).to(ScalarType.Float32));
+        Assert.True(oursBf16.allclose(wantBf16, rtol: 1e-4, atol: 1e-5), $"bf16 max diff {(oursBf16 - wantBf16).abs().max().item<float>()}");
     }
 }
