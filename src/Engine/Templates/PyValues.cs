@@ -1,0 +1,47 @@
+namespace SmolLM3.Engine.Templates;
+
+/// <summary>
+/// jinja2's default Undefined: falsy, renders as "", iterates as empty, equals only another Undefined.
+/// Anything else (attribute access, arithmetic, calls) fails with <see cref="Hint"/>, as jinja2 does.
+/// </summary>
+public sealed class Undefined
+{
+    public string Hint { get; }
+    internal Undefined(string hint) => Hint = hint;
+
+    internal TemplateException Fail() => new(Hint);
+    public override string ToString() => "";
+}
+
+/// <summary>A Python tuple: a list that prints with parentheses (what <c>items()</c> yields).</summary>
+public sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object?>
+{
+    public object? this[int index] => items[index];
+    public int Count => items.Count;
+    public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>jinja2's <c>namespace()</c>: the one mutable object, so loops can carry state outward.</summary>
+public sealed class Namespace
+{
+    public Dictionary<string, object?> Attributes { get; } = new();
+}
+
+/// <summary>Positional and keyword arguments of a call, filter or test.</summary>
+public sealed class CallArgs(List<object?> positional, Dictionary<string, object?> named)
+{
+    public static readonly CallArgs Empty = new([], []);
+    public List<object?> Positional { get; } = positional;
+    public Dictionary<string, object?> Named { get; } = named;
+
+    /// <summary>Python-style parameter binding: position <paramref name="index"/> or keyword <paramref name="name"/>.</summary>
+    public object? Get(int index, string name, object? fallback = null) =>
+        index >= 0 && index < Positional.Count ? Positional[index]
+        : Named.TryGetValue(name, out var v) ? v : fallback;
+
+    public bool Has(int index, string name) => (index >= 0 && index < Positional.Count) || Named.ContainsKey(name);
+}
+
+/// <summary>Something a template can call: globals, macros, bound string/dict methods.</summary>
+public delegate object? TemplateFunction(CallArgs args);
