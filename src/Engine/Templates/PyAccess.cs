@@ -52,11 +52,17 @@ static class PyAccess
         }
     }
 
-    /// <summary>jinja2's attribute paths for filters: "a.b.0" walks items, with digit parts as indexes.</summary>
-    public static object? GetPath(object? target, string path)
+    /// <summary>
+    /// jinja2's attribute paths for filters: "a.b.0" walks items, with digit parts as indexes. A non-null
+    /// <paramref name="fallback"/> replaces an undefined result after every step, as jinja2's make_attrgetter does.
+    /// </summary>
+    public static object? GetPath(object? target, string path, object? fallback = null)
     {
         foreach (var part in path.Split('.'))
+        {
             target = GetItem(target, long.TryParse(part, out var n) ? n : part);
+            if (fallback is not null && target is Undefined) target = fallback;
+        }
         return target;
     }
 

@@ -29,7 +29,7 @@ public static class PyFormat
             case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
             case double d: sb.Append(FloatRepr(d)); break;
             case string s: AppendStringRepr(sb, s); break;
-            case Undefined: break;
+            case Undefined: sb.Append("Undefined"); break; // only inside containers; Str() prints ""
             case PyTuple t:
                 sb.Append('(');
                 for (int i = 0; i < t.Count; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, t[i]); }

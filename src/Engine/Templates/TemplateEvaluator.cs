@@ -115,7 +115,7 @@ sealed class TemplateEvaluator
             if (args.Named.ContainsKey(name)) continue;
             frame.Set(name, dflt is null ? new Undefined($"parameter '{name}' was not provided") : Eval(dflt, frame));
         }
-        frame.Set("varargs", extra);
+        frame.Set("varargs", new PyTuple(extra));
         frame.Set("kwargs", kwargs);
         var sb = new StringBuilder();
         Exec(m.Body, frame, sb);

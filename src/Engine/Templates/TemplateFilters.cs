@@ -6,6 +6,10 @@ namespace SmolLM3.Engine.Templates;
 /// <summary>jinja2's built-in filters that chat templates use, plus Hugging Face's <c>tojson</c>.</summary>
 static class TemplateFilters
 {
+    /// <summary>Known filter names, so an unknown one fails at parse time as in jinja2.</summary>
+    public static readonly HashSet<string> Names =
+        ["length", "count", "string", "safe", "e", "escape", "forceescape", "trim", "upper", "lower", "capitalize", "title", "replace", "join", "default", "d", "first", "last", "list", "int", "float", "abs", "tojson", "items", "attr", "select", "reject", "selectattr", "rejectattr", "map", "unique", "reverse", "sort", "min", "max", "sum", "indent", "wordcount"];
+
     public static object? Apply(string name, object? v, CallArgs a, int line) => name switch
     {
         "length" or "count" => PyOps.Length(v),
@@ -135,11 +139,7 @@ static class TemplateFilters
         if (a.Named.TryGetValue("attribute", out var attr))
         {
             var fallback = a.Named.GetValueOrDefault("default");
-            return Items(v).Select(x =>
-            {
-                var r = PyAccess.GetPath(x, PyFormat.Str(attr));
-                return r is Undefined && a.Named.ContainsKey("default") ? fallback : r;
-            }).ToList();
+            return Items(v).Select(x => PyAccess.GetPath(x, PyFormat.Str(attr), fallback)).ToList();
         }
         if (a.Positional.Count == 0) throw new TemplateException($"line {line}: map needs a filter name or attribute=");
         var filter = PyFormat.Str(a.Positional[0]);

@@ -33,7 +33,7 @@ static class TemplateLexer
         return lexer.Tokens;
     }
 
-    // jinja2 rebuilds the source from str.splitlines(), which also breaks on \r, \v, \f, \x1c-\x1e, \x85, \u2028/9.
+    // jinja2 turns \r\n and \r into \n (its newline_sequence) and drops one trailing newline (keep_trailing_newline=False).
     static string NormalizeNewlines(string s)
     {
         var sb = new StringBuilder(s.Length);
@@ -41,7 +41,7 @@ static class TemplateLexer
         {
             char c = s[i];
             if (c == '\r' && i + 1 < s.Length && s[i + 1] == '\n') continue;
-            sb.Append(c is '\r' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029' ? '\n' : c);
+            sb.Append(c == '\r' ? '\n' : c);
         }
         if (sb.Length > 0 && sb[^1] == '\n') sb.Length--;
         return sb.ToString();

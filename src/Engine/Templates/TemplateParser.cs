@@ -421,7 +421,9 @@ sealed class TemplateParser
             if (IsOp("|"))
             {
                 var bar = Next();
-                var name = ExpectName().Value;
+                var nameToken = ExpectName();
+                var name = nameToken.Value;
+                if (!TemplateFilters.Names.Contains(name)) throw Error($"no filter named '{name}'", nameToken);
                 var args = Arguments.None;
                 if (IsOp("(")) { Next(); args = ParseArguments(); }
                 e = new FilterExpr(e, name, args, bar.Line, bar.Column);
@@ -431,7 +433,9 @@ sealed class TemplateParser
                 var t = Next();
                 bool negated = false;
                 if (IsName("not")) { Next(); negated = true; }
-                var name = ExpectName().Value;
+                var nameToken = ExpectName();
+                var name = nameToken.Value;
+                if (!TemplateTests.Names.Contains(name)) throw Error($"no test named '{name}'", nameToken);
                 var args = Arguments.None;
                 if (IsOp("(")) { Next(); args = ParseArguments(); }
                 else if (Peek.Kind is TokenKind.Name or TokenKind.String or TokenKind.Integer or TokenKind.Float || IsOp("[") || IsOp("{"))
