@@ -8,7 +8,12 @@ static class TemplateFilters
 {
     /// <summary>Known filter names, so an unknown one fails at parse time as in jinja2.</summary>
     public static readonly HashSet<string> Names =
-        ["length", "count", "string", "safe", "e", "escape", "forceescape", "trim", "upper", "lower", "capitalize", "title", "replace", "join", "default", "d", "first", "last", "list", "int", "float", "abs", "tojson", "items", "attr", "select", "reject", "selectattr", "rejectattr", "map", "unique", "reverse", "sort", "min", "max", "sum", "indent", "wordcount"];
+        [
+            "length", "count", "string", "safe", "e", "escape", "forceescape", "trim", "upper", "lower",
+            "capitalize", "title", "replace", "join", "default", "d", "first", "last", "list", "int", "float",
+            "abs", "tojson", "items", "attr", "select", "reject", "selectattr", "rejectattr", "map", "unique",
+            "reverse", "sort", "min", "max", "sum", "indent", "wordcount", "center", "dictsort",
+        ];
 
     public static object? Apply(string name, object? v, CallArgs a, int line) => name switch
     {
@@ -45,12 +50,14 @@ static class TemplateFilters
         "unique" => Unique(v, a),
         "reverse" => v is string s ? string.Concat(PyOps.Chars(s).AsEnumerable().Reverse()) : Items(v).Reverse().ToList(),
         "sort" => Sort(v, a),
-        "min" => Items(v).Count == 0 ? new Undefined("No aggregated item, sequence was empty.") : Sort(v, a).First(),
-        "max" => Items(v).Count == 0 ? new Undefined("No aggregated item, sequence was empty.") : Sort(v, a).Last(),
+        "min" => MinMax(v, a, sign: -1),
+        "max" => MinMax(v, a, sign: 1),
         "sum" => Items(v).Select(x => a.Get(0, "attribute") is { } attr ? PyAccess.GetPath(x, PyFormat.Str(attr)) : x)
             .Aggregate(a.Get(1, "start", 0L), PyOps.Add),
         "indent" => Indent(PyFormat.Str(v), a.Get(0, "width", 4L), PyOps.Truthy(a.Get(1, "first", false)), PyOps.Truthy(a.Get(2, "blank", false))),
         "wordcount" => (long)PyMethods.Split(PyFormat.Str(v), null, -1).Count,
+        "center" => Center(PyFormat.Str(v), (int)(long)a.Get(0, "width", 80L)!),
+        "dictsort" => DictSort(v, a, line),
         _ => throw new TemplateException($"line {line}: no filter named '{name}'"),
     };
 
@@ -174,6 +181,18 @@ static class TemplateFilters
         return result;
     }
 
+    // min/max(case_sensitive=False, attribute=None): the first item with the extreme key, as Python's min/max.
+    static object? MinMax(object? v, CallArgs a, int sign)
+    {
+        var key = Key(a, 1, 0);
+        var items = Items(v);
+        if (items.Count == 0) return new Undefined("No aggregated item, sequence was empty.");
+        var best = items[0];
+        foreach (var item in items.Skip(1))
+            if (Math.Sign(PyOps.Compare(key(item), key(best))) == sign) best = item;
+        return best;
+    }
+
     static List<object?> Sort(object? v, CallArgs a)
     {
         var key = Key(a, 2, 1);
@@ -182,6 +201,30 @@ static class TemplateFilters
         // Stable, like Python's sort; reverse keeps equal items in their original order too.
         keyed.Sort((p, q) => { int c = PyOps.Compare(p.Key, q.Key); return c != 0 ? (reverse ? -c : c) : p.Index.CompareTo(q.Index); });
         return keyed.Select(p => p.Item).ToList();
+    }
+
+    // CPython's str.center: the odd space goes left only when both the margin and the width are odd.
+    static string Center(string s, int width)
+    {
+        int margin = width - (int)PyOps.Length(s);
+        if (margin <= 0) return s;
+        int left = margin / 2 + (margin & width & 1);
+        return new string(' ', left) + s + new string(' ', margin - left);
+    }
+
+    // dictsort(case_sensitive=False, by='key', reverse=False): (key, value) pairs in order.
+    static List<object?> DictSort(object? v, CallArgs a, int line)
+    {
+        if (v is not IReadOnlyDictionary<string, object?> dict) throw new TemplateException($"line {line}: dictsort needs a mapping");
+        int by = PyFormat.Str(a.Get(1, "by", "key")) switch
+        {
+            "key" => 0,
+            "value" => 1,
+            _ => throw new TemplateException($"line {line}: You can only sort by either 'key' or 'value'"),
+        };
+        var pairs = dict.Select(kv => (object?)new PyTuple([kv.Key, kv.Value])).ToList();
+        var sortArgs = new CallArgs([], new() { ["reverse"] = a.Get(2, "reverse", false), ["case_sensitive"] = a.Get(0, "case_sensitive", false), ["attribute"] = by.ToString(CultureInfo.InvariantCulture) });
+        return Sort(pairs, sortArgs);
     }
 
     // jinja2 3.1's indent: appends "\n" before splitlines so a trailing newline keeps its (unindented) line.

@@ -5,7 +5,12 @@ static class TemplateTests
 {
     /// <summary>Known test names, checked at parse time as in jinja2.</summary>
     public static readonly HashSet<string> Names =
-        ["defined", "undefined", "none", "string", "mapping", "iterable", "sequence", "number", "integer", "float", "boolean", "true", "false", "callable", "lower", "upper", "odd", "even", "divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">=", "in", "sameas"];
+        [
+            "defined", "undefined", "none", "string", "mapping", "iterable", "sequence", "number", "integer",
+            "float", "boolean", "true", "false", "callable", "lower", "upper", "odd", "even", "divisibleby",
+            "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">",
+            "ge", ">=", "in", "sameas",
+        ];
 
     public static bool Apply(string name, object? v, CallArgs args, int line)
     {

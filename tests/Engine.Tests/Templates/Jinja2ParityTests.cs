@@ -102,6 +102,8 @@ public class Jinja2ParityTests
     [InlineData("{{ 'a\\nb\\n\\nc' | indent(2) }}|{{ 'a\\nb' | indent(2, first=true) }}|{{ 'a\\n\\nb\\n' | indent('> ', blank=true) }}|{{ 'x\\n' | indent }}", "a\n  b\n\n  c|  a\n  b|a\n> \n> b\n> |x\n")]
     [InlineData("{{ '<a href=\"x\">&\\'</a>' | e }} {{ '<b>' | safe }} {{ '<b>' | escape }} {{ 5 | e }}", "&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt; <b> &lt;b&gt; 5")]
     [InlineData("{{ xs | sum }} {{ xs | min }} {{ xs | max }} {{ -3 | abs }} {{ [3, 1] | sort | first }} {{ words | min }} {{ msgs | sum(attribute='content', start='') if false else 'skip' }} {{ [1.5, 2] | sum }}", "6 1 3 3 1 A skip 3.5")]
+    [InlineData("[{{ \"Hello\" | center(11) }}] [{{ \"Hi\" | center(7) }}] [{{ \"Hey\" | center(8) }}] [{{ \"Hey\" | center(2) }}] {{ {'b': 1, 'A': 2, 'a': 0} | dictsort }} {{ {'b': 3, 'a': 2} | dictsort(by='value', reverse=true) }}", "[   Hello   ] [   Hi  ] [  Hey   ] [Hey] [('A', 2), ('a', 0), ('b', 1)] [('b', 3), ('a', 2)]")]
+    [InlineData("{{ words | max }} {{ words | min }} {{ words | max(case_sensitive=true) }} {{ msgs | max(attribute='role') | attr('content') if false else (msgs | min(attribute='content')).content }} [{{ empty | max }}]", "c A c bye []")]
     public void Filters(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Python str()/repr() of rendered values (None/True, float repr, quoting and escapes), and strftime_now.</summary>
@@ -112,4 +114,12 @@ public class Jinja2ParityTests
     [InlineData("{% set tool = {'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'required': ['city'], 'n': 1.5, 'ok': true}}} %}{{ tool | string }}", "{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'required': ['city'], 'n': 1.5, 'ok': True}}}")]
     [InlineData("{{ strftime_now('%d %B %Y') }} {{ strftime_now('%Y-%m-%d %H:%M:%S') }} {{ strftime_now('%b %-d, %A %I%p %j %y %a %%') }}", "22 November 2026 2026-11-22 09:05:07 Nov 22, Sunday 09AM 326 26 Sun %")]
     public void PythonFormatting(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
+
+    /// <summary>jinja2's default Undefined: empty when printed, falsy, iterable as empty; only touching it fails (see TemplateErrorTests).</summary>
+    [Theory]
+    [InlineData("[{{ missing }}] [{{ missing | upper }}] [{{ missing | trim }}] {{ missing | list }} [{{ missing | first }}] [{{ missing | join(',') }}] {{ missing | length }}", "[] [] [] [] [] [] 0")]
+    [InlineData("{% for x in missing %}{{ x }}{% else %}empty{% endfor %} {{ 'a' in missing }} {{ missing ~ 'x' }} {{ missing is none }} {{ missing == none }} {{ not missing }} [{{ missing and 1 }}] {{ missing or 2 }}", "empty False x False False True [] 2")]
+    [InlineData("{% if msgs[0].tool_calls %}yes{% else %}no{% endif %} {{ msgs[0].nope | default('d') }} {{ msgs[0]['nope'] is defined }} [{{ msgs[9] }}] {{ msgs[9] is defined }} {{ msgs | map(attribute='nope') | select('defined') | list }}", "no d False [] False []")]
+    [InlineData("{% if missing is not defined %}{% set missing = 'now set' %}{% endif %}{{ missing }} {{ (1 if false) is defined }} {{ [missing] | length }}", "now set False 1")]
+    public void UndefinedValues(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 }
