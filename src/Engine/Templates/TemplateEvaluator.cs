@@ -7,6 +7,10 @@ sealed class TemplateEvaluator
 {
     internal enum Flow { Normal, Break, Continue }
 
+    // Runaway macro recursion must fail as a TemplateException, not overflow the process stack.
+    const int MaxMacroDepth = 200;
+    int macroDepth;
+
     public Flow Exec(List<Node> nodes, Scope scope, StringBuilder sb)
     {
         foreach (var node in nodes)
@@ -117,9 +121,14 @@ sealed class TemplateEvaluator
         }
         frame.Set("varargs", new PyTuple(extra));
         frame.Set("kwargs", kwargs);
-        var sb = new StringBuilder();
-        Exec(m.Body, frame, sb);
-        return sb.ToString();
+        if (++macroDepth > MaxMacroDepth) throw new TemplateException($"macro '{m.Name}' recursed more than {MaxMacroDepth} levels");
+        try
+        {
+            var sb = new StringBuilder();
+            Exec(m.Body, frame, sb);
+            return sb.ToString();
+        }
+        finally { macroDepth--; }
     };
 
     public object? Eval(Expr expr, Scope scope)

@@ -56,6 +56,7 @@ public class Jinja2ParityTests
     [InlineData("{% for a, b in [(1, 2), [3, 4]] %}{{ a + b }}{% endfor %}", "37")]
     [InlineData("{{ msgs | selectattr('role', 'equalto', 'user') | map(attribute='content') | list }}", "['hi', 'bye']")]
     [InlineData("{% for m in msgs if m.role != 'system' %}{{ loop.index }}{{ m.role[0] }}{% endfor %}", "1u2a3u")]
+    [InlineData("{% macro fact(k) %}{% if k <= 1 %}1{% else %}{{ k * (fact(k - 1) | int) }}{% endif %}{% endmacro %}{{ fact(6) }}", "720")]
     public void Statements(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Operators and precedence, literals, attribute/item access, slicing, Python str/dict/list methods, tests.</summary>
@@ -103,7 +104,7 @@ public class Jinja2ParityTests
     [InlineData("{{ '<a href=\"x\">&\\'</a>' | e }} {{ '<b>' | safe }} {{ '<b>' | escape }} {{ 5 | e }}", "&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt; <b> &lt;b&gt; 5")]
     [InlineData("{{ xs | sum }} {{ xs | min }} {{ xs | max }} {{ -3 | abs }} {{ [3, 1] | sort | first }} {{ words | min }} {{ msgs | sum(attribute='content', start='') if false else 'skip' }} {{ [1.5, 2] | sum }}", "6 1 3 3 1 A skip 3.5")]
     [InlineData("[{{ \"Hello\" | center(11) }}] [{{ \"Hi\" | center(7) }}] [{{ \"Hey\" | center(8) }}] [{{ \"Hey\" | center(2) }}] {{ {'b': 1, 'A': 2, 'a': 0} | dictsort }} {{ {'b': 3, 'a': 2} | dictsort(by='value', reverse=true) }}", "[   Hello   ] [   Hi  ] [  Hey   ] [Hey] [('A', 2), ('a', 0), ('b', 1)] [('b', 3), ('a', 2)]")]
-    [InlineData("{{ words | max }} {{ words | min }} {{ words | max(case_sensitive=true) }} {{ msgs | max(attribute='role') | attr('content') if false else (msgs | min(attribute='content')).content }} [{{ empty | max }}]", "c A c bye []")]
+    [InlineData("{{ words | max }} {{ words | min }} {{ words | max(case_sensitive=true) }} {{ msgs | max(attribute='role') | attr('content') if false else (msgs | min(attribute='content')).content }} [{{ empty | max }}] {{ ['b', 'B'] | max }}{{ ['B', 'b'] | min }}{{ ['b', 'B'] | sort(reverse=true) | first }}", "c A c bye [] bBb")]
     public void Filters(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Python str()/repr() of rendered values (None/True, float repr, quoting and escapes), and strftime_now.</summary>

@@ -36,6 +36,8 @@ public class TemplateErrorTests
     [InlineData("{% set n = 1 %}{% set n.y = 2 %}", "cannot assign attribute on non-namespace object")]
     [InlineData("{{ missing | tojson }}", "not JSON serializable")]
     [InlineData("{% for a, b in xs %}{% endfor %}", "cannot unpack non-iterable int object")]
+    // jinja2: RecursionError (Python's stack limit); we stop at a fixed depth instead of overflowing.
+    [InlineData("{% macro loop_forever() %}{{ loop_forever() }}{% endmacro %}{{ loop_forever() }}", "recursed more than")]
     public void RuntimeErrorsAreTemplateExceptions(string template, string messagePart)
     {
         var e = RenderFails<TemplateException>(template);
