@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SmolLM3.Engine.Templates;
 
@@ -64,18 +65,13 @@ static class TemplateLexer
                 char kind = src[tag + 1];
                 char mod = tag + 2 < src.Length ? src[tag + 2] : '\0';
                 if (mod == '-') text = text.TrimEnd();
-                else if (mod != '+' && kind != '{')
-                {
-                    // lstrip_blocks: only when nothing but spaces/tabs precede the tag on its line.
-                    int lineStart = text.LastIndexOf('\n') + 1;
-                    if ((lineStart > 0 || lineStarting) && text.Length > lineStart && text.AsSpan(lineStart).Trim().IsEmpty)
-                        text = text[..lineStart];
-                }
+                else if (mod != '+' && kind != '{') text = LStripBlock(text, lineStarting);
                 Emit(text, pos);
                 pos = tag + 2 + (mod is '-' or '+' ? 1 : 0);
 
                 string consumed = kind switch
                 {
+                    '%' when RawBegin.Match(src, pos) is { Success: true } raw => LexRaw(tag, raw),
                     '#' => SkipComment(tag),
                     '{' => LexTag(tag, TokenKind.VarBegin, TokenKind.VarEnd, '}'),
                     _ => LexTag(tag, TokenKind.BlockBegin, TokenKind.BlockEnd, '%'),
@@ -83,6 +79,14 @@ static class TemplateLexer
                 lineStarting = consumed.EndsWith('\n');
             }
             Tokens.Add(new(TokenKind.Eof, "", Line(src.Length), Col(src.Length)));
+        }
+
+        // lstrip_blocks: drop the indentation before a block tag when nothing else precedes it on its line.
+        static string LStripBlock(string text, bool lineStarting)
+        {
+            int lineStart = text.LastIndexOf('\n') + 1;
+            return (lineStart > 0 || lineStarting) && text.Length > lineStart && text.AsSpan(lineStart).Trim().IsEmpty
+                ? text[..lineStart] : text;
         }
 
         int FindTagStart(int from)
@@ -105,6 +109,23 @@ static class TemplateLexer
             if (strip) while (pos < src.Length && char.IsWhiteSpace(src[pos])) pos++;
             else if (!keep && isBlock && pos < src.Length && src[pos] == '\n') pos++;
             return src[start..pos];
+        }
+
+        static readonly Regex RawBegin = new(@"\G\s*raw\s*(-?)%}", RegexOptions.CultureInvariant);
+        static readonly Regex RawEnd = new(@"{%([-+]?)\s*endraw\s*([-+]?)%}", RegexOptions.CultureInvariant);
+
+        /// <summary><c>{% raw %}…{% endraw %}</c>: the body is text, tags and all.</summary>
+        string LexRaw(int tag, Match begin)
+        {
+            pos = begin.Index + begin.Length;
+            if (begin.Groups[1].Value == "-") while (pos < src.Length && char.IsWhiteSpace(src[pos])) pos++;
+            var end = RawEnd.Match(src, pos);
+            if (!end.Success) throw Error("unexpected end of template, expected 'endraw'", tag);
+            string body = src[pos..end.Index];
+            if (end.Groups[1].Value == "-") body = body.TrimEnd();
+            else if (end.Groups[1].Value != "+") body = LStripBlock(body, lineStarting: false);
+            Emit(body, pos);
+            return ConsumeEnd(end.Index + end.Length - 2 - end.Groups[2].Length, end.Groups[2].Value == "-", end.Groups[2].Value == "+", isBlock: true);
         }
 
         string SkipComment(int tag)

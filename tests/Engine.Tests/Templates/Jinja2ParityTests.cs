@@ -22,6 +22,10 @@ public class Jinja2ParityTests
     [InlineData("{{ 'x' }}\n{{ 'y' }}", "x\ny")]
     [InlineData("{%- if t -%}\n\n  A  \n\n{%- endif -%}\n\nB", "AB")]
     [InlineData("{% for m in msgs %}\n    {% if m.role == 'user' %}\n        U:{{ m.content }}\n    {% else %}\n        O:{{ m.content }}\n    {% endif %}\n{% endfor %}", "        O:sys\n        U:hi\n        O:yo\n        U:bye\n")]
+    [InlineData("a {% raw %}{{ not evaluated }} {% if %}{% endraw %} b", "a {{ not evaluated }} {% if %} b")]
+    [InlineData("x\n  {% raw %}\n  {{ y }}\n  {% endraw %}\nz", "x\n\n  {{ y }}\nz")]
+    [InlineData("{%- raw -%}   {{ a }}   {%- endraw -%}   after", "{{ a }}after")]
+    [InlineData("{% raw %}{# c #}{% endraw %}{{ 1 }}", "{# c #}1")]
     public void WhitespaceControl(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>set (incl. namespace attributes), if/elif/else, for with loop.* / filters / else / break / continue, macros, scoping.</summary>
