@@ -4,7 +4,7 @@ using System.Text;
 namespace SmolLM3.Engine.Templates;
 
 /// <summary>Python's <c>str()</c> and <c>repr()</c> of template values, which is what <c>{{ }}</c> and <c>|string</c> print.</summary>
-public static class PyFormat
+static class PyFormat
 {
     public static string Str(object? value) => value switch
     {

@@ -5,7 +5,7 @@ using System.Text;
 namespace SmolLM3.Engine.Templates;
 
 /// <summary>Python semantics of the operators, truthiness, equality and iteration the evaluator needs.</summary>
-public static class PyOps
+static class PyOps
 {
     public static bool Truthy(object? v) => v switch
     {

@@ -4,7 +4,7 @@ namespace SmolLM3.Engine.Templates;
 /// jinja2's default Undefined: falsy, renders as "", iterates as empty, equals only another Undefined.
 /// Anything else (attribute access, arithmetic, calls) fails with <see cref="Hint"/>, as jinja2 does.
 /// </summary>
-public sealed class Undefined
+sealed class Undefined
 {
     public string Hint { get; }
     internal Undefined(string hint) => Hint = hint;
@@ -14,7 +14,7 @@ public sealed class Undefined
 }
 
 /// <summary>A Python tuple: a list that prints with parentheses (what <c>items()</c> yields).</summary>
-public sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object?>
+sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object?>
 {
     public object? this[int index] => items[index];
     public int Count => items.Count;
@@ -23,7 +23,7 @@ public sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object
 }
 
 /// <summary>jinja2's <c>namespace()</c>: the one mutable object, so loops can carry state outward.</summary>
-public sealed class Namespace
+sealed class Namespace
 {
     public Dictionary<string, object?> Attributes { get; } = new();
 }

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace SmolLM3.Engine.Templates;
 
 /// <summary>JSON in (fixture and request variables) and out (<c>tojson</c>, which Hugging Face maps to Python's json.dumps).</summary>
-public static class TemplateJson
+static class TemplateJson
 {
     /// <summary>A JSON value as template values; numbers written without '.'/exponent become long, as json.loads makes int.</summary>
     public static object? FromJson(JsonElement e) => e.ValueKind switch
