@@ -31,8 +31,8 @@ static class PyMethods
         "isalpha" => _ => s.Length > 0 && s.All(char.IsLetter),
         "isalnum" => _ => s.Length > 0 && s.All(char.IsLetterOrDigit),
         "isspace" => _ => s.Length > 0 && s.All(char.IsWhiteSpace),
-        "isupper" => _ => s.Any(char.IsLetter) && s.ToUpperInvariant() == s,
-        "islower" => _ => s.Any(char.IsLetter) && s.ToLowerInvariant() == s,
+        "isupper" => _ => IsUpper(s),
+        "islower" => _ => IsLower(s),
         _ => null,
     };
 
@@ -55,6 +55,10 @@ static class PyMethods
         },
         _ => null,
     };
+
+    // Python: at least one cased character, and none of the other case.
+    public static bool IsLower(string s) => s.Any(char.IsLower) && !s.Any(c => char.IsUpper(c) || char.GetUnicodeCategory(c) == UnicodeCategory.TitlecaseLetter);
+    public static bool IsUpper(string s) => s.Any(char.IsUpper) && !s.Any(c => char.IsLower(c) || char.GetUnicodeCategory(c) == UnicodeCategory.TitlecaseLetter);
 
     static string Str(object? v) => v as string ?? throw new TemplateException($"expected a string argument, got {PyOps.TypeName(v)}");
     static int ToInt(object? v) => v switch { long l => (int)l, bool b => b ? 1 : 0, null => -1, _ => throw new TemplateException("expected an integer argument") };

@@ -138,8 +138,8 @@ static class PyOps
         {
             if (a is string s && IsInt(b)) return Repeat(s, AsLong(b));
             if (IsInt(a) && b is string s2) return Repeat(s2, AsLong(a));
-            if (a is IReadOnlyList<object?> l && a is not PyTuple && IsInt(b))
-                return Enumerable.Repeat(l, (int)Math.Max(0, AsLong(b))).SelectMany(x => x).ToList();
+            if (a is IReadOnlyList<object?> l && IsInt(b)) return RepeatList(l, AsLong(b));
+            if (IsInt(a) && b is IReadOnlyList<object?> l2) return RepeatList(l2, AsLong(a));
         }
         if (!IsNumber(a) || !IsNumber(b)) throw OperandError(op, a, b);
         bool ints = IsInt(a) && IsInt(b);
@@ -173,6 +173,12 @@ static class PyOps
         Undefined u => throw u.Fail(),
         _ => throw new TemplateException($"bad operand type for unary -: '{TypeName(v)}'"),
     };
+
+    static object RepeatList(IReadOnlyList<object?> list, long n)
+    {
+        var items = Enumerable.Repeat(list, (int)Math.Max(0, n)).SelectMany(x => x).ToList();
+        return list is PyTuple ? new PyTuple(items) : items;
+    }
 
     static string Repeat(string s, long n)
     {

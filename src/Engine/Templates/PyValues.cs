@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SmolLM3.Engine.Templates;
 
 /// <summary>
@@ -20,6 +22,18 @@ sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object?>
     public int Count => items.Count;
     public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>What <c>range()</c> returns: a list that prints as Python's <c>range(start, stop[, step])</c>.</summary>
+sealed class PyRange(long start, long stop, long step, IReadOnlyList<object?> items) : IReadOnlyList<object?>
+{
+    public object? this[int index] => items[index];
+    public int Count => items.Count;
+    public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    public override string ToString() => step == 1
+        ? string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop})")
+        : string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop}, {step})");
 }
 
 /// <summary>jinja2's <c>namespace()</c>: the one mutable object, so loops can carry state outward.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace SmolLM3.Engine.Templates;
 
@@ -55,7 +56,7 @@ static class TemplateFilters
         "sum" => Items(v).Select(x => a.Get(0, "attribute") is { } attr ? PyAccess.GetPath(x, PyFormat.Str(attr)) : x)
             .Aggregate(a.Get(1, "start", 0L), PyOps.Add),
         "indent" => Indent(PyFormat.Str(v), a.Get(0, "width", 4L), PyOps.Truthy(a.Get(1, "first", false)), PyOps.Truthy(a.Get(2, "blank", false))),
-        "wordcount" => (long)PyMethods.Split(PyFormat.Str(v), null, -1).Count,
+        "wordcount" => (long)Regex.Count(PyFormat.Str(v), @"\w+"),
         "center" => Center(PyFormat.Str(v), (int)(long)a.Get(0, "width", 80L)!),
         "dictsort" => DictSort(v, a, line),
         _ => throw new TemplateException($"line {line}: no filter named '{name}'"),

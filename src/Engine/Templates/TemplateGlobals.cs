@@ -39,7 +39,7 @@ static class TemplateGlobals
             list.Add(i);
             if (list.Count > 100_000) throw new TemplateException("range too big"); // jinja2's sandbox cap is MAX_RANGE = 100000
         }
-        return list;
+        return new PyRange(start, stop, step, list);
     }
 
     /// <summary>C strftime directives (English names, as Python in the C locale); %-d etc. drop padding as on glibc.</summary>

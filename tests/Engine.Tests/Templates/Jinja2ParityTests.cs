@@ -81,6 +81,8 @@ public class Jinja2ParityTests
     [InlineData("{{ t is boolean }} {{ n is boolean }} {{ t is true }} {{ 1 is true }} {{ false is false }} {{ 0 is false }} {{ n is equalto 3 }} {{ n is eq(3) }} {{ 2 is in xs }} {{ 'x' is in 'xyz' }} {{ n is odd }} {{ n is even }} {{ 9 is divisibleby 3 }} {{ n is integer }} {{ f is float }} {{ t is integer }}", "True False True False True False True True True True True False True True True False")]
     [InlineData("{{ n is not none }} {{ missing is defined }} {{ missing is undefined }} {{ n is defined }} {{ d.zz is defined }} {{ d.a is not defined }} {{ not missing is defined }} {{ msgs[0].tool_calls is defined }} {{ n is gt 2 }} {{ n is lt(2) }} {{ 'ab' is lower }}", "True False True True False False True False True False True")]
     [InlineData("{{ -n|abs }} {{ -(n) }} {{ 10 - 2 - 3 }} {{ 2 ** 3 ** 2 }} {{ n * 2|string }} {{ xs|length + 1 }}", "3 -3 5 64 222 4")]
+    [InlineData("{{ 3 * [1] }} {{ [1] * 2 }} {{ 0 * [] }} {{ 2 * (1,) }} {{ (1, 2) * 2 }} {{ -1 * [1] }}", "[1, 1, 1] [1, 1] [] (1, 1) (1, 2, 1, 2) []")]
+    [InlineData("{{ {'k': 1} is lower }} {{ '123' is lower }} {{ 'abc1' is lower }} {{ 'ABC' is upper }} {{ '日本' is upper }} {{ 'aB'.islower() }} {{ '1a'.islower() }} {{ 'A1'.isupper() }}", "True False True True False False True True")]
     public void Expressions(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Filters, including tojson (json.dumps, ensure_ascii=False) on nested and non-ASCII values.</summary>
@@ -109,6 +111,7 @@ public class Jinja2ParityTests
     [InlineData("{{ xs | sum }} {{ xs | min }} {{ xs | max }} {{ -3 | abs }} {{ [3, 1] | sort | first }} {{ words | min }} {{ msgs | sum(attribute='content', start='') if false else 'skip' }} {{ [1.5, 2] | sum }}", "6 1 3 3 1 A skip 3.5")]
     [InlineData("[{{ \"Hello\" | center(11) }}] [{{ \"Hi\" | center(7) }}] [{{ \"Hey\" | center(8) }}] [{{ \"Hey\" | center(2) }}] {{ {'b': 1, 'A': 2, 'a': 0} | dictsort }} {{ {'b': 3, 'a': 2} | dictsort(by='value', reverse=true) }}", "[   Hello   ] [   Hi  ] [  Hey   ] [Hey] [('A', 2), ('a', 0), ('b', 1)] [('b', 3), ('a', 2)]")]
     [InlineData("{{ words | max }} {{ words | min }} {{ words | max(case_sensitive=true) }} {{ msgs | max(attribute='role') | attr('content') if false else (msgs | min(attribute='content')).content }} [{{ empty | max }}] {{ ['b', 'B'] | max }}{{ ['B', 'b'] | min }}{{ ['b', 'B'] | sort(reverse=true) | first }}", "c A c bye [] bBb")]
+    [InlineData("{{ [] | wordcount }} {{ 2.5 | wordcount }} {{ 'hello, wide world!' | wordcount }} {{ {'k': 1} | wordcount }}", "0 2 3 2")]
     public void Filters(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Python str()/repr() of rendered values (None/True, float repr, quoting and escapes), and strftime_now.</summary>
@@ -118,6 +121,7 @@ public class Jinja2ParityTests
     [InlineData("{{ d }} {{ msgs[2] }} {{ (1, 'a', [2]) }} {{ {'k': (1,)} }} {{ xs[0:0] }} {{ {} }} [{{ '' }}] [{{ missing }}] {{ [missing, nothing] }}", "{'a': 1, 'b': [1, 2.0], 'c': None, 'e': True} {'role': 'assistant', 'content': 'yo', 'tool_calls': [{'function': {'name': 'f', 'arguments': {'x': 1}}}]} (1, 'a', [2]) {'k': (1,)} [] {} [] [] [Undefined, None]")]
     [InlineData("{% set tool = {'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'required': ['city'], 'n': 1.5, 'ok': true}}} %}{{ tool | string }}", "{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'required': ['city'], 'n': 1.5, 'ok': True}}}")]
     [InlineData("{{ strftime_now('%d %B %Y') }} {{ strftime_now('%Y-%m-%d %H:%M:%S') }} {{ strftime_now('%b %-d, %A %I%p %j %y %a %%') }}", "22 November 2026 2026-11-22 09:05:07 Nov 22, Sunday 09AM 326 26 Sun %")]
+    [InlineData("{{ range(3) }} {{ range(1, 4) }} {{ range(5, 0, -2) }} {{ range(3) | list }} {{ range(3) | string }} {{ range(3) | length }} {{ range(3)[1] }}", "range(0, 3) range(1, 4) range(5, 0, -2) [0, 1, 2] range(0, 3) 3 1")]
     public void PythonFormatting(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>jinja2's default Undefined: empty when printed, falsy, iterable as empty; only touching it fails (see TemplateErrorTests).</summary>
