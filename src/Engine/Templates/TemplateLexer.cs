@@ -64,6 +64,7 @@ static class TemplateLexer
 
                 char kind = src[tag + 1];
                 char mod = tag + 2 < src.Length ? src[tag + 2] : '\0';
+                if (mod == '+' && kind == '{') mod = '\0'; // '+' only applies to blocks and comments; in {{+ x }} it is unary plus
                 if (mod == '-') text = text.TrimEnd();
                 else if (mod != '+' && kind != '{') text = LStripBlock(text, lineStarting);
                 Emit(text, pos);
@@ -148,6 +149,7 @@ static class TemplateLexer
                 {
                     foreach (var (prefix, strip, keep) in new[] { ("-", true, false), ("+", false, true), ("", false, false) })
                     {
+                        if (keep && closeChar == '}') continue;
                         if (string.CompareOrdinal(src, pos, prefix + closeChar + "}", 0, prefix.Length + 2) != 0) continue;
                         Tokens.Add(new(end, closeChar + "}", Line(pos), Col(pos)));
                         return ConsumeEnd(pos, strip, keep, closeChar == '%');

@@ -57,6 +57,8 @@ public class TemplateErrorTests
     [InlineData("{{ (1, 2 }}", 1, 10, "unexpected '}'")]
     [InlineData("{% if t %}{% endfor %}", 1, 14, "unknown tag 'endfor'")]
     [InlineData("{{ 1 ", 1, 1, "expected '}}'")]
+    // '+' disables lstrip/trim only on blocks; jinja2 reads {{ x +}} as an unfinished addition.
+    [InlineData("{{ 'v' +}}", 1, 9, "expected an expression")]
     public void SyntaxErrorsReportLineColumnAndExpectation(string template, int line, int column, string reasonPart)
     {
         var e = Assert.Throws<TemplateSyntaxException>(() => ChatTemplate.Parse(template));
