@@ -57,18 +57,19 @@ sealed class TemplateEvaluator
                 return PyOps.Truthy(Eval(f.Filter, probe));
             }).ToList();
         }
-        if (items.Count == 0)
-        {
-            Exec(f.Else, scope, sb);
-            return;
-        }
+        // jinja2 clears its "no iteration" flag at the end of the loop body, so the else block runs unless
+        // some iteration finished its body: an empty loop, but also one whose every pass hit break/continue.
+        bool completed = false;
         for (int i = 0; i < items.Count; i++)
         {
             var iteration = new Scope(scope);
             Bind(f.Targets, items[i], iteration);
             iteration.Set("loop", new LoopContext(items, i));
-            if (Exec(f.Body, iteration, sb) == Flow.Break) break;
+            var flow = Exec(f.Body, iteration, sb);
+            if (flow == Flow.Break) break;
+            if (flow == Flow.Normal) completed = true;
         }
+        if (!completed) Exec(f.Else, scope, sb);
     }
 
     static void Bind(List<string> targets, object? item, Scope scope)

@@ -61,6 +61,7 @@ public class Jinja2ParityTests
     [InlineData("{{ msgs | selectattr('role', 'equalto', 'user') | map(attribute='content') | list }}", "['hi', 'bye']")]
     [InlineData("{% for m in msgs if m.role != 'system' %}{{ loop.index }}{{ m.role[0] }}{% endfor %}", "1u2a3u")]
     [InlineData("{% macro fact(k) %}{% if k <= 1 %}1{% else %}{{ k * (fact(k - 1) | int) }}{% endif %}{% endmacro %}{{ fact(6) }}", "720")]
+    [InlineData("{% for x in xs %}{% break %}{% else %}E{% endfor %}|{% for x in xs %}{% continue %}{% else %}E{% endfor %}|{% for x in xs %}{{ x }}{% if x == 1 %}{% break %}{% endif %}{% else %}E{% endfor %}", "E|E|31")]
     public void Statements(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Operators and precedence, literals, attribute/item access, slicing, Python str/dict/list methods, tests.</summary>
