@@ -8,6 +8,7 @@ namespace SmolLM3.Engine.Templates;
 /// loop controls, json.dumps-style <c>tojson</c>, <c>raise_exception</c>, <c>strftime_now</c>).
 /// Values are string, bool, long, double, null, <see cref="IReadOnlyList{T}"/> and string-keyed
 /// <see cref="IReadOnlyDictionary{TKey, TValue}"/>; other .NET numbers and collections are converted.
+/// A parsed template is immutable: <see cref="Render"/> may run concurrently from many threads.
 /// </summary>
 public sealed class ChatTemplate
 {

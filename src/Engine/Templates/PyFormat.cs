@@ -31,6 +31,7 @@ static class PyFormat
             case string s: AppendStringRepr(sb, s); break;
             case Undefined: sb.Append("Undefined"); break; // only inside containers; Str() prints ""
             case PyRange r: sb.Append(r.ToString()); break;
+            case PyDictView v: sb.Append(v.Kind).Append('('); AppendRepr(sb, v.Items); sb.Append(')'); break;
             case PyTuple t:
                 sb.Append('(');
                 for (int i = 0; i < t.Count; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, t[i]); }

@@ -38,9 +38,9 @@ static class PyMethods
 
     public static TemplateFunction? ForDict(IReadOnlyDictionary<string, object?> d, string name) => name switch
     {
-        "items" => _ => d.Select(kv => (object?)new PyTuple([kv.Key, kv.Value])).ToList(),
-        "keys" => _ => d.Keys.Cast<object?>().ToList(),
-        "values" => _ => d.Values.ToList(),
+        "items" => _ => new PyDictView("dict_items", d.Select(kv => (object?)new PyTuple([kv.Key, kv.Value])).ToList()),
+        "keys" => _ => new PyDictView("dict_keys", d.Keys.Cast<object?>().ToList()),
+        "values" => _ => new PyDictView("dict_values", d.Values.ToList()),
         "get" => a => a.Get(0, "key") is string k && d.TryGetValue(k, out var v) ? v : a.Get(1, "default"),
         _ => null,
     };

@@ -36,6 +36,17 @@ sealed class PyRange(long start, long stop, long step, IReadOnlyList<object?> it
         : string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop}, {step})");
 }
 
+/// <summary>dict.keys()/values()/items(): iterate as lists, print as Python's <c>dict_keys([...])</c> etc.</summary>
+sealed class PyDictView(string kind, IReadOnlyList<object?> items) : IReadOnlyList<object?>
+{
+    public string Kind => kind;
+    public IReadOnlyList<object?> Items => items;
+    public object? this[int index] => items[index];
+    public int Count => items.Count;
+    public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>jinja2's <c>namespace()</c>: the one mutable object, so loops can carry state outward.</summary>
 sealed class Namespace
 {

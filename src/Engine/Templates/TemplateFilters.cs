@@ -40,7 +40,7 @@ static class TemplateFilters
         "abs" => v is double d ? Math.Abs(d) : PyOps.Compare(v, 0L) < 0 ? PyOps.Negate(v) : PyOps.Arithmetic("+", v, 0L),
         "tojson" => ToJson(v, a),
         "items" => v is Undefined ? new List<object?>()
-            : v is IReadOnlyDictionary<string, object?> dict ? PyMethods.ForDict(dict, "items")!(CallArgs.Empty)
+            : v is IReadOnlyDictionary<string, object?> dict ? dict.Select(kv => (object?)new PyTuple([kv.Key, kv.Value])).ToList()
             : throw new TemplateException($"line {line}: can only get item pairs from a mapping."),
         "attr" => PyAccess.GetAttr(v, PyFormat.Str(a.Get(0, "name"))),
         "select" => Select(v, a, line, byAttribute: false, keep: true),

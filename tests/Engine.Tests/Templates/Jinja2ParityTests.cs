@@ -84,6 +84,7 @@ public class Jinja2ParityTests
     [InlineData("{{ -n|abs }} {{ -(n) }} {{ 10 - 2 - 3 }} {{ 2 ** 3 ** 2 }} {{ n * 2|string }} {{ xs|length + 1 }}", "3 -3 5 64 222 4")]
     [InlineData("{{ 3 * [1] }} {{ [1] * 2 }} {{ 0 * [] }} {{ 2 * (1,) }} {{ (1, 2) * 2 }} {{ -1 * [1] }}", "[1, 1, 1] [1, 1] [] (1, 1) (1, 2, 1, 2) []")]
     [InlineData("{{ {'k': 1} is lower }} {{ '123' is lower }} {{ 'abc1' is lower }} {{ 'ABC' is upper }} {{ '日本' is upper }} {{ 'aB'.islower() }} {{ '1a'.islower() }} {{ 'A1'.isupper() }}", "True False True True False False True True")]
+    [InlineData("{{ d.keys() }} {{ d.values() }} {{ d.items() }} {{ {}.keys() }} {{ d.keys() | list }} {{ 'a' in d.keys() }} {{ d.items() | length }} {% for k, v in d.items() %}{{ k }}{% endfor %} {{ d.keys() | join(',') }} {{ d.items() | first }}", "dict_keys(['a', 'b', 'c', 'e']) dict_values([1, [1, 2.0], None, True]) dict_items([('a', 1), ('b', [1, 2.0]), ('c', None), ('e', True)]) dict_keys([]) ['a', 'b', 'c', 'e'] True 4 abce a,b,c,e ('a', 1)")]
     public void Expressions(string template, string expected) => Assert.Equal(expected, TemplateHarness.Render(template));
 
     /// <summary>Filters, including tojson (json.dumps, ensure_ascii=False) on nested and non-ASCII values.</summary>
