@@ -15,36 +15,31 @@ sealed class Undefined
     public override string ToString() => "";
 }
 
-/// <summary>A Python tuple: a list that prints with parentheses (what <c>items()</c> yields).</summary>
-sealed class PyTuple(IReadOnlyList<object?> items) : IReadOnlyList<object?>
+/// <summary>A read-only list with its own Python type; only how it prints (and tuple equality) differs.</summary>
+abstract class PyListLike(IReadOnlyList<object?> items) : IReadOnlyList<object?>
 {
-    public object? this[int index] => items[index];
-    public int Count => items.Count;
-    public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-}
-
-/// <summary>What <c>range()</c> returns: a list that prints as Python's <c>range(start, stop[, step])</c>.</summary>
-sealed class PyRange(long start, long stop, long step, IReadOnlyList<object?> items) : IReadOnlyList<object?>
-{
-    public object? this[int index] => items[index];
-    public int Count => items.Count;
-    public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    public override string ToString() => step == 1
-        ? string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop})")
-        : string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop}, {step})");
-}
-
-/// <summary>dict.keys()/values()/items(): iterate as lists, print as Python's <c>dict_keys([...])</c> etc.</summary>
-sealed class PyDictView(string kind, IReadOnlyList<object?> items) : IReadOnlyList<object?>
-{
-    public string Kind => kind;
     public IReadOnlyList<object?> Items => items;
     public object? this[int index] => items[index];
     public int Count => items.Count;
     public IEnumerator<object?> GetEnumerator() => items.GetEnumerator();
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>A Python tuple: prints with parentheses (what <c>items()</c> yields).</summary>
+sealed class PyTuple(IReadOnlyList<object?> items) : PyListLike(items);
+
+/// <summary>What <c>range()</c> returns: prints as Python's <c>range(start, stop[, step])</c>.</summary>
+sealed class PyRange(long start, long stop, long step, IReadOnlyList<object?> items) : PyListLike(items)
+{
+    public override string ToString() => step == 1
+        ? string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop})")
+        : string.Create(CultureInfo.InvariantCulture, $"range({start}, {stop}, {step})");
+}
+
+/// <summary>dict.keys()/values()/items(): prints as Python's <c>dict_keys([...])</c> etc.</summary>
+sealed class PyDictView(string kind, IReadOnlyList<object?> items) : PyListLike(items)
+{
+    public string Kind => kind;
 }
 
 /// <summary>jinja2's <c>namespace()</c>: the one mutable object, so loops can carry state outward.</summary>
