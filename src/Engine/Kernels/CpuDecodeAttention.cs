@@ -28,33 +28,49 @@ public static unsafe class CpuDecodeAttention
     {
         float scale = 1f / MathF.Sqrt(headDim);
         long rowBytes = (long)headDim * elementSize;
-        var scores = new float[length];
-        fixed (float* s = scores)
-            for (int g = 0; g < kvHeads; g++)
-            {
-                byte* k = (byte*)keys + g * capacity * rowBytes;
-                byte* v = (byte*)values + g * capacity * rowBytes;
+        // The query heads of one KV group read each key and value row once, while it is in L1.
+        void Group(int g, float* s)
+        {
+            byte* k = (byte*)keys + g * capacity * rowBytes;
+            byte* v = (byte*)values + g * capacity * rowBytes;
+            float* qg = q + (long)g * rep * headDim;
+            float* og = output + (long)g * rep * headDim;
+            for (int j = 0; j < length; j++)
                 for (int r = 0; r < rep; r++)
-                {
-                    long row = ((long)g * rep + r) * headDim;
-                    float* qr = q + row;
-                    float* o = output + row;
-                    float max = float.NegativeInfinity;
-                    for (int j = 0; j < length; j++)
-                    {
-                        s[j] = dot(qr, k + j * rowBytes, headDim) * scale;
-                        if (s[j] > max) max = s[j];
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < length; j++)
-                    {
-                        s[j] = MathF.Exp(s[j] - max);
-                        sum += s[j];
-                    }
-                    new Span<float>(o, headDim).Clear();
-                    for (int j = 0; j < length; j++) axpy(s[j] / sum, v + j * rowBytes, o, headDim);
-                }
-            }
+                    s[r * length + j] = dot(qg + r * headDim, k + j * rowBytes, headDim) * scale;
+            for (int r = 0; r < rep; r++) Softmax(s + r * length, length);
+            new Span<float>(og, rep * headDim).Clear();
+            for (int j = 0; j < length; j++)
+                for (int r = 0; r < rep; r++)
+                    axpy(s[r * length + j], v + j * rowBytes, og + r * headDim, headDim);
+        }
+        // Groups are independent: split them over the cores when the cache is long enough to pay for it.
+        int parts = length * rep >= 2048 ? Math.Min(Environment.ProcessorCount, kvHeads) : 1;
+        if (parts == 1)
+        {
+            fixed (float* s = new float[rep * length])
+                for (int g = 0; g < kvHeads; g++) Group(g, s);
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            fixed (float* s = new float[rep * length])
+                for (int g = kvHeads * p / parts; g < kvHeads * (p + 1) / parts; g++) Group(g, s);
+        });
+    }
+
+    static void Softmax(float* s, int n)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < n; j++) max = MathF.Max(max, s[j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++)
+        {
+            s[j] = MathF.Exp(s[j] - max);
+            sum += s[j];
+        }
+        float inv = 1 / sum;
+        for (int j = 0; j < n; j++) s[j] *= inv;
     }
 
     static float DotF32(float* q, byte* k, int n) => Dot(q, (float*)k, n);
@@ -65,6 +81,12 @@ public static unsafe class CpuDecodeAttention
     static float Dot(float* a, float* b, int n)
     {
         int c = 0;
+        if (Vector512.IsHardwareAccelerated && n % 16 == 0)
+        {
+            var acc512 = Vector512<float>.Zero;
+            for (; c < n; c += 16) acc512 = Vector512.FusedMultiplyAdd(Vector512.Load(a + c), Vector512.Load(b + c), acc512);
+            return Vector512.Sum(acc512);
+        }
         var acc = Vector256<float>.Zero;
         for (; c + 8 <= n; c += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), acc);
         float sum = Vector256.Sum(acc);
@@ -75,6 +97,12 @@ public static unsafe class CpuDecodeAttention
     static void Axpy(float alpha, float* x, float* y, int n)
     {
         int c = 0;
+        if (Vector512.IsHardwareAccelerated && n % 16 == 0)
+        {
+            var a512 = Vector512.Create(alpha);
+            for (; c < n; c += 16) Vector512.FusedMultiplyAdd(a512, Vector512.Load(x + c), Vector512.Load(y + c)).Store(y + c);
+            return;
+        }
         var a = Vector256.Create(alpha);
         for (; c + 8 <= n; c += 8) Vector256.FusedMultiplyAdd(a, Vector256.Load(x + c), Vector256.Load(y + c)).Store(y + c);
         for (; c < n; c++) y[c] += alpha * x[c];
