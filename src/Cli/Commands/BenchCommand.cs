@@ -43,6 +43,8 @@ static class BenchCommand
             if (parsed.GetValue(threads) is { } n) torch.set_num_threads(n);
             var err = parsed.InvocationConfiguration.Error;
             var results = new List<BenchmarkResult>();
+            err.WriteLine("bench: measuring memory bandwidth (the baseline for decode)");
+            double bandwidth = MemoryBandwidth.Measure(threads: torch.get_num_threads());
             foreach (var s in parsed.GetValue(shape)!)
                 foreach (var d in parsed.GetValue(dtype)!)
                 {
@@ -53,9 +55,9 @@ static class BenchCommand
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))
-                output.WriteLine(results.Count == 1 ? JsonSerializer.Serialize(ToJson(results[0])) : JsonSerializer.Serialize(results.Select(ToJson)));
+                output.WriteLine(results.Count == 1 ? JsonSerializer.Serialize(ToJson(results[0], bandwidth)) : JsonSerializer.Serialize(results.Select(r => ToJson(r, bandwidth))));
             else
-                WriteTable(results, output);
+                WriteTable(results, bandwidth, output);
             return Task.FromResult(Cli.Ok);
         });
         return command;
@@ -68,7 +70,7 @@ static class BenchCommand
         _ => torch.ScalarType.Float32,
     };
 
-    static Dictionary<string, object> ToJson(BenchmarkResult r) => new()
+    static Dictionary<string, object> ToJson(BenchmarkResult r, double bandwidth) => new()
     {
         ["shape"] = r.Shape,
         ["dtype"] = r.DType,
@@ -78,14 +80,20 @@ static class BenchCommand
         ["prefill_tokens_per_s"] = Math.Round(r.PrefillTokensPerSecond, 2),
         ["decode_tokens_per_s"] = Math.Round(r.DecodeTokensPerSecond, 2),
         ["peak_rss_bytes"] = r.PeakRssBytes,
+        ["weight_bytes"] = r.WeightBytes,
+        ["memory_bandwidth_gb_per_s"] = Math.Round(bandwidth / 1e9, 2),
+        ["decode_bound_tokens_per_s"] = Math.Round(r.DecodeBound(bandwidth), 2),
+        ["decode_fraction_of_bound"] = Math.Round(r.DecodeTokensPerSecond / r.DecodeBound(bandwidth), 3),
     };
 
-    static void WriteTable(List<BenchmarkResult> results, TextWriter output)
+    static void WriteTable(List<BenchmarkResult> results, double bandwidth, TextWriter output)
     {
-        var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "peak RSS");
+        var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "decode bound tok/s", "of bound", "peak RSS");
         foreach (var r in results)
-            table.AddRow(r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
+            table.AddRow(r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
+                $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         console.Write(table);
+        console.WriteLine($"memory read bandwidth (same run): {bandwidth / 1e9:F1} GB/s; decode bound = bandwidth / weight bytes");
     }
 }

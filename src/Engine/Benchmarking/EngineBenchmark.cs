@@ -6,9 +6,16 @@ using TorchSharp;
 
 namespace SmolLM3.Engine.Benchmarking;
 
-/// <summary>One benchmark's figures: prefill and decode rates (best of the repeats) and peak RSS.</summary>
+/// <summary>
+/// One benchmark's figures: prefill and decode rates (best of the repeats), peak RSS, and the bytes of
+/// weights a decode step reads, so decode can be set against the memory bandwidth measured in the same run.
+/// </summary>
 public sealed record BenchmarkResult(string Shape, string DType, int Threads, int PromptTokens, int DecodeTokens,
-    double PrefillTokensPerSecond, double DecodeTokensPerSecond, long PeakRssBytes);
+    double PrefillTokensPerSecond, double DecodeTokensPerSecond, long PeakRssBytes, long WeightBytes)
+{
+    /// <summary>The decode rate if every step did nothing but read the weights at <paramref name="bytesPerSecond"/>.</summary>
+    public double DecodeBound(double bytesPerSecond) => bytesPerSecond / WeightBytes;
+}
 
 /// <summary>
 /// Prefill of a random prompt, then greedy decode of N tokens through the KV cache, on a model with
@@ -36,7 +43,7 @@ public static class EngineBenchmark
             bestDecode = Math.Max(bestDecode, decode);
         }
         return new BenchmarkResult(shapeName, dtype.ToString(), torch.get_num_threads(), promptTokens, decodeTokens,
-            bestPrefill, bestDecode, PeakMemory.Bytes());
+            bestPrefill, bestDecode, PeakMemory.Bytes(), shape.ParameterCount * dtype.ElementSize());
     }
 
     static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens)
