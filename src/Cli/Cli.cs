@@ -16,8 +16,14 @@ static class Cli
 {
     public const int Ok = 0, ModelError = 1, UsageError = 2, Cancelled = 130;
 
-    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    static readonly AsyncLocal<TextReader?> InputOverride = new();
+
+    /// <summary>Standard input of the running command line (a string in tests).</summary>
+    public static TextReader Input => InputOverride.Value ?? Console.In;
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default, TextReader? stdin = null)
     {
+        InputOverride.Value = stdin;
         var parsed = Program.BuildRoot().Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
         {
@@ -43,6 +49,8 @@ static class Cli
     static int? Classify(Exception e) => e switch
     {
         CliUsageException => UsageError,
+        Engine.Templates.TemplateException => UsageError,
+        ArgumentException => UsageError,
         ModelFormatException => ModelError,
         OperationCanceledException => Cancelled,
         IOException or UnauthorizedAccessException => ModelError,

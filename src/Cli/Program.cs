@@ -13,5 +13,6 @@ static class Program
         InspectCommand.Create(),
         ScoreCommand.Create(),
         BenchCommand.Create(),
+        TokenizeCommand.Create(),
     };
 }

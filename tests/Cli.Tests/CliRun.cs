@@ -3,11 +3,13 @@ namespace SmolLM3.Cli.Tests;
 /// <summary>The outcome of one in-process <c>smollm3</c> run.</summary>
 public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 {
-    public static async Task<CliRun> Of(params string[] args)
+    public static Task<CliRun> Of(params string[] args) => WithInput("", args);
+
+    public static async Task<CliRun> WithInput(string stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await Cli.RunAsync(args, stdout, stderr);
+        int code = await Cli.RunAsync(args, stdout, stderr, stdin: new StringReader(stdin));
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
