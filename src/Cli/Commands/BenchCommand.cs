@@ -92,7 +92,7 @@ static class BenchCommand
         foreach (var r in results)
             table.AddRow(r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
                 $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = Consoles.For(output);
         console.Write(table);
         console.WriteLine($"memory read bandwidth (same run): {bandwidth / 1e9:F1} GB/s; decode bound = bandwidth / weight bytes");
     }

@@ -29,25 +29,10 @@ static class InspectCommand
             var report = ModelReport.Of(source);
             var stdout = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json)) stdout.WriteLine(JsonSerializer.Serialize(report, Json));
-            else Render(report, Console(stdout));
+            else Render(report, Consoles.For(stdout));
             return Cli.Ok;
         });
         return command;
-    }
-
-    /// <summary>A Spectre console over <paramref name="writer"/>; plain and wide when it is not a terminal (files, pipes, tests).</summary>
-    static IAnsiConsole Console(TextWriter writer)
-    {
-        var output = new AnsiConsoleOutput(writer);
-        if (output.IsTerminal) return AnsiConsole.Create(new AnsiConsoleSettings { Out = output });
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = output,
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-        });
-        console.Profile.Width = 160;
-        return console;
     }
 
     static void Render(ModelReport r, IAnsiConsole console)
