@@ -1,0 +1,4 @@
+namespace SmolLM3.Engine.Hub;
+
+/// <summary>A model could not be resolved: bad reference, hub error, failed download or a cache miss offline.</summary>
+public sealed class HubException(string message, Exception? inner = null) : Exception(message, inner);
