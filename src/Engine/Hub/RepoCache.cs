@@ -5,11 +5,16 @@ namespace SmolLM3.Engine.Hub;
 /// <summary>
 /// One repo's folder in the huggingface_hub cache: <c>models--{org}--{name}/</c> holding
 /// <c>blobs/{etag}</c>, <c>snapshots/{commit}/{path}</c> (relative symlinks to blobs) and
-/// <c>refs/{revision}</c> (a commit hash).
+/// <c>refs/{revision}</c> (a commit hash); locks live in <c>.locks/models--{org}--{name}/</c>.
 /// </summary>
 internal sealed partial class RepoCache(string cacheDir, string repoId)
 {
-    public string Root { get; } = Path.Combine(cacheDir, "models--" + repoId.Replace("/", "--"));
+    readonly string folder = "models--" + repoId.Replace("/", "--");
+
+    public string Root => Path.Combine(cacheDir, folder);
+
+    /// <summary>Where huggingface_hub keeps the lock for a blob: outside the repo folder, in <c>.locks/</c>.</summary>
+    public string LockPath(string etag) => Path.Combine(cacheDir, ".locks", folder, etag + ".lock");
 
     public string BlobPath(string etag) => Path.Combine(Root, "blobs", etag);
 
@@ -51,17 +56,20 @@ internal sealed partial class RepoCache(string cacheDir, string repoId)
     public void Link(string commit, string path, string etag)
     {
         var link = SnapshotFile(commit, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
-        if (File.Exists(link) || new FileInfo(link).LinkTarget is not null) File.Delete(link);
+        var dir = Path.GetDirectoryName(link)!;
+        Directory.CreateDirectory(dir);
         var blob = BlobPath(etag);
+        // Made beside the target, then renamed over it: a concurrent resolver never sees a half-made file.
+        var temp = $"{link}.{Guid.NewGuid():N}.tmp";
         try
         {
-            File.CreateSymbolicLink(link, Path.GetRelativePath(Path.GetDirectoryName(link)!, blob));
+            File.CreateSymbolicLink(temp, Path.GetRelativePath(dir, blob));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
-            File.Copy(blob, link, overwrite: true); // e.g. Windows without developer mode
+            File.Copy(blob, temp); // e.g. Windows without developer mode
         }
+        File.Move(temp, link, overwrite: true);
     }
 
     public static bool IsCommitHash(string revision) => CommitHash().IsMatch(revision);

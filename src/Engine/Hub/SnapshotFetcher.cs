@@ -11,7 +11,11 @@ internal sealed class SnapshotFetcher(
         if (File.Exists(local)) return local; // a commit's files never change
         var file = await hub.GetFileMetadataAsync(repo, commit, path, ct);
         var blob = cache.BlobPath(file.Etag);
-        if (!File.Exists(blob)) await downloader.DownloadAsync(file, path, blob, progress, ct);
+        if (!File.Exists(blob))
+        {
+            using var _ = await FileLock.AcquireAsync(cache.LockPath(file.Etag), ct);
+            if (!File.Exists(blob)) await downloader.DownloadAsync(file, path, blob, progress, ct); // unless a peer just did
+        }
         cache.Link(commit, path, file.Etag);
         return local;
     }

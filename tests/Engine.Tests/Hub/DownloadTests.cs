@@ -39,4 +39,16 @@ public class DownloadTests(HubFixture fixture) : HubTestBase(fixture), IClassFix
         AssertSameBytes(original, path);
         Assert.Contains(Hub.Requests, r => r.Range == "bytes=1000-");
     }
+
+    [SkippableFact]
+    public async Task ConcurrentResolvesDownloadEachBlobOnce()
+    {
+        var paths = await Task.WhenAll(ResolveAsync($"{HubFixture.Gguf}:Q8_0"), ResolveAsync($"{HubFixture.Gguf}:Q8_0"));
+
+        Assert.Equal(paths[0], paths[1]);
+        Assert.NotNull(new FileInfo(paths[0]).LinkTarget);
+        AssertSameBytes(Original("model-q8_0.gguf"), paths[0]);
+        Assert.Single(Hub.Requests, r => r.Method == "GET" && r.Path.StartsWith("/cdn/"));
+        Assert.True(File.Exists(Path.Combine(CacheDir, ".locks", "models--org--tiny-gguf", Hub.Sha256Of(Original("model-q8_0.gguf")) + ".lock")));
+    }
 }
