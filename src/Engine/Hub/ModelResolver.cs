@@ -27,9 +27,27 @@ public sealed class ModelResolver : IDisposable
         if (!ModelReference.TryParse(reference, out var model))
             throw new HubException($"'{reference}' is neither an existing path nor a model id (org/name[:QUANT][@revision])");
         var cache = new RepoCache(options.CacheDir, model.RepoId);
-        return options.Offline
-            ? ResolveOffline(model, cache)
-            : await ResolveOnlineAsync(model, cache, progress, ct);
+        if (options.Offline) return ResolveOffline(model, cache);
+        try
+        {
+            return await ResolveOnlineAsync(model, cache, progress, ct);
+        }
+        catch (HubException e) when (e.IsNetworkFailure && TryResolveOffline(model, cache) is { } cached)
+        {
+            return cached; // like huggingface_hub: an unreachable hub falls back to a complete cached snapshot
+        }
+    }
+
+    string? TryResolveOffline(ModelReference model, RepoCache cache)
+    {
+        try
+        {
+            return ResolveOffline(model, cache);
+        }
+        catch (HubException)
+        {
+            return null;
+        }
     }
 
     async Task<string> ResolveOnlineAsync(ModelReference model, RepoCache cache, IProgress<DownloadProgress>? progress, CancellationToken ct)

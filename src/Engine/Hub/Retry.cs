@@ -17,7 +17,7 @@ internal static class Retry
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
-                throw new HubException($"{what} failed after {attempt} attempts (network error: {e.Message})", e);
+                throw new HubException($"{what} failed after {attempt} attempts (network error: {e.Message})", e) { IsNetworkFailure = true };
             }
         }
     }

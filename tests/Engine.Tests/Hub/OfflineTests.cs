@@ -18,6 +18,15 @@ public class OfflineTests(HubFixture fixture) : HubTestBase(fixture), IClassFixt
         Assert.Equal(gguf, await ResolveAsync(Options(offline: true, endpoint: "http://127.0.0.1:9"), $"{HubFixture.Gguf}:q8_0"));
     }
 
+    [SkippableFact]
+    public async Task AnUnreachableHubFallsBackToACompleteCachedSnapshot()
+    {
+        var cached = await ResolveAsync($"{HubFixture.Gguf}:Q8_0");
+        Assert.Equal(cached, await ResolveAsync(Options(endpoint: "http://127.0.0.1:9"), $"{HubFixture.Gguf}:Q8_0"));
+        var message = await FailAsync(Options(endpoint: "http://127.0.0.1:9"), $"{HubFixture.Gguf}:Q4_K_M");
+        Assert.Contains("network error", message);
+    }
+
     [Fact]
     public async Task AColdCacheFailsSayingOfflineModeIsOn()
     {
