@@ -16,7 +16,7 @@ sealed class ModelOptions
 
     public Option<string> Model { get; } = new("--model", "-m")
     {
-        Description = "Hugging Face model folder (config.json + safetensors) or .gguf file",
+        Description = "Hugging Face model folder or .gguf file, or a hub id (HuggingFaceTB/SmolLM3-3B, unsloth/SmolLM3-3B-GGUF:Q4_K_M)",
         Required = true,
     };
 
@@ -57,12 +57,11 @@ sealed class ModelOptions
         command.Add(Device);
     }
 
-    /// <summary>Reads the options and applies <c>--threads</c>.</summary>
-    /// <exception cref="CliUsageException">The model path does not exist, or the device is unavailable.</exception>
+    /// <summary>Reads the options, fetches a Hugging Face id into the local cache, and applies <c>--threads</c>.</summary>
+    /// <exception cref="CliUsageException">The model is neither a path nor a reachable id, or the device is unavailable.</exception>
     public ModelRequest Read(ParseResult parsed)
     {
-        var path = parsed.GetRequiredValue(Model);
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new CliUsageException($"model not found: {path}");
+        var path = ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
         if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU);
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
