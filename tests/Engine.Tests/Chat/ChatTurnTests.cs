@@ -27,8 +27,9 @@ public class ChatTurnTests
     [SkippableFact]
     public void ReasoningAnswerAndToolCallUntilStopToken()
     {
-        var events = Run(Reply("<think>\nNeed weather.\n</think>\nChecking 🌤 <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", FinishReason.Stop, appendImEnd: true));
-        var count = Tokenizer.Encode("<think>\nNeed weather.\n</think>\nChecking 🌤 <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true).Count + 1;
+        const string text = "<think>\nNeed weather.\n</think>\nChecking 🌤 <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+        var events = Run(Reply(text, FinishReason.Stop, appendImEnd: true));
+        var count = Tokenizer.Encode(text, parseSpecial: true).Count + 1;   // + <|im_end|>
         Assert.Equal<ChatEvent>(
             [
                 new ReasoningDelta("\nNeed weather.\n"),
