@@ -14,5 +14,8 @@ static class Program
         ScoreCommand.Create(),
         BenchCommand.Create(),
         TokenizeCommand.Create(),
+        GenerateCommand.Create(),
+        ChatCommand.Create(),
+        TemplateCommand.Create(),
     };
 }

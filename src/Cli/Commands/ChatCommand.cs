@@ -1,0 +1,74 @@
+using System.CommandLine;
+using SmolLM3.Engine.Chat;
+
+namespace SmolLM3.Cli.Commands;
+
+/// <summary>
+/// <c>smollm3 chat --model M</c>: a conversation on standard input, one user message per line, replies
+/// streamed. The history is kept and its KV cache reused, so each turn only prefills what is new.
+/// Ctrl-C stops the reply in progress, not the program; an empty line or end of input ends the chat.
+/// </summary>
+static class ChatCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions(loads: true);
+        var sampling = new SamplingFlags();
+        var system = new Option<string?>("--system") { Description = "System message (SmolLM3: /think or /no_think in it switch reasoning)" };
+        var thinking = ThinkingOptions.Create();
+        var template = new Option<string?>("--template") { Description = "Chat template file to use instead of the model's" };
+
+        var command = new Command("chat", "Chat with a model: one message per line on standard input, replies streamed");
+        model.AddTo(command);
+        sampling.AddTo(command);
+        foreach (var o in new Option[] { system, thinking.On, thinking.Off, template }) command.Add(o);
+        command.SetAction(async (parsed, ct) =>
+        {
+            var request = model.Read(parsed);
+            var stdout = parsed.InvocationConfiguration.Output;
+            var stderr = parsed.InvocationConfiguration.Error;
+            using var chat = ChatModels.Load(request, stderr, parsed.GetValue(template));
+            var options = sampling.Read(parsed, chat.Defaults);
+            var promptOptions = new ChatPromptOptions { EnableThinking = thinking.Read(parsed) };
+            var turnOptions = new ChatTurnOptions { StopStrings = sampling.StopStrings(parsed) };
+
+            var history = new List<ChatMessage>();
+            if (parsed.GetValue(system) is { } s) history.Add(ChatMessage.System(s));
+            using var cache = chat.Model.NewCache();
+            var cached = new List<int>();
+            bool interactive = !Console.IsInputRedirected && ReferenceEquals(Cli.Input, Console.In);
+
+            while (!ct.IsCancellationRequested)
+            {
+                if (interactive) await stderr.WriteAsync("> ");
+                var line = await Cli.Input.ReadLineAsync(ct);
+                if (string.IsNullOrWhiteSpace(line)) break;
+                history.Add(ChatMessage.User(line));
+                var prompt = chat.Prompts.Build(history, chat.Tokenizer, promptOptions);
+
+                using var turn = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                ConsoleCancelEventHandler stopTurn = (_, e) => { e.Cancel = true; turn.Cancel(); };
+                Console.CancelKeyPress += stopTurn;
+                var output = new ChatOutput(stdout, stderr);
+                try
+                {
+                    foreach (var e in chat.Reply(cache, cached, prompt, options, turnOptions, turn.Token)) output.Write(e);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await stderr.WriteLineAsync("\n(stopped)");
+                }
+                finally
+                {
+                    Console.CancelKeyPress -= stopTurn;
+                }
+                await stdout.WriteLineAsync();
+                await stderr.WriteLineAsync($"[{prompt.Tokens.Length} prompt tokens, {chat.LastReusedTokens} from cache, {output.Finished?.TokenCount ?? 0} generated]");
+                history.Add(new ChatMessage(ChatRoles.Assistant, output.Answer.ToString(),
+                    output.Reasoning.Length > 0 ? output.Reasoning.ToString() : null, output.ToolCalls.Count > 0 ? output.ToolCalls : null));
+            }
+            return Cli.Ok;
+        });
+        return command;
+    }
+}
