@@ -85,6 +85,26 @@ public class ChatCommandsTests
     }
 
     [SkippableFact]
+    public async Task ToolsFileReachesTheTemplateAsXmlTools()
+    {
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        using var dir = new TempFolder();
+        var tools = dir.Write("tools.json", """[{"name":"get_weather","description":"Weather for a city","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]""");
+        async Task<int> PromptTokens(params string[] extra)
+        {
+            var run = await CliRun.Of(["generate", "--model", model, "--prompt", "Weather in Paris?", "--temperature", "0", "--max-tokens", "1", "--json", .. extra]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            return JsonDocument.Parse(run.Stdout).RootElement.GetProperty("prompt_tokens").GetInt32();
+        }
+        var without = await PromptTokens();
+        var with = await PromptTokens("--tools", tools);
+        // the schema's own tokens are in the prompt
+        var schemaTokens = TextTokenizer.FromHuggingFace(model).Encode("\"get_weather\"").Count;
+        Assert.True(with > without + schemaTokens, $"{with} vs {without}");
+        (await CliRun.Of("generate", "--model", model, "--prompt", "x", "--tools", dir.Write("bad.json", "{\"not\": \"an array\"}"))).AssertError(2, "JSON array");
+    }
+
+    [SkippableFact]
     public async Task EmptyPromptAndContradictoryThinkingAreRefused()
     {
         var model = Fixtures.Require("tiny-smollm3", "hf");

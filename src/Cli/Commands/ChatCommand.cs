@@ -17,11 +17,12 @@ static class ChatCommand
         var system = new Option<string?>("--system") { Description = "System message (SmolLM3: /think or /no_think in it switch reasoning)" };
         var thinking = ThinkingOptions.Create();
         var template = new Option<string?>("--template") { Description = "Chat template file to use instead of the model's" };
+        var tools = ToolsOption.Create();
 
         var command = new Command("chat", "Chat with a model: one message per line on standard input, replies streamed");
         model.AddTo(command);
         sampling.AddTo(command);
-        foreach (var o in new Option[] { system, thinking.On, thinking.Off, template }) command.Add(o);
+        foreach (var o in new Option[] { system, thinking.On, thinking.Off, template, tools }) command.Add(o);
         command.SetAction(async (parsed, ct) =>
         {
             var request = model.Read(parsed);
@@ -29,7 +30,7 @@ static class ChatCommand
             var stderr = parsed.InvocationConfiguration.Error;
             using var chat = ChatModels.Load(request, stderr, parsed.GetValue(template));
             var options = sampling.Read(parsed, chat.Defaults);
-            var promptOptions = new ChatPromptOptions { EnableThinking = thinking.Read(parsed) };
+            var promptOptions = new ChatPromptOptions { EnableThinking = thinking.Read(parsed), XmlTools = ToolsOption.Read(parsed, tools) };
             var turnOptions = new ChatTurnOptions { StopStrings = sampling.StopStrings(parsed) };
 
             var history = new List<ChatMessage>();

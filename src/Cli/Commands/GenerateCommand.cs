@@ -19,12 +19,13 @@ static class GenerateCommand
         var raw = new Option<bool>("--raw") { Description = "Feed the prompt as plain text, without the chat template" };
         var thinking = ThinkingOptions.Create();
         var template = new Option<string?>("--template") { Description = "Chat template file to use instead of the model's" };
+        var tools = ToolsOption.Create();
         var json = new Option<bool>("--json") { Description = "Print one JSON object (answer, reasoning, tool calls, finish) at the end instead of streaming" };
 
         var command = new Command("generate", "Generate one reply to a prompt, streamed as it is produced");
         model.AddTo(command);
         sampling.AddTo(command);
-        foreach (var o in new Option[] { prompt, system, raw, thinking.On, thinking.Off, template, json }) command.Add(o);
+        foreach (var o in new Option[] { prompt, system, raw, thinking.On, thinking.Off, template, tools, json }) command.Add(o);
         command.SetAction(async (parsed, ct) =>
         {
             var request = model.Read(parsed);
@@ -41,7 +42,7 @@ static class GenerateCommand
                 var messages = new List<ChatMessage>();
                 if (parsed.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));
                 messages.Add(ChatMessage.User(text));
-                chatPrompt = chat.Prompts.Build(messages, chat.Tokenizer, new ChatPromptOptions { EnableThinking = thinking.Read(parsed) });
+                chatPrompt = chat.Prompts.Build(messages, chat.Tokenizer, new ChatPromptOptions { EnableThinking = thinking.Read(parsed), XmlTools = ToolsOption.Read(parsed, tools) });
             }
             if (chatPrompt.Tokens.Length == 0) throw new CliUsageException("the prompt has no tokens");
 
