@@ -3,31 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace SmolLM3.Cli.Tests;
 
-/// <summary>The JSON of <c>smollm3 score</c> and of the fixtures' <c>ref-*.json</c>, which share one shape.</summary>
-public sealed record Scores([property: JsonPropertyName("cases")] List<ScoresCase> Cases)
-{
-    public static Scores Parse(string json) => JsonSerializer.Deserialize<Scores>(json)!;
-}
-
-public sealed record ScoresCase(
-    [property: JsonPropertyName("prompt")] int[] Prompt,
-    [property: JsonPropertyName("steps")] List<ScoresStep> Steps);
-
-public sealed record ScoresStep(
-    [property: JsonPropertyName("token")] int Token,
-    [property: JsonPropertyName("top")] List<ScoresEntry> Top);
-
-public sealed record ScoresEntry(
-    [property: JsonPropertyName("token")] int Token,
-    [property: JsonPropertyName("logprob")] double Logprob);
-
 public sealed class ScoreCommandTests : IDisposable
 {
     readonly TempFolder dir = new();
 
     public void Dispose() => dir.Dispose();
 
-    (string Prompts, string Forced) WriteInputs(Scores reference)
+    (string Prompts, string Forced) WriteInputs(LlamaCppReference reference)
     {
         var prompts = dir.Write("prompts.txt", string.Join("\n", reference.Cases.Select(c => string.Join(" ", c.Prompt))) + "\n");
         var forced = dir.Write("forced.txt", string.Join("\n", reference.Cases.Select(c => string.Join(" ", c.Steps.Select(s => s.Token)))) + "\n");
@@ -41,7 +23,7 @@ public sealed class ScoreCommandTests : IDisposable
     /// Same cases, prompts and forced tokens; every listed logprob within <paramref name="tolerance"/>
     /// (by rank, and by token where both list it); the same top-1 wherever the reference margin exceeds 0.01.
     /// </summary>
-    static void AssertMatches(Scores reference, Scores actual, double tolerance)
+    static void AssertMatches(LlamaCppReference reference, LlamaCppReference actual, double tolerance)
     {
         Assert.Equal(reference.Cases.Count, actual.Cases.Count);
         foreach (var (want, got) in reference.Cases.Zip(actual.Cases))
@@ -70,28 +52,28 @@ public sealed class ScoreCommandTests : IDisposable
     public async Task Reproduces_the_llama_cpp_reference_for_tiny_SmolLM2()
     {
         var model = Fixtures.Require("tiny-smollm2", "hf");
-        var reference = Scores.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
+        var reference = LlamaCppReference.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
         var (prompts, forced) = WriteInputs(reference);
 
         var run = await Score(model, prompts, forced, "--top", "5", "--dtype", "f32");
 
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal("", run.Stderr);
-        AssertMatches(reference, Scores.Parse(run.Stdout), tolerance: 1e-2);
+        AssertMatches(reference, LlamaCppReference.Parse(run.Stdout), tolerance: 1e-2);
     }
 
     [SkippableFact]
     public async Task Runs_in_bf16_with_looser_agreement()
     {
         var model = Fixtures.Require("tiny-smollm2", "hf");
-        var reference = Scores.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
+        var reference = LlamaCppReference.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
         reference = reference with { Cases = reference.Cases.Take(1).ToList() };
         var (prompts, forced) = WriteInputs(reference);
 
         var run = await Score(model, prompts, forced, "--dtype", "bf16", "--top", "3");
 
         Assert.True(run.ExitCode == 0, run.Stderr);
-        var actual = Scores.Parse(run.Stdout);
+        var actual = LlamaCppReference.Parse(run.Stdout);
         Assert.Equal(reference.Cases[0].Steps.Count, actual.Cases[0].Steps.Count);
         Assert.All(actual.Cases[0].Steps, s => Assert.Equal(3, s.Top.Count));
         for (int i = 0; i < actual.Cases[0].Steps.Count; i++)

@@ -1,4 +1,4 @@
-namespace SmolLM3.Engine.Tests;
+namespace SmolLM3.Testing;
 
 /// <summary>
 /// Locates ../shared/fixtures (or SMOLLM3_FIXTURES). Tests that need it call <see cref="Require"/>,
