@@ -12,7 +12,7 @@ namespace SmolLM3.Cli.Commands;
 /// </summary>
 static class BenchCommand
 {
-    static readonly string[] DTypes = ["f32", "bf16", "f16"];
+    static readonly string[] DTypes = ["f32", "bf16", "f16", "q8_0"];
 
     public static Command Create()
     {
@@ -23,7 +23,7 @@ static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
-        var dtype = new Option<string[]>("--dtype") { Description = "Compute types to run", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
+        var dtype = new Option<string[]>("--dtype") { Description = "Weight types to run (q8_0: packed Q8_0 layers, F32 compute)", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
         dtype.AcceptOnlyFromAmong(DTypes);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1"); });
@@ -51,7 +51,7 @@ static class BenchCommand
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
                     results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], ParseDType(d), torch.CPU,
-                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress));
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0"));
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))

@@ -23,12 +23,14 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
 /// </summary>
 public static class EngineBenchmark
 {
+    /// <param name="packQ8_0">Keep the layers' matrices packed in Q8_0 (computing in <paramref name="dtype"/>).</param>
     public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
-        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null)
+        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false)
     {
         PeakMemory.Reset();
-        using var source = new RandomWeightSource(shape);
-        progress?.Report($"{shapeName} {dtype}: building weights");
+        using var source = new RandomWeightSource(shape, packQ8_0: packQ8_0);
+        var label = packQ8_0 ? "Q8_0" : dtype.ToString();
+        progress?.Report($"{shapeName} {label}: building weights");
         using var model = CausalLM.Load(source, dtype, device);
         var rng = new Random(1);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => rng.Next(shape.VocabSize)).ToArray();
@@ -36,14 +38,14 @@ public static class EngineBenchmark
         double bestPrefill = 0, bestDecode = 0;
         for (int run = 0; run <= repeats; run++)
         {
-            progress?.Report(run == 0 ? $"{shapeName} {dtype}: warm-up" : $"{shapeName} {dtype}: run {run}/{repeats}");
+            progress?.Report(run == 0 ? $"{shapeName} {label}: warm-up" : $"{shapeName} {label}: run {run}/{repeats}");
             var (prefill, decode) = Once(model, prompt, decodeTokens);
             if (run == 0) continue;
             bestPrefill = Math.Max(bestPrefill, prefill);
             bestDecode = Math.Max(bestDecode, decode);
         }
-        return new BenchmarkResult(shapeName, dtype.ToString(), torch.get_num_threads(), promptTokens, decodeTokens,
-            bestPrefill, bestDecode, PeakMemory.Bytes(), shape.ParameterCount * dtype.ElementSize());
+        return new BenchmarkResult(shapeName, label, torch.get_num_threads(), promptTokens, decodeTokens,
+            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes);
     }
 
     static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens)

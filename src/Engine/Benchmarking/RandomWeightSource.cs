@@ -8,7 +8,9 @@ namespace SmolLM3.Engine.Benchmarking;
 /// Random weights with a config's exact shapes (norms at 1, others N(0, 0.02)), generated on the fly
 /// from a seed, so benchmarks run real-sized models without any download.
 /// </summary>
-public sealed class RandomWeightSource(ModelConfig config, long seed = 0) : IWeightSource
+/// With <paramref name="packQ8_0"/> the matrices of the layers (and an untied head) are offered packed
+/// in Q8_0, as a Q8_0 GGUF would offer them.
+public sealed class RandomWeightSource(ModelConfig config, long seed = 0, bool packQ8_0 = false) : IWeightSource
 {
     public ModelConfig Config { get; } = config.Validate();
     public string Description => $"random {Config.Architecture} weights (hidden {Config.HiddenSize}, {Config.NumLayers} layers)";
@@ -46,6 +48,13 @@ public sealed class RandomWeightSource(ModelConfig config, long seed = 0) : IWei
     readonly Dictionary<string, long[]> _shapes = ExpectedShapes(config);
 
     public bool Contains(string name) => _shapes.ContainsKey(name);
+
+    public PackedWeight? LoadPacked(string name)
+    {
+        if (!packQ8_0 || !_shapes.TryGetValue(name, out var shape) || shape.Length != 2 || name == "model.embed_tokens.weight") return null;
+        using var w = Load(name, ScalarType.Float32, CPU);
+        return PackedWeight.Quantize(w.data<float>().ToArray(), (int)shape[0], (int)shape[1]);
+    }
 
     public Tensor Load(string name, ScalarType dtype, Device device)
     {

@@ -66,6 +66,20 @@ public sealed class GgufWeightSource : IWeightSource
         using (tensor) return tensor.to(dtype, device);
     }
 
+    /// <summary>Q8_0 matrices stay packed (rows un-permuted like <see cref="Load"/>); other types are dequantized by <see cref="Load"/>.</summary>
+    public PackedWeight? LoadPacked(string name)
+    {
+        if (!byHfName.TryGetValue(name, out var info) || info.Type != GgmlType.Q8_0 || info.Shape.Length != 2) return null;
+        int rows = (int)info.Shape[0], cols = (int)info.Shape[1];
+        var packed = PackedWeight.FromGgufBlocks(file.GetTensorBytes(info), rows, cols);
+        int? heads = name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads
+            : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
+        if (heads is null) return packed;
+        // the same row order Unpermute gives the dense matrix: permute row indices, then gather rows
+        var order = LlamaCppPermutation.Unpermute(Enumerable.Range(0, rows).ToArray(), rows, 1, heads.Value);
+        return packed.SelectRows(order);
+    }
+
     void ValidateShapes()
     {
         foreach (var (name, expected) in ExpectedWeights.For(Config))

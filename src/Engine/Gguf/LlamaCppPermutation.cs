@@ -11,17 +11,18 @@ namespace SmolLM3.Engine.Gguf;
 public static class LlamaCppPermutation
 {
     /// <summary>
-    /// Inverse of the converter's permutation for a row-major [rows, cols] matrix:
+    /// Inverse of the converter's permutation for a row-major [rows, cols] matrix (cols elements per row:
+    /// floats, or the bytes of a packed row, since only whole rows move):
     /// Hugging Face row h·R + s·R/2 + i is GGUF row h·R + 2i + s, with R = rows / nHead.
     /// </summary>
-    public static float[] Unpermute(float[] weights, int rows, int cols, int nHead)
+    public static T[] Unpermute<T>(T[] weights, int rows, int cols, int nHead)
     {
         if (nHead <= 0 || rows % (2 * nHead) != 0 || (long)rows * cols != weights.LongLength)
             throw new ModelFormatException(
                 $"cannot undo the Q/K row permutation: {rows}x{cols} matrix ({weights.LongLength} values) with {nHead} heads");
         var perHead = rows / nHead;
         var half = perHead / 2;
-        var result = new float[weights.LongLength];
+        var result = new T[weights.LongLength];
         for (var h = 0; h < nHead; h++)
             for (var s = 0; s < 2; s++)
                 for (var i = 0; i < half; i++)

@@ -3,8 +3,8 @@ using System.Runtime.Intrinsics;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// y = x · Wᵀ for a handful of rows of x (decode steps) on the CPU, with W in float32 or bfloat16 and
-/// x, y in float32. Decode is bound by reading W
+/// y = x · Wᵀ for a handful of rows of x (decode steps) on the CPU, with W in float32, bfloat16 or
+/// packed Q8_0 and x, y in float32. Decode is bound by reading W
 /// once per step; this streams each weight row once for all rows of x and splits W's rows across
 /// threads, which reads memory faster than libtorch's small-batch GEMM on this path.
 /// </summary>
@@ -31,6 +31,16 @@ public static unsafe class CpuGemv
             for (int r = r0; r < r1; r++)
                 for (int i = 0; i < t; i++)
                     y[(long)i * outFeatures + r] = Bf16.Dot(x + (long)i * inFeatures, w + (long)r * inFeatures, inFeatures);
+        });
+
+    /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed in Q8_0 (quants and per-block scales).</summary>
+    public static void MultiplyQ8_0(sbyte* quants, float* scales, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+        Split(t, outFeatures, threads, (r0, r1) =>
+        {
+            int blocks = inFeatures / Loading.PackedWeight.BlockSize;
+            for (int r = r0; r < r1; r++)
+                for (int i = 0; i < t; i++)
+                    y[(long)i * outFeatures + r] = Q8_0Dot.Row(quants + (long)r * inFeatures, scales + (long)r * blocks, x + (long)i * inFeatures, inFeatures);
         });
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>

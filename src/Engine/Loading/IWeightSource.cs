@@ -24,4 +24,7 @@ public interface IWeightSource : IDisposable
     /// <summary>Loads one tensor, converted to <paramref name="dtype"/>, on <paramref name="device"/>.</summary>
     /// <exception cref="ModelFormatException">The tensor is missing or malformed.</exception>
     torch.Tensor Load(string name, torch.ScalarType dtype, torch.Device device);
+
+    /// <summary>The tensor in its packed Q8_0 form when the source stores it so (GGUF), else null.</summary>
+    PackedWeight? LoadPacked(string name) => null;
 }

@@ -14,15 +14,13 @@ public sealed class Attention : IDisposable
     readonly Linear _qkv;    // ((H + 2·KVH)·D, hidden): q_proj, k_proj, v_proj rows stacked, one matmul for all three
     readonly Linear _oProj;  // (hidden, H·D)
 
-    public Attention(ModelConfig config, int layer, Tensor qProj, Tensor kProj, Tensor vProj, Tensor oProj)
+    /// <param name="qkv">q_proj, k_proj and v_proj rows stacked in that order.</param>
+    public Attention(ModelConfig config, int layer, Linear qkv, Linear oProj)
     {
         (_heads, _kvHeads, _headDim, _layer) = (config.NumHeads, config.NumKvHeads, config.HeadDim, layer);
         _rope = config.UsesRope(layer);
-        _qkv = new Linear(cat([qProj, kProj, vProj], 0).DetachFromDisposeScope());
-        qProj.Dispose();
-        kProj.Dispose();
-        vProj.Dispose();
-        _oProj = new Linear(oProj);
+        _qkv = qkv;
+        _oProj = oProj;
     }
 
     /// <param name="x">(T, hidden) — the tokens of every sequence in the batch, concatenated.</param>

@@ -18,25 +18,37 @@ public sealed class CausalLM : IDisposable
     readonly RotaryEmbedding _rope;
 
     public ModelConfig Config { get; }
+
+    /// <summary>How many weight matrices are held packed (Q8_0) rather than as tensors.</summary>
+    public int PackedMatrices { get; private init; }
+
+    /// <summary>Bytes of all weights as held (a tied head shares the embedding's), i.e. what one decode step reads.</summary>
+    public long WeightBytes { get; private init; }
     public ScalarType DType { get; }
     public Device Device { get; }
 
-    CausalLM(ModelConfig config, ScalarType dtype, Device device, Tensor embed, Tensor head, DecoderLayer[] layers, RmsNorm norm)
+    CausalLM(ModelConfig config, ScalarType dtype, Device device, Tensor embed, Linear head, DecoderLayer[] layers, RmsNorm norm)
     {
         Config = config;
         DType = dtype;
         Device = device;
         _embedTokens = embed;
-        _lmHead = new Linear(head);
+        _lmHead = head;
         _layers = layers;
         _norm = norm;
         _rope = new RotaryEmbedding(config);
     }
 
-    /// <summary>Loads every weight from <paramref name="source"/>, checking shapes against the config.</summary>
-    public static CausalLM Load(IWeightSource source, ScalarType dtype, Device device, IProgress<LoadProgress>? progress = null)
+    /// <summary>
+    /// Loads every weight from <paramref name="source"/>, checking shapes against the config. On the CPU
+    /// with F32 or BF16 compute, matrices a GGUF stores as Q8_0 stay packed unless <paramref name="keepQuantized"/> is false.
+    /// </summary>
+    public static CausalLM Load(IWeightSource source, ScalarType dtype, Device device, IProgress<LoadProgress>? progress = null, bool keepQuantized = true)
     {
         var c = source.Config;
+        int packedCount = 0;
+        long bytes = 0;
+        bool packable = keepQuantized && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
         int total = 2 + 9 * c.NumLayers + (c.TieWordEmbeddings ? 0 : 1), done = 0;
         var owned = new List<IDisposable>();
         Tensor W(string name, params long[] shape)
@@ -44,10 +56,40 @@ public sealed class CausalLM : IDisposable
             progress?.Report(new LoadProgress(name, done, total));
             var t = source.Load(name, dtype, device);
             owned.Add(t);
+            bytes += t.NumberOfElements * t.ElementSize;
             if (!t.shape.SequenceEqual(shape))
                 throw new ModelFormatException($"{source.Description}: tensor '{name}' has shape [{string.Join(", ", t.shape)}] but the config implies [{string.Join(", ", shape)}]");
             done++;
             return t;
+        }
+        // One layer from several matrices stacked by rows (Q/K/V, gate/up): packed when every part is Q8_0.
+        Linear L(params (string Name, long Rows, long Cols)[] parts)
+        {
+            if (packable)
+            {
+                var packed = new List<PackedWeight>();
+                foreach (var (name, rows, cols) in parts)
+                {
+                    if (source.LoadPacked(name) is not { } pw) break;
+                    if (pw.Rows != rows || pw.Columns != cols)
+                        throw new ModelFormatException($"{source.Description}: tensor '{name}' has shape [{pw.Rows}, {pw.Columns}] but the config implies [{rows}, {cols}]");
+                    packed.Add(pw);
+                }
+                if (packed.Count == parts.Length)
+                {
+                    packedCount += parts.Length;
+                    bytes += packed.Sum(pw => pw.Bytes);
+                    done += parts.Length;
+                    progress?.Report(new LoadProgress(parts[^1].Name, done, total));
+                    return new Linear(PackedWeight.Stack(packed));
+                }
+            }
+            var tensors = parts.Select(p => W(p.Name, p.Rows, p.Cols)).ToArray();
+            if (tensors.Length == 1) return new Linear(tensors[0]);
+            var stacked = cat(tensors, 0);
+            owned.Add(stacked);
+            foreach (var t in tensors) t.Dispose();
+            return new Linear(stacked);
         }
         try
         {
@@ -60,15 +102,17 @@ public sealed class CausalLM : IDisposable
                 var p = $"model.layers.{i}.";
                 layers[i] = new DecoderLayer(
                     new RmsNorm(W(p + "input_layernorm.weight", h), c.RmsNormEps),
-                    new Attention(c, i, W(p + "self_attn.q_proj.weight", c.QueryDim, h), W(p + "self_attn.k_proj.weight", c.KvDim, h),
-                        W(p + "self_attn.v_proj.weight", c.KvDim, h), W(p + "self_attn.o_proj.weight", h, c.QueryDim)),
+                    new Attention(c, i,
+                        L((p + "self_attn.q_proj.weight", c.QueryDim, h), (p + "self_attn.k_proj.weight", c.KvDim, h), (p + "self_attn.v_proj.weight", c.KvDim, h)),
+                        L((p + "self_attn.o_proj.weight", h, c.QueryDim))),
                     new RmsNorm(W(p + "post_attention_layernorm.weight", h), c.RmsNormEps),
-                    new Mlp(W(p + "mlp.gate_proj.weight", ff, h), W(p + "mlp.up_proj.weight", ff, h), W(p + "mlp.down_proj.weight", h, ff)));
+                    new Mlp(L((p + "mlp.gate_proj.weight", ff, h), (p + "mlp.up_proj.weight", ff, h)), L((p + "mlp.down_proj.weight", h, ff))));
             }
             var norm = new RmsNorm(W("model.norm.weight", h), c.RmsNormEps);
-            var head = c.TieWordEmbeddings ? embed : W("lm_head.weight", c.VocabSize, h);
+            // A tied head multiplies by the embedding itself (dense: lookups need it unpacked anyway).
+            var head = c.TieWordEmbeddings ? new Linear(embed) : L(("lm_head.weight", c.VocabSize, h));
             progress?.Report(new LoadProgress("", total, total));
-            return new CausalLM(c, dtype, device, embed, head, layers, norm);
+            return new CausalLM(c, dtype, device, embed, head, layers, norm) { PackedMatrices = packedCount, WeightBytes = bytes };
         }
         catch
         {
@@ -139,7 +183,7 @@ public sealed class CausalLM : IDisposable
     {
         foreach (var layer in _layers) layer.Dispose();
         _norm.Dispose();
-        if (!ReferenceEquals(_lmHead.Weight, _embedTokens)) _lmHead.Dispose();
+        if (!Config.TieWordEmbeddings) _lmHead.Dispose();
         _embedTokens.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Kernels;
+using SmolLM3.Engine.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -6,12 +7,14 @@ using F = TorchSharp.torch.nn.functional;
 namespace SmolLM3.Engine.Model;
 
 /// <summary>
-/// A bias-free linear layer, y = x · Wᵀ. Decode-sized inputs on the CPU with F32 or BF16 weights take
-/// <see cref="CpuGemv"/> (computing in F32); everything else (prefill, F16, GPUs) goes to libtorch.
+/// A bias-free linear layer, y = x · Wᵀ, with W dense (a tensor) or packed (Q8_0, CPU only).
+/// Decode-sized inputs on the CPU with F32, BF16 or Q8_0 weights take <see cref="CpuGemv"/> (computing
+/// in F32); everything else (prefill, F16, GPUs) goes to libtorch, a packed W dequantized for the call.
 /// </summary>
 public sealed class Linear : IDisposable
 {
-    readonly Tensor _weight;   // (out, in)
+    readonly Tensor? _weight;        // (out, in)
+    readonly PackedWeight? _packed;
     readonly bool _gemv;
 
     public Linear(Tensor weight)
@@ -20,27 +23,44 @@ public sealed class Linear : IDisposable
         _gemv = _weight.device_type == DeviceType.CPU && _weight.dtype is ScalarType.Float32 or ScalarType.BFloat16;
     }
 
-    public Tensor Weight => _weight;
-    public long OutFeatures => _weight.shape[0];
-    public long InFeatures => _weight.shape[1];
+    public Linear(PackedWeight packed)
+    {
+        _packed = packed;
+        _gemv = true;
+    }
+
+    public long OutFeatures => _weight?.shape[0] ?? _packed!.Rows;
+    public long InFeatures => _weight?.shape[1] ?? _packed!.Columns;
+    public bool IsPacked => _packed is not null;
 
     public Tensor Forward(Tensor x)
     {
-        if (!_gemv || x.dtype != _weight.dtype || x.dim() != 2 || x.shape[0] is 0 or > CpuGemv.MaxRows) return F.linear(x, _weight);
-        var y = Gemv(x.to(ScalarType.Float32).contiguous());
-        return y.dtype == x.dtype ? y : y.to(x.dtype);
+        bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.MaxRows && x.device_type == DeviceType.CPU;
+        if (_gemv && decodeSized && (_packed is not null || x.dtype == _weight!.dtype))
+        {
+            var y = Gemv(x.to(ScalarType.Float32).contiguous());
+            return y.dtype == x.dtype ? y : y.to(x.dtype);
+        }
+        if (_weight is not null) return F.linear(x, _weight);
+        using var dense = tensor(_packed!.Dequantize(), [_packed.Rows, _packed.Columns]).to(x.dtype, x.device);
+        return F.linear(x, dense);
     }
 
     unsafe Tensor Gemv(Tensor x)
     {
-        int t = (int)x.shape[0];
-        var y = empty([t, OutFeatures], ScalarType.Float32);
-        if (_weight.dtype == ScalarType.BFloat16)
-            CpuGemv.Multiply(TensorPointers.BFloat16(_weight), TensorPointers.Float(x), TensorPointers.Float(y), t, (int)OutFeatures, (int)InFeatures, get_num_threads());
+        int t = (int)x.shape[0], rows = (int)OutFeatures, cols = (int)InFeatures, threads = get_num_threads();
+        var y = empty([t, rows], ScalarType.Float32);
+        float* xp = TensorPointers.Float(x), yp = TensorPointers.Float(y);
+        if (_packed is not null)
+            fixed (sbyte* q = _packed.Quants)
+            fixed (float* s = _packed.Scales)
+                CpuGemv.MultiplyQ8_0(q, s, xp, yp, t, rows, cols, threads);
+        else if (_weight!.dtype == ScalarType.BFloat16)
+            CpuGemv.Multiply(TensorPointers.BFloat16(_weight), xp, yp, t, rows, cols, threads);
         else
-            CpuGemv.Multiply(TensorPointers.Float(_weight), TensorPointers.Float(x), TensorPointers.Float(y), t, (int)OutFeatures, (int)InFeatures, get_num_threads());
+            CpuGemv.Multiply(TensorPointers.Float(_weight), xp, yp, t, rows, cols, threads);
         return y;
     }
 
-    public void Dispose() => _weight.Dispose();
+    public void Dispose() => _weight?.Dispose();
 }

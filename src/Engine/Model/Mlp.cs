@@ -10,13 +10,12 @@ public sealed class Mlp : IDisposable
     readonly Linear _down;     // (hidden, ffn)
     readonly long _ffn;
 
-    public Mlp(Tensor gateProj, Tensor upProj, Tensor downProj)
+    /// <param name="gateUp">gate_proj rows stacked over up_proj rows.</param>
+    public Mlp(Linear gateUp, Linear down)
     {
-        _ffn = gateProj.shape[0];
-        _gateUp = new Linear(cat([gateProj, upProj], 0).DetachFromDisposeScope());
-        gateProj.Dispose();
-        upProj.Dispose();
-        _down = new Linear(downProj);
+        _ffn = gateUp.OutFeatures / 2;
+        _gateUp = gateUp;
+        _down = down;
     }
 
     public Tensor Forward(Tensor x)
