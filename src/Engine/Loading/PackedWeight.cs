@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SmolLM3.Engine.Loading;
 
 /// <summary>
@@ -81,14 +83,32 @@ public sealed class PackedWeight
     }
 
     /// <summary>The whole matrix in float32, row-major: exactly llama.cpp's Q8_0 dequantization (scale × q).</summary>
-    public float[] Dequantize()
+    public unsafe float[] Dequantize()
     {
-        var values = GC.AllocateUninitializedArray<float>(checked(Rows * Columns));
-        Parallel.For(0, Rows, r =>
+        var values = GC.AllocateUninitializedArray<float>(checked(Rows * Columns), pinned: true);
+        int blocks = Scales.Length;
+        fixed (sbyte* q = Quants)
+        fixed (float* y = values)
         {
-            for (int c = 0; c < Columns; c++)
-                values[r * Columns + c] = Scales[r * BlocksPerRow + c / BlockSize] * Quants[r * Columns + c];
-        });
+            sbyte* qp = q;
+            float* yp = y;
+            // in chunks of blocks, so the threads get a few large pieces of work
+            Parallel.For(0, (blocks + 4095) / 4096, chunk =>
+            {
+                for (int b = chunk * 4096, end = Math.Min(blocks, b + 4096); b < end; b++)
+                {
+                    var scale = Vector256.Create(Scales[b]);
+                    var bytes = Vector256.Load(qp + (long)b * BlockSize);
+                    var lo = Vector256.WidenLower(bytes);
+                    var hi = Vector256.WidenUpper(bytes);
+                    float* o = yp + (long)b * BlockSize;
+                    (Vector256.ConvertToSingle(Vector256.WidenLower(lo)) * scale).Store(o);
+                    (Vector256.ConvertToSingle(Vector256.WidenUpper(lo)) * scale).Store(o + 8);
+                    (Vector256.ConvertToSingle(Vector256.WidenLower(hi)) * scale).Store(o + 16);
+                    (Vector256.ConvertToSingle(Vector256.WidenUpper(hi)) * scale).Store(o + 24);
+                }
+            });
+        }
         return values;
     }
 
