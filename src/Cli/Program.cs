@@ -14,5 +14,6 @@ static class Program
         ScoreCommand.Create(),
         BenchCommand.Create(),
         TokenizeCommand.Create(),
+        RunCommand.Create(),
     };
 }

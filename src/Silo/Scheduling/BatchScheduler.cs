@@ -86,7 +86,8 @@ public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> o
         {
             var chunks = batch.Select(b => new SequenceChunk(b.Seq.Request.Cache, b.Seq.Pending[b.Seq.Fed..(b.Seq.Fed + b.Take)], b.Seq.WantsLogits(b.Take) ? 1 : 0)).ToList();
             using var output = host.Model.Forward(chunks);
-            logits = output.data<float>().ToArray();
+            // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
+            logits = chunks.Any(c => c.LogitsCount > 0) ? output.data<float>().ToArray() : [];
         }
         catch (Exception e)
         {
