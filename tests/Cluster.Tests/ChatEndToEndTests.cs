@@ -8,7 +8,8 @@ using static SmolLM3.Cluster.Tests.ClusterFixture;
 namespace SmolLM3.Cluster.Tests;
 
 /// <summary>The whole slice over real gRPC on loopback: gateway → conversation grain → batch scheduler → engine.</summary>
-public sealed class ChatEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+[Collection(ClusterCollection.Name)]
+public sealed class ChatEndToEndTests(ClusterFixture cluster)
 {
     static ChatRequest Turn(string sessionId, string text, int maxTokens = 8) => new()
     {

@@ -12,7 +12,7 @@ using SmolLM3.Silo.Scheduling;
 namespace SmolLM3.Cluster.Tests;
 
 /// <summary>
-/// One embedded cluster (silo + gateway) on loopback ports for the whole test class, started on first
+/// One embedded cluster (silo + gateway) on loopback ports for the "cluster" collection, started on first
 /// use so tests can skip when fixtures are missing. Two tenants: a and b.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
