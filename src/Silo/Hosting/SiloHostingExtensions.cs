@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
 
@@ -33,6 +34,9 @@ public static class SiloHostingExtensions
             if (configureSilo is null) silo.UseLocalhostClustering();
             else configureSilo(silo);
             silo.AddMemoryGrainStorage(ConversationStorage);
+            // Each streamed token is one grain call; a long prefill on a large CPU model can take well
+            // over Orleans' 30 s default before the first one arrives.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
         });
         return builder;
     }
