@@ -17,5 +17,6 @@ static class Program
         GenerateCommand.Create(),
         ChatCommand.Create(),
         TemplateCommand.Create(),
+        RunCommand.Create(),
     };
 }

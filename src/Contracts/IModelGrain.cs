@@ -6,4 +6,7 @@ public interface IModelGrain : IGrainWithStringKey
 {
     /// <summary>Describes the model this grain serves.</summary>
     ValueTask<ModelInfo> DescribeAsync();
+
+    /// <summary>Counters of the silo's batch scheduler for this model.</summary>
+    ValueTask<SchedulerStats> GetStatsAsync();
 }

@@ -1,6 +1,9 @@
-// gRPC front door. The chat service arrives with the cluster work.
+using SmolLM3.Gateway.Hosting;
+
+// A stand-alone gateway in front of a localhost cluster; keys and models come from configuration (SmolLM3:…).
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddGrpc();
+builder.UseOrleansClient(client => client.UseLocalhostClustering());
+builder.AddSmolLMGateway();
 var app = builder.Build();
-app.MapGet("/", () => "SmolLM3.Cluster gateway");
+app.MapSmolLMGateway();
 app.Run();

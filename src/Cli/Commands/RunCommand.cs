@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using SmolLM3.Cli.Cluster;
+
+namespace SmolLM3.Cli.Commands;
+
+/// <summary><c>smollm3 run --model M [--grpc-port N] [--api-key KEY]</c>: a one-process cluster serving gRPC chat.</summary>
+static class RunCommand
+{
+    const string Tenant = "default";
+
+    public static Command Create()
+    {
+        var model = new ModelOptions(loads: false);
+        var port = new Option<int>("--grpc-port") { Description = "Port of the gRPC endpoint on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key of the default tenant (default: a fresh random key, printed)" };
+        port.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError("--grpc-port must be in 0..65535");
+        });
+        var command = new Command("run", "Serve the model over gRPC (silo and gateway in one process) until Ctrl+C");
+        model.AddTo(command);
+        command.Add(port);
+        command.Add(apiKey);
+        command.SetAction(async (parsed, ct) =>
+        {
+            var request = model.Read(parsed);
+            var output = parsed.InvocationConfiguration.Output;
+            var key = parsed.GetValue(apiKey) ?? "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            await output.WriteLineAsync($"api key: {key} (tenant {Tenant})");
+
+            await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
+            {
+                GrpcPort = parsed.GetValue(port),
+                ApiKeys = new Dictionary<string, string> { [key] = Tenant },
+            });
+            await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens
+            await output.WriteLineAsync($"ready: gRPC on {app.Address()}");
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            return Cli.Ok;
+        });
+        return command;
+    }
+}

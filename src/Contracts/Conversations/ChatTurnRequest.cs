@@ -1,0 +1,8 @@
+namespace SmolLM3.Contracts.Conversations;
+
+/// <summary>One turn: messages to append to the transcript, then a reply generated with these settings.</summary>
+[GenerateSerializer, Immutable, Alias("smollm3.ChatTurnRequest")]
+public sealed record ChatTurnRequest(
+    [property: Id(0)] TurnMessage[] Messages,
+    [property: Id(1)] TurnSampling Sampling,
+    [property: Id(2)] bool Thinking);

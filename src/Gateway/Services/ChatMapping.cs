@@ -1,0 +1,55 @@
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.V1;
+
+namespace SmolLM3.Gateway.Services;
+
+/// <summary>Translates between the public protobuf messages and the grain messages.</summary>
+public static class ChatMapping
+{
+    /// <summary>The grain request for <paramref name="request"/>; throws <see cref="ArgumentException"/> on a malformed one.</summary>
+    public static ChatTurnRequest ToTurn(ChatRequest request)
+    {
+        if (request.Messages.Count == 0) throw new ArgumentException("messages must contain at least one message");
+        var messages = request.Messages.Select((m, i) =>
+        {
+            if (!TurnMessage.Roles.Contains(m.Role))
+                throw new ArgumentException($"messages[{i}].role '{m.Role}' is not one of system, user, assistant");
+            if (string.IsNullOrWhiteSpace(m.Content)) throw new ArgumentException($"messages[{i}].content is empty");
+            return new TurnMessage(m.Role, m.Content);
+        }).ToArray();
+        return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.Thinking);
+    }
+
+    static TurnSampling ToSampling(SamplingParameters? p) => p is null ? new TurnSampling() : new TurnSampling
+    {
+        Temperature = p.HasTemperature ? p.Temperature : null,
+        TopP = p.HasTopP ? p.TopP : null,
+        TopK = p.HasTopK ? p.TopK : null,
+        MinP = p.HasMinP ? p.MinP : null,
+        RepetitionPenalty = p.HasRepetitionPenalty ? p.RepetitionPenalty : null,
+        PresencePenalty = p.HasPresencePenalty ? p.PresencePenalty : null,
+        FrequencyPenalty = p.HasFrequencyPenalty ? p.FrequencyPenalty : null,
+        Seed = p.HasSeed ? p.Seed : null,
+        MaxTokens = p.HasMaxTokens ? p.MaxTokens : null,
+        Stop = [.. p.Stop],
+    };
+
+    public static ChatEvent ToEvent(ChatChunk chunk, string sessionId) => chunk.Kind switch
+    {
+        ChatChunkKind.Started => new ChatEvent { Started = new Started { SessionId = sessionId, Model = chunk.Model, PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens } },
+        ChatChunkKind.Delta => new ChatEvent { Delta = new Delta { Text = chunk.Text, Reasoning = chunk.Reasoning } },
+        ChatChunkKind.Usage => new ChatEvent { Usage = new Usage { PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, CompletionTokens = chunk.CompletionTokens } },
+        _ => new ChatEvent { Finished = new Finished { Reason = ToReason(chunk.Finish), Message = chunk.Text } },
+    };
+
+    static FinishReason ToReason(TurnFinish finish) => finish switch
+    {
+        TurnFinish.Stop => FinishReason.Stop,
+        TurnFinish.Length => FinishReason.Length,
+        TurnFinish.Cancelled => FinishReason.Cancelled,
+        _ => FinishReason.Error,
+    };
+
+    public static Session ToSession(string sessionId, SessionInfo info) =>
+        new() { SessionId = sessionId, Model = info.Model, MessageCount = info.MessageCount, CachedTokens = info.CachedTokens };
+}

@@ -1,0 +1,67 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using SmolLM3.Contracts;
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.V1;
+using SmolLM3.Gateway.Hosting;
+using SmolLM3.Gateway.Security;
+
+namespace SmolLM3.Gateway.Services;
+
+/// <summary>
+/// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
+/// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
+/// </summary>
+public sealed class ChatService(IGrainFactory grains, IOptionsMonitor<GatewayOptions> options) : Chat.ChatBase
+{
+    public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
+    {
+        var models = options.CurrentValue.Models;
+        var model = request.Model is "" ? models.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
+        if (!models.Contains(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        var sessionId = Guid.NewGuid().ToString("N");
+        var info = await Conversation(context, sessionId).CreateAsync(model);
+        return ChatMapping.ToSession(sessionId, info);
+    }
+
+    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
+    {
+        var info = await Conversation(context, request.SessionId).DescribeAsync() ?? throw NotFound(request.SessionId);
+        return ChatMapping.ToSession(request.SessionId, info);
+    }
+
+    public override async Task<DeleteSessionResponse> DeleteSession(DeleteSessionRequest request, ServerCallContext context)
+    {
+        var deleted = await Conversation(context, request.SessionId).DeleteAsync();
+        return deleted ? new DeleteSessionResponse { Deleted = true } : throw NotFound(request.SessionId);
+    }
+
+    public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse();
+        foreach (var id in options.CurrentValue.Models)
+        {
+            var info = await grains.GetGrain<IModelGrain>(id).DescribeAsync();
+            response.Models.Add(new ModelDescription { Id = info.Id, Architecture = info.Architecture, ContextLength = info.ContextLength });
+        }
+        return response;
+    }
+
+    public override async Task StreamChat(ChatRequest request, IServerStreamWriter<ChatEvent> responseStream, ServerCallContext context)
+    {
+        var turn = ChatMapping.ToTurn(request);
+        var conversation = Conversation(context, request.SessionId);
+        // The call's token reaches the grain, whose scheduler drops the sequence when the client goes away.
+        var ct = context.CancellationToken;
+        await foreach (var chunk in conversation.ChatAsync(turn, ct).WithCancellation(ct))
+            await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), ct);
+    }
+
+    IConversationGrain Conversation(ServerCallContext context, string sessionId)
+    {
+        if (string.IsNullOrWhiteSpace(sessionId)) throw new ArgumentException("session_id is required");
+        return grains.GetGrain<IConversationGrain>(ConversationKey.For(context.Tenant(), sessionId));
+    }
+
+    static KeyNotFoundException NotFound(string sessionId) => new($"session '{sessionId}' not found");
+}

@@ -1,0 +1,41 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+
+namespace SmolLM3.Gateway.Services;
+
+/// <summary>
+/// The one place exceptions become status codes, including those a grain threw on its silo:
+/// ArgumentException → INVALID_ARGUMENT, KeyNotFoundException → NOT_FOUND, InvalidOperationException →
+/// FAILED_PRECONDITION, cancellation → CANCELLED, anything else → INTERNAL (logged, details withheld).
+/// </summary>
+public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try { return await continuation(request, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(request, responseStream, context); }
+        catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
+    }
+
+    RpcException Map(Exception e, ServerCallContext context)
+    {
+        var (code, message) = e switch
+        {
+            ArgumentException => (StatusCode.InvalidArgument, e.Message),
+            KeyNotFoundException => (StatusCode.NotFound, e.Message),
+            InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
+            OperationCanceledException => (StatusCode.Cancelled, "the call was cancelled"),
+            _ => (StatusCode.Internal, "internal error"),
+        };
+        if (code == StatusCode.Internal) logger.LogError(e, "Unhandled failure in {Method}", context.Method);
+        return new RpcException(new Status(code, message));
+    }
+}

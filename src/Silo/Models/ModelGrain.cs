@@ -1,0 +1,15 @@
+using SmolLM3.Contracts;
+using SmolLM3.Silo.Scheduling;
+
+namespace SmolLM3.Silo.Models;
+
+/// <summary>Answers for the model this silo hosts: what it is and how its scheduler is doing.</summary>
+public sealed class ModelGrain(ModelHost host, BatchScheduler scheduler) : Grain, IModelGrain
+{
+    public ValueTask<ModelInfo> DescribeAsync() =>
+        this.GetPrimaryKeyString() == host.Info.Id
+            ? ValueTask.FromResult(host.Info)
+            : throw new KeyNotFoundException($"model '{this.GetPrimaryKeyString()}' is not served here");
+
+    public ValueTask<SchedulerStats> GetStatsAsync() => ValueTask.FromResult(scheduler.Stats);
+}

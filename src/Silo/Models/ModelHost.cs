@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmolLM3.Contracts;
+using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
+using SmolLM3.Engine.Text;
+using SmolLM3.Silo.Hosting;
+using TorchSharp;
+
+namespace SmolLM3.Silo.Models;
+
+/// <summary>The silo's loaded model, tokenizer and prompt renderer; one per process, shared by every grain.</summary>
+public sealed class ModelHost : IDisposable
+{
+    public ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<ModelHost> logger)
+    {
+        var o = options.Value;
+        logger.LogInformation("Loading model {ModelPath}", o.ModelPath);
+        var source = ModelSources.Open(o.ModelPath);
+        Model = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        Tokenizer = ModelTokenizers.Open(o.ModelPath);
+        Renderer = new PromptRenderer(o.ModelPath);
+        Info = new ModelInfo(o.ResolvedModelId, Model.Config.Architecture, Model.Config.MaxPositionEmbeddings);
+        StopTokenIds = StopIds(Model.Config, Tokenizer);
+        logger.LogInformation("Loaded {ModelId} ({Architecture})", Info.Id, Info.Architecture);
+    }
+
+    public CausalLM Model { get; }
+    public TextTokenizer Tokenizer { get; }
+    public PromptRenderer Renderer { get; }
+    public ModelInfo Info { get; }
+
+    /// <summary>Tokens that end a reply: the config's EOS ids, the tokenizer's, and ChatML's end of turn.</summary>
+    public IReadOnlySet<int> StopTokenIds { get; }
+
+    static HashSet<int> StopIds(ModelConfig config, TextTokenizer tokenizer)
+    {
+        var ids = new HashSet<int>(config.EosTokenIds);
+        if (tokenizer.EosId is { } eos) ids.Add(eos);
+        if (tokenizer.TokenToId("<|im_end|>") is { } imEnd) ids.Add(imEnd);
+        return ids;
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,137 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmolLM3.Contracts;
+using SmolLM3.Engine.Model;
+using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Models;
+
+namespace SmolLM3.Silo.Scheduling;
+
+/// <summary>
+/// The one loop that owns batching on this silo. Requests arrive through a channel and wait in
+/// per-tenant queues; each step (1) drops cancelled sequences, (2) gives every running sequence its
+/// next tokens — one decode token each, prefill pieces under the step's token budget — admitting
+/// waiting sequences round-robin by tenant while budget remains, (3) runs all of them in ONE ragged
+/// <see cref="CausalLM.Forward"/>, and (4) samples each sequence with its own sampler.
+/// </summary>
+public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> options, ILogger<BatchScheduler> logger) : BackgroundService
+{
+    readonly Channel<GenerationRequest> _incoming = Channel.CreateUnbounded<GenerationRequest>(new UnboundedChannelOptions { SingleReader = true });
+    readonly TenantQueues _waiting = new();
+    readonly List<Sequence> _running = [];
+    readonly SchedulerCounters _counters = new();
+    readonly SmolLMSiloOptions _options = options.Value;
+
+    /// <summary>Queues a request; its tokens arrive on <see cref="GenerationRequest.Tokens"/>.</summary>
+    public void Submit(GenerationRequest request)
+    {
+        if (!_incoming.Writer.TryWrite(request))
+            request.Output.TryComplete(new InvalidOperationException("the scheduler has stopped"));
+    }
+
+    /// <summary>Steps, batch sizes and occupancy so far.</summary>
+    public SchedulerStats Stats => _counters.Snapshot();
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        await Task.Yield();   // leave host start-up; forward passes block this (pool) thread
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                while (_incoming.Reader.TryRead(out var request)) _waiting.Enqueue(new Sequence(request));
+                if (_running.Count == 0 && _waiting.Count == 0)
+                {
+                    _counters.SetOccupancy(0, 0);
+                    await _incoming.Reader.WaitToReadAsync(stopping);
+                    continue;
+                }
+                Step();
+                _counters.SetOccupancy(_running.Count, _waiting.Count);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        finally
+        {
+            _incoming.Writer.TryComplete();
+            var stopped = new OperationCanceledException("the silo is shutting down");
+            foreach (var s in _running) s.Request.Output.TryComplete(stopped);
+            foreach (var s in _waiting.RemoveWhere(_ => true)) s.Request.Output.TryComplete(stopped);
+            while (_incoming.Reader.TryRead(out var r)) r.Output.TryComplete(stopped);
+        }
+    }
+
+    void Step()
+    {
+        // 1. cancelled sequences leave at once, running or waiting
+        foreach (var s in _running.Where(s => s.Request.Cancellation.IsCancellationRequested).ToList()) Release(s);
+        foreach (var s in _waiting.RemoveWhere(s => s.Request.Cancellation.IsCancellationRequested)) Release(s);
+
+        // 2. decode tokens first (one each), then prefill pieces and admissions under the budget
+        int budget = _options.StepTokenBudget;
+        var batch = new List<(Sequence Seq, int Take)>();
+        foreach (var s in _running.OrderBy(s => s.IsPrefilling ? 1 : 0)) Plan(s);
+        while (budget > 0 && _running.Count < _options.MaxActiveSequences && _waiting.TryDequeue(out var admitted))
+        {
+            _running.Add(admitted);
+            Plan(admitted);
+        }
+        if (batch.Count == 0) return;
+
+        // 3. one forward pass for everyone: (Σ logits rows, vocab)
+        float[] logits;
+        try
+        {
+            var chunks = batch.Select(b => new SequenceChunk(b.Seq.Request.Cache, b.Seq.Pending[b.Seq.Fed..(b.Seq.Fed + b.Take)], b.Seq.WantsLogits(b.Take) ? 1 : 0)).ToList();
+            using var output = host.Model.Forward(chunks);
+            // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
+            logits = chunks.Any(c => c.LogitsCount > 0) ? output.data<float>().ToArray() : [];
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Forward pass over {Count} sequences failed", batch.Count);
+            foreach (var (s, _) in batch) Release(s, e);
+            return;
+        }
+
+        // 4. each sequence samples from its own row
+        int vocab = host.Model.Config.VocabSize, row = 0, sampled = 0;
+        foreach (var (s, take) in batch)
+        {
+            bool wantsLogits = s.WantsLogits(take);
+            bool committed = s.Committing;
+            s.Fed += take;
+            if (committed) { Release(s); continue; }
+            if (!wantsLogits) continue;
+            var token = s.Sample(logits.AsSpan(row++ * vocab, vocab));
+            sampled++;
+            s.Request.Output.TryWrite(token);
+        }
+        _counters.RecordStep(batch.Count, sampled);
+
+        void Plan(Sequence s)
+        {
+            int take = s.IsPrefilling ? Math.Min(s.Remaining, Math.Min(_options.PrefillChunk, budget)) : s.Remaining;
+            if (take <= 0) return;
+            var cache = s.Request.Cache;
+            if (cache.Length + take > cache.MaxLength)
+            {
+                // The final token of a reply at the very end of the context has nowhere to go: nothing lost.
+                if (s.Committing) Release(s);
+                else Release(s, new ContextOverflowException(cache.Length + take, cache.MaxLength));
+                return;
+            }
+            batch.Add((s, take));
+            budget -= take;
+        }
+    }
+
+    /// <summary>Drops a sequence and hands its cache back by completing its output.</summary>
+    void Release(Sequence s, Exception? error = null)
+    {
+        _running.Remove(s);
+        s.Request.Output.TryComplete(error);
+    }
+}

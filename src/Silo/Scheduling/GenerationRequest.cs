@@ -1,0 +1,44 @@
+using System.Threading.Channels;
+using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Model;
+using SmolLM3.Engine.Sampling;
+
+namespace SmolLM3.Silo.Scheduling;
+
+/// <summary>A sampled token; <see cref="Finish"/> is set on the last one of a reply.</summary>
+public readonly record struct SequenceToken(int Id, FinishReason? Finish);
+
+/// <summary>
+/// One reply for the <see cref="BatchScheduler"/> to generate. The caller lends it <see cref="Cache"/>
+/// and must not touch the cache until <see cref="Tokens"/> completes: that is when the scheduler lets go.
+/// </summary>
+public sealed class GenerationRequest
+{
+    readonly Channel<SequenceToken> _output = Channel.CreateUnbounded<SequenceToken>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>Tenant whose queue the request waits in (admission is round-robin across tenants).</summary>
+    public required string Tenant { get; init; }
+
+    /// <summary>The conversation's cache, holding whatever was computed before this turn.</summary>
+    public required KvCache Cache { get; init; }
+
+    /// <summary>Tokens to feed before the first sample (at least one): what the cache does not hold yet.</summary>
+    public required int[] Feed { get; init; }
+
+    /// <summary>Every token of the prompt, for the repetition penalties.</summary>
+    public required IReadOnlyList<int> History { get; init; }
+
+    /// <summary>Validated sampling settings, including MaxTokens and StopTokenIds.</summary>
+    public required SamplingOptions Sampling { get; init; }
+
+    /// <summary>Cancelling drops the sequence at the next step.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Sampled tokens. Completes when the scheduler releases the cache: after the last token has been
+    /// fed too (so the cache holds the whole reply), on cancellation, or with the failure.
+    /// </summary>
+    public ChannelReader<SequenceToken> Tokens => _output.Reader;
+
+    internal ChannelWriter<SequenceToken> Output => _output.Writer;
+}

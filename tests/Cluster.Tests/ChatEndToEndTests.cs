@@ -1,0 +1,135 @@
+using Grpc.Core;
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.V1;
+using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Sampling;
+using static SmolLM3.Cluster.Tests.ClusterFixture;
+
+namespace SmolLM3.Cluster.Tests;
+
+/// <summary>The whole slice over real gRPC on loopback: gateway → conversation grain → batch scheduler → engine.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ChatEndToEndTests(ClusterFixture cluster)
+{
+    static ChatRequest Turn(string sessionId, string text, int maxTokens = 8) => new()
+    {
+        SessionId = sessionId,
+        Messages = { new ChatMessage { Role = "user", Content = text } },
+        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = maxTokens },
+    };
+
+    async Task<string> NewSessionAsync(string key = KeyA) =>
+        (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(key))).SessionId;
+
+    [SkippableFact]
+    public async Task Two_turns_reuse_the_cache_and_the_first_matches_the_engine_generator()
+    {
+        await cluster.StartAsync();
+        var session = await NewSessionAsync();
+
+        var first = await TurnResult.ReadAsync(cluster.Client.StreamChat(Turn(session, "Hello there!"), Auth(KeyA)));
+        var second = await TurnResult.ReadAsync(cluster.Client.StreamChat(Turn(session, "And again?"), Auth(KeyA)));
+
+        // The engine's own loop on the same prompt tokens, greedy, 8 tokens.
+        var host = cluster.Model;
+        var prompt = host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", "Hello there!")], thinking: false), parseSpecial: true).ToArray();
+        using var cache = host.Model.NewCache();
+        var expected = Generator.Generate(host.Model, cache, prompt, new SamplingOptions { Temperature = 0, MaxTokens = 8, StopTokenIds = host.StopTokenIds }).ToList();
+        var expectedText = host.Tokenizer.Decode(expected.Where(t => t.Finish != Engine.Generation.FinishReason.Stop).Select(t => t.Token));
+
+        Assert.Equal(prompt.Length, first.Started.PromptTokens);
+        Assert.Equal(0, first.Started.CachedTokens);
+        Assert.Equal(expected.Count, first.Usage.CompletionTokens);
+        Assert.Equal(expectedText, first.Text);
+        Assert.Equal(expected[^1].Finish == Engine.Generation.FinishReason.Stop ? Contracts.V1.FinishReason.Stop : Contracts.V1.FinishReason.Length, first.Finished.Reason);
+
+        Assert.Equal(first.Started.PromptTokens + first.Usage.CompletionTokens, second.Started.CachedTokens);
+        Assert.True(second.Started.PromptTokens > second.Started.CachedTokens);
+        var info = await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA));
+        Assert.Equal(4, info.MessageCount);
+    }
+
+    [SkippableFact]
+    public async Task A_wrong_api_key_is_unauthenticated()
+    {
+        await cluster.StartAsync();
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            await cluster.Client.ListModelsAsync(new ListModelsRequest(), Auth("not-a-key")));
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        var models = await cluster.Client.ListModelsAsync(new ListModelsRequest(), Auth(KeyA));
+        Assert.Single(models.Models);
+    }
+
+    [SkippableFact]
+    public async Task Another_tenants_session_is_not_found()
+    {
+        await cluster.StartAsync();
+        var session = await NewSessionAsync(KeyA);
+
+        var get = await Assert.ThrowsAsync<RpcException>(async () =>
+            await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyB)));
+        Assert.Equal(StatusCode.NotFound, get.StatusCode);
+        var chat = await Assert.ThrowsAsync<RpcException>(() => TurnResult.ReadAsync(cluster.Client.StreamChat(Turn(session, "hi"), Auth(KeyB))));
+        Assert.Equal(StatusCode.NotFound, chat.StatusCode);
+        var delete = await Assert.ThrowsAsync<RpcException>(async () =>
+            await cluster.Client.DeleteSessionAsync(new DeleteSessionRequest { SessionId = session }, Auth(KeyB)));
+        Assert.Equal(StatusCode.NotFound, delete.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Malformed_requests_are_invalid_arguments()
+    {
+        await cluster.StartAsync();
+        var session = await NewSessionAsync();
+        var noMessages = new ChatRequest { SessionId = session };
+        var emptyContent = Turn(session, "");
+        var badRole = Turn(session, "hi");
+        badRole.Messages[0].Role = "wizard";
+        var coldTemperature = Turn(session, "hi");
+        coldTemperature.Sampling.Temperature = -1;
+
+        foreach (var request in new[] { noMessages, emptyContent, badRole, coldTemperature })
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => TurnResult.ReadAsync(cluster.Client.StreamChat(request, Auth(KeyA))));
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_streams_from_two_tenants_are_batched_together()
+    {
+        await cluster.StartAsync();
+        var keys = Enumerable.Range(0, 8).Select(i => i % 2 == 0 ? KeyA : KeyB).ToArray();
+        var sessions = await Task.WhenAll(keys.Select(k => NewSessionAsync(k)));
+
+        var results = await Task.WhenAll(sessions.Select((s, i) =>
+            TurnResult.ReadAsync(cluster.Client.StreamChat(Turn(s, $"Story number {i}", maxTokens: 16), Auth(keys[i])))));
+
+        Assert.All(results, r => Assert.Contains(r.Finished.Reason, new[] { Contracts.V1.FinishReason.Stop, Contracts.V1.FinishReason.Length }));
+        Assert.True(cluster.Scheduler.Stats.MaxBatchSize > 1, $"max batch size {cluster.Scheduler.Stats.MaxBatchSize}");
+    }
+
+    [SkippableFact]
+    public async Task Cancelling_a_stream_drops_its_sequence()
+    {
+        await cluster.StartAsync();
+        var session = await NewSessionAsync();
+        using var cts = new CancellationTokenSource();
+        using var call = cluster.Client.StreamChat(Turn(session, "Talk forever", maxTokens: 60_000), Auth(KeyA), cancellationToken: cts.Token);
+
+        int deltas = 0;
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var ev in call.ResponseStream.ReadAllAsync())
+                if (ev.EventCase == ChatEvent.EventOneofCase.Delta && ++deltas == 3) cts.Cancel();
+        });
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (cluster.Scheduler.Stats is { ActiveSequences: > 0 } or { QueuedSequences: > 0 } && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.Equal(0, cluster.Scheduler.Stats.ActiveSequences);
+        Assert.Equal(0, cluster.Scheduler.Stats.QueuedSequences);
+        Assert.True(cluster.Scheduler.Stats.GeneratedTokens < 60_000);
+    }
+}
