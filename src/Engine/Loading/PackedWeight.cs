@@ -86,9 +86,15 @@ public sealed class PackedWeight
     public unsafe float[] Dequantize()
     {
         var values = GC.AllocateUninitializedArray<float>(checked(Rows * Columns), pinned: true);
+        fixed (float* y = values) DequantizeInto(y);
+        return values;
+    }
+
+    /// <summary>As <see cref="Dequantize()"/>, into <paramref name="y"/> (Rows × Columns floats), e.g. a tensor's own storage.</summary>
+    public unsafe void DequantizeInto(float* y)
+    {
         int blocks = Scales.Length;
         fixed (sbyte* q = Quants)
-        fixed (float* y = values)
         {
             sbyte* qp = q;
             float* yp = y;
@@ -109,7 +115,6 @@ public sealed class PackedWeight
                 }
             });
         }
-        return values;
     }
 
     /// <summary>llama.cpp's reference Q8_0 quantizer (scale = max|x| / 127 stored as F16, round to nearest), for benchmarks and tests.</summary>

@@ -42,8 +42,16 @@ public sealed class Linear : IDisposable
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         if (_weight is not null) return F.linear(x, _weight);
-        using var dense = tensor(_packed!.Dequantize(), [_packed.Rows, _packed.Columns]).to(x.dtype, x.device);
-        return F.linear(x, dense);
+        using var dense = Dequantized();
+        return F.linear(x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32), dense).to(x.dtype);
+    }
+
+    /// <summary>The packed matrix as a dense F32 tensor, written straight into the tensor's storage (one copy).</summary>
+    unsafe Tensor Dequantized()
+    {
+        var dense = empty([_packed!.Rows, _packed.Columns], ScalarType.Float32);
+        _packed.DequantizeInto(TensorPointers.Float(dense));
+        return dense;
     }
 
     unsafe Tensor Gemv(Tensor x)

@@ -1,42 +1,39 @@
-using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
-using SmolLM3.Engine.Templates;
+using SmolLM3.Engine.Chat;
+using SmolLM3.Engine.Gguf;
+using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Silo.Models;
 
 /// <summary>
-/// Renders a transcript with the model's own chat template (tokenizer_config.json <c>chat_template</c>),
-/// or plain ChatML when the model ships none. Deliberately minimal and replaceable: the richer chat layer
-/// (tools, think splitting) will take its place.
+/// Renders a transcript with the model's own chat template — from tokenizer_config.json /
+/// chat_template.jinja, or a GGUF's tokenizer.chat_template — through the engine's chat layer, and falls
+/// back to plain ChatML (what SmolLM models are trained on) for checkpoints that ship none.
 /// </summary>
-public sealed class PromptRenderer
+public sealed class PromptRenderer(string modelPath)
 {
-    // ChatML, what SmolLM models are trained on, for checkpoints without a template (e.g. GGUF files here).
     const string ChatMl =
         "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    readonly ChatTemplate _template;
-
-    public PromptRenderer(string modelPath)
-    {
-        _template = ChatTemplate.Parse(ReadTemplate(modelPath) ?? ChatMl);
-    }
+    readonly ChatPromptBuilder _builder = Open(modelPath);
 
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant's turn opener.</summary>
     public string Render(IEnumerable<TurnMessage> messages, bool thinking) =>
-        _template.Render(new Dictionary<string, object?>
-        {
-            ["messages"] = messages.Select(m => new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList(),
-            ["add_generation_prompt"] = true,
-            ["enable_thinking"] = thinking,
-        });
+        _builder.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), new ChatPromptOptions { EnableThinking = thinking });
 
-    static string? ReadTemplate(string modelPath)
+    static ChatPromptBuilder Open(string path)
     {
-        var file = Path.Combine(modelPath, "tokenizer_config.json");
-        if (!File.Exists(file)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(file));
-        return doc.RootElement.TryGetProperty("chat_template", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        try
+        {
+            if (Directory.Exists(path)) return ChatPromptBuilder.FromHuggingFace(path);
+            using var gguf = GgufFile.Open(path);
+            return ChatPromptBuilder.FromGguf(gguf.Metadata);
+        }
+        catch (ModelFormatException)
+        {
+            // the model files carry no chat template
+            return new ChatPromptBuilder(ChatMl);
+        }
     }
 }
