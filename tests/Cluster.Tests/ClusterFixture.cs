@@ -24,6 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     GrpcChannel? _channel;
 
     public Chat.ChatClient Client { get; private set; } = null!;
+    public GrpcChannel Channel => _channel!;
     public BatchScheduler Scheduler => _app!.Services.GetRequiredService<BatchScheduler>();
     public ModelHost Model => _app!.Services.GetRequiredService<ModelHost>();
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SmolLM3.Gateway.Security;
 using SmolLM3.Gateway.Services;
 
@@ -18,6 +19,10 @@ public static class GatewayHostingExtensions
             grpc.Interceptors.Add<ExceptionInterceptor>();
             grpc.Interceptors.Add<ApiKeyInterceptor>();
         });
+        // Standard gRPC health (grpc.health.v1) for probes and load balancers, and server reflection for tools like grpcurl.
+        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)   // answer from the checks now, not a result published every few seconds
+            .AddCheck("gateway", () => HealthCheckResult.Healthy("accepting calls"));
+        builder.Services.AddGrpcReflection();
         return builder;
     }
 
@@ -28,10 +33,12 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the Chat service.</summary>
+    /// <summary>Maps the Chat service, gRPC health and server reflection.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {
         app.MapGrpcService<ChatService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         return app;
     }
 }

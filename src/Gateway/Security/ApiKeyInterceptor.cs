@@ -7,7 +7,8 @@ namespace SmolLM3.Gateway.Security;
 
 /// <summary>
 /// Resolves the caller's tenant from <c>authorization: Bearer KEY</c> or <c>x-api-key: KEY</c> before any
-/// handler runs; an unknown or missing key ends the call with UNAUTHENTICATED.
+/// handler runs; an unknown or missing key ends the call with UNAUTHENTICATED. Health checks and
+/// reflection are open, as probes and tools carry no key.
 /// </summary>
 public sealed class ApiKeyInterceptor(IOptionsMonitor<GatewayOptions> options) : Interceptor
 {
@@ -25,8 +26,11 @@ public sealed class ApiKeyInterceptor(IOptionsMonitor<GatewayOptions> options) :
         return continuation(request, responseStream, context);
     }
 
+    static readonly string[] OpenServices = ["/grpc.health.v1.Health/", "/grpc.reflection."];
+
     void Authenticate(ServerCallContext context)
     {
+        if (OpenServices.Any(context.Method.StartsWith)) return;
         var key = KeyOf(context.RequestHeaders);
         if (key is null || !options.CurrentValue.ApiKeys.TryGetValue(key, out var tenant) || string.IsNullOrEmpty(tenant))
             throw new RpcException(new Status(StatusCode.Unauthenticated, "a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY)"));
