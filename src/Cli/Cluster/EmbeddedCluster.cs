@@ -17,7 +17,8 @@ public static class EmbeddedCluster
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        builder.AddSmolLMSilo(options.ModelPath, configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
+        builder.AddSmolLMSilo(options.ModelPath, o => o.DataFolder = options.DataFolder,
+            configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
         builder.AddSmolLMGateway(g =>
         {
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;

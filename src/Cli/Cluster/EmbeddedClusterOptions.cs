@@ -9,6 +9,9 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>API keys and the tenant each one authenticates as.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
+    public string? DataFolder { get; init; }
+
     /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering).</summary>
     public int SiloPort { get; init; } = 11111;
     public int OrleansGatewayPort { get; init; } = 30000;

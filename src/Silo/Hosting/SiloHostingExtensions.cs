@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using SmolLM3.Silo.Storage;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
 
@@ -14,13 +17,15 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Hosts an Orleans silo serving the model at <paramref name="modelPath"/>. Clustering is localhost
-    /// unless <paramref name="configureSilo"/> says otherwise. Transcripts use in-memory storage: they
-    /// survive grain deactivation but not a silo restart (durable storage is a later step).
+    /// unless <paramref name="configureSilo"/> says otherwise. Transcripts are stored under
+    /// <see cref="SmolLMSiloOptions.DataFolder"/> when it is set (they survive a restart), else in memory.
     /// </summary>
     public static IHostApplicationBuilder AddSmolLMSilo(
         this IHostApplicationBuilder builder, string modelPath,
         Action<SmolLMSiloOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
     {
+        var options = new SmolLMSiloOptions { ModelPath = modelPath };
+        configure?.Invoke(options);
         builder.Services.Configure<SmolLMSiloOptions>(o =>
         {
             o.ModelPath = modelPath;
@@ -33,7 +38,11 @@ public static class SiloHostingExtensions
         {
             if (configureSilo is null) silo.UseLocalhostClustering();
             else configureSilo(silo);
-            silo.AddMemoryGrainStorage(ConversationStorage);
+            if (options.DataFolder is { } folder)
+                silo.Services.AddKeyedSingleton<IGrainStorage>(ConversationStorage,
+                    (sp, _) => new FolderGrainStorage(Path.Combine(folder, ConversationStorage), sp.GetRequiredService<Serializer>()));
+            else
+                silo.AddMemoryGrainStorage(ConversationStorage);
             // Each streamed token is one grain call; a long prefill on a large CPU model can take well
             // over Orleans' 30 s default before the first one arrives.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));

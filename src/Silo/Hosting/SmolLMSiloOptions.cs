@@ -6,6 +6,9 @@ public sealed class SmolLMSiloOptions
     /// <summary>Hugging Face model folder (or .gguf file) to load.</summary>
     public string ModelPath { get; set; } = "";
 
+    /// <summary>Folder for conversation state (one file per conversation); null keeps it in memory only.</summary>
+    public string? DataFolder { get; set; }
+
     /// <summary>Id clients use for the model; defaults to the folder or file name.</summary>
     public string? ModelId { get; set; }
 

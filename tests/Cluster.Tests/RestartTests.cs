@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using SmolLM3.Cli.Cluster;
+using SmolLM3.Contracts.V1;
+
+namespace SmolLM3.Cluster.Tests;
+
+/// <summary>With a data folder, sessions outlive the process: a restarted cluster continues them.</summary>
+[Collection(ClusterCollection.Name)]   // one cluster at a time on this 2-core machine
+public sealed class RestartTests : IDisposable
+{
+    readonly string _data = Directory.CreateTempSubdirectory("smollm3-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    static readonly Metadata Auth = new() { { "x-api-key", "restart-key" } };
+
+    async Task<T> WithClusterAsync<T>(string model, Func<Chat.ChatClient, Task<T>> use)
+    {
+        await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
+        {
+            GrpcPort = 0,
+            SiloPort = FreePort(),
+            OrleansGatewayPort = FreePort(),
+            DataFolder = _data,
+            ApiKeys = new Dictionary<string, string> { ["restart-key"] = "tenant-r" },
+        });
+        await app.StartAsync();
+        try
+        {
+            using var channel = GrpcChannel.ForAddress(app.Address());
+            return await use(new Chat.ChatClient(channel));
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    static ChatRequest Turn(string session, string text) => new()
+    {
+        SessionId = session,
+        Messages = { new ChatMessage { Role = "user", Content = text } },
+        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = 6 },
+    };
+
+    [SkippableFact]
+    public async Task ASessionContinuesAfterTheClusterRestarts()
+    {
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        var (session, firstPrompt) = await WithClusterAsync(model, async chat =>
+        {
+            var id = (await chat.CreateSessionAsync(new CreateSessionRequest(), Auth)).SessionId;
+            var first = await TurnResult.ReadAsync(chat.StreamChat(Turn(id, "Remember me"), Auth));
+            return (id, first.Started!.PromptTokens);
+        });
+        Assert.NotEmpty(Directory.GetFiles(_data, "*.state", SearchOption.AllDirectories));
+
+        await WithClusterAsync(model, async chat =>
+        {
+            var info = await chat.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth);
+            Assert.Equal(2, info.MessageCount);   // the user turn and the reply, read back from the folder
+            Assert.Equal(0, info.CachedTokens);    // the KV cache did not survive; it is rebuilt by prefill
+            var second = await TurnResult.ReadAsync(chat.StreamChat(Turn(session, "Still there?"), Auth));
+            // the whole transcript is in the second prompt, so it is longer than the first
+            Assert.True(second.Started!.PromptTokens > firstPrompt, $"{second.Started.PromptTokens} vs {firstPrompt}");
+            Assert.Equal(0, second.Started.CachedTokens);
+            return 0;
+        });
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
