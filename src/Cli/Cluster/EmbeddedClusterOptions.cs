@@ -9,6 +9,10 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>API keys and the tenant each one authenticates as.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Compute type (f32, bf16, f16) and torch device (cpu, cuda:N) of the model.</summary>
+    public string DType { get; init; } = "f32";
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
     public string? DataFolder { get; init; }
 

@@ -11,7 +11,7 @@ static class RunCommand
 
     public static Command Create()
     {
-        var model = new ModelOptions(loads: false);
+        var model = new ModelOptions(loads: true);
         var port = new Option<int>("--grpc-port") { Description = "Port of the gRPC endpoint on 127.0.0.1", DefaultValueFactory = _ => 5080 };
         var apiKey = new Option<string?>("--api-key") { Description = "API key of the default tenant (default: a fresh random key, printed)" };
         var dataDir = new Option<string>("--data-dir")
@@ -39,6 +39,8 @@ static class RunCommand
             {
                 GrpcPort = parsed.GetValue(port),
                 DataFolder = Directory.CreateDirectory(parsed.GetValue(dataDir)!).FullName,
+                DType = parsed.GetValue(model.DType)!,
+                Device = request.Device.ToString(),
                 ApiKeys = new Dictionary<string, string> { [key] = Tenant },
             });
             await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens

@@ -6,6 +6,12 @@ public sealed class SmolLMSiloOptions
     /// <summary>Hugging Face model folder (or .gguf file) to load.</summary>
     public string ModelPath { get; set; } = "";
 
+    /// <summary>Compute type: f32, bf16 or f16 (a GGUF's Q8_0 matrices stay packed on the CPU either way).</summary>
+    public string DType { get; set; } = "f32";
+
+    /// <summary>Torch device: cpu, cuda or cuda:N.</summary>
+    public string Device { get; set; } = "cpu";
+
     /// <summary>Folder for conversation state (one file per conversation); null keeps it in memory only.</summary>
     public string? DataFolder { get; set; }
 

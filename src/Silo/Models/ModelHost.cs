@@ -16,14 +16,22 @@ public sealed class ModelHost : IDisposable
     {
         var o = options.Value;
         logger.LogInformation("Loading model {ModelPath}", o.ModelPath);
-        var source = ModelSources.Open(o.ModelPath);
-        Model = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        using var source = ModelSources.Open(o.ModelPath);   // weights are copied out: the file mapping can close
+        Model = CausalLM.Load(source, ParseDType(o.DType), torch.device(o.Device));
         Tokenizer = ModelTokenizers.Open(o.ModelPath);
         Renderer = new PromptRenderer(o.ModelPath);
         Info = new ModelInfo(o.ResolvedModelId, Model.Config.Architecture, Model.Config.MaxPositionEmbeddings);
         StopTokenIds = StopIds(Model.Config, Tokenizer);
         logger.LogInformation("Loaded {ModelId} ({Architecture})", Info.Id, Info.Architecture);
     }
+
+    static torch.ScalarType ParseDType(string dtype) => dtype switch
+    {
+        "f32" => torch.ScalarType.Float32,
+        "bf16" => torch.ScalarType.BFloat16,
+        "f16" => torch.ScalarType.Float16,
+        _ => throw new ArgumentException($"SmolLM3:DType '{dtype}' is not one of f32, bf16, f16"),
+    };
 
     public CausalLM Model { get; }
     public TextTokenizer Tokenizer { get; }
