@@ -55,7 +55,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static Metadata Auth(string key) =>
         key == KeyB ? new Metadata { { "x-api-key", key } } : new Metadata { { "authorization", $"Bearer {key}" } };
 
-    static int FreePort()
+    /// <summary>A loopback port free right now (for Orleans' silo and gateway ports).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using SmolLM3.Cli.Cluster;
@@ -22,8 +20,8 @@ public sealed class RestartTests : IDisposable
         await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
         {
             GrpcPort = 0,
-            SiloPort = FreePort(),
-            OrleansGatewayPort = FreePort(),
+            SiloPort = ClusterFixture.FreePort(),
+            OrleansGatewayPort = ClusterFixture.FreePort(),
             DataFolder = _data,
             ApiKeys = new Dictionary<string, string> { ["restart-key"] = "tenant-r" },
         });
@@ -69,12 +67,5 @@ public sealed class RestartTests : IDisposable
             Assert.Equal(0, second.Started.CachedTokens);
             return 0;
         });
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

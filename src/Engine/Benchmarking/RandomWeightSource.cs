@@ -15,37 +15,11 @@ public sealed class RandomWeightSource(ModelConfig config, long seed = 0, bool p
     public ModelConfig Config { get; } = config.Validate();
     public string Description => $"random {Config.Architecture} weights (hidden {Config.HiddenSize}, {Config.NumLayers} layers)";
 
-    public IReadOnlyList<WeightInfo> Weights { get; } = ExpectedShapes(config)
-        .Select(kv => new WeightInfo(kv.Key, kv.Value, "F32", kv.Value.Aggregate(4L, (a, b) => a * b)))
+    readonly Dictionary<string, long[]> _shapes = ExpectedWeights.For(config).ToDictionary(w => w.Name, w => w.Shape, StringComparer.Ordinal);
+
+    public IReadOnlyList<WeightInfo> Weights { get; } = ExpectedWeights.For(config)
+        .Select(w => new WeightInfo(w.Name, w.Shape, "F32", w.Shape.Aggregate(4L, (a, b) => a * b)))
         .ToList();
-
-    /// <summary>Every tensor a Hugging Face checkpoint of this config holds, with its shape.</summary>
-    public static Dictionary<string, long[]> ExpectedShapes(ModelConfig c)
-    {
-        long h = c.HiddenSize, ff = c.IntermediateSize;
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal)
-        {
-            ["model.embed_tokens.weight"] = [c.VocabSize, h],
-            ["model.norm.weight"] = [h],
-        };
-        if (!c.TieWordEmbeddings) shapes["lm_head.weight"] = [c.VocabSize, h];
-        for (int i = 0; i < c.NumLayers; i++)
-        {
-            var p = $"model.layers.{i}.";
-            shapes[p + "input_layernorm.weight"] = [h];
-            shapes[p + "post_attention_layernorm.weight"] = [h];
-            shapes[p + "self_attn.q_proj.weight"] = [c.QueryDim, h];
-            shapes[p + "self_attn.k_proj.weight"] = [c.KvDim, h];
-            shapes[p + "self_attn.v_proj.weight"] = [c.KvDim, h];
-            shapes[p + "self_attn.o_proj.weight"] = [h, c.QueryDim];
-            shapes[p + "mlp.gate_proj.weight"] = [ff, h];
-            shapes[p + "mlp.up_proj.weight"] = [ff, h];
-            shapes[p + "mlp.down_proj.weight"] = [h, ff];
-        }
-        return shapes;
-    }
-
-    readonly Dictionary<string, long[]> _shapes = ExpectedShapes(config);
 
     public bool Contains(string name) => _shapes.ContainsKey(name);
 

@@ -1,9 +1,7 @@
-using SmolLM3.Engine.Loading;
-
-namespace SmolLM3.Engine.Gguf;
+namespace SmolLM3.Engine.Loading;
 
 /// <summary>The Hugging Face tensors a config implies, with their PyTorch shapes ([out, in] for linear layers).</summary>
-internal static class ExpectedWeights
+public static class ExpectedWeights
 {
     public static IEnumerable<(string Name, long[] Shape)> For(ModelConfig c)
     {
