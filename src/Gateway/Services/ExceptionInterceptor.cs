@@ -1,13 +1,17 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using SmolLM3.Contracts.Errors;
 
 namespace SmolLM3.Gateway.Services;
 
 /// <summary>
 /// The one place exceptions become status codes, including those a grain threw on its silo:
 /// ArgumentException → INVALID_ARGUMENT, KeyNotFoundException → NOT_FOUND, InvalidOperationException →
-/// FAILED_PRECONDITION, cancellation → CANCELLED, anything else → INTERNAL (logged, details withheld).
+/// FAILED_PRECONDITION, a prompt over the context → OUT_OF_RANGE, a sequence larger than the KV pool →
+/// RESOURCE_EXHAUSTED, no silo for the model or a lost silo → UNAVAILABLE (retryable), cancellation →
+/// CANCELLED, anything else → INTERNAL (logged, details withheld).
 /// </summary>
 public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
 {
@@ -29,6 +33,11 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
     {
         var (code, message) = e switch
         {
+            ContextLengthExceededException => (StatusCode.OutOfRange, e.Message),
+            KvCapacityExceededException => (StatusCode.ResourceExhausted, e.Message),
+            ModelUnavailableException => (StatusCode.Unavailable, e.Message),
+            SiloUnavailableException or OrleansMessageRejectionException =>
+                (StatusCode.Unavailable, "the silo serving this session went away; retry the call"),
             ArgumentException => (StatusCode.InvalidArgument, e.Message),
             KeyNotFoundException => (StatusCode.NotFound, e.Message),
             InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
