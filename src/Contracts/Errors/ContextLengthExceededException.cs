@@ -4,8 +4,9 @@ namespace SmolLM3.Contracts.Errors;
 [GenerateSerializer, Alias("smollm3.ContextLengthExceededException")]
 public sealed class ContextLengthExceededException : Exception
 {
-    public ContextLengthExceededException(int promptTokens, int maxTokens, int contextLength)
-        : base($"the prompt has {promptTokens} tokens and asks for up to {maxTokens} more, but the model's context holds {contextLength}")
+    /// <param name="limit">What holds <paramref name="contextLength"/> tokens: the model's context, or a tenant's allowance.</param>
+    public ContextLengthExceededException(int promptTokens, int maxTokens, int contextLength, string limit = "the model's context")
+        : base($"the prompt has {promptTokens} tokens and asks for up to {maxTokens} more, but {limit} holds {contextLength}")
         => (PromptTokens, MaxTokens, ContextLength) = (promptTokens, maxTokens, contextLength);
 
     [Id(0)] public int PromptTokens { get; }

@@ -60,6 +60,10 @@ public sealed class ConversationGrain(
         // 1. prompt: the transcript plus the new messages, reusing the tokens the cache was built from
         var promptText = host.Renderer.Render([.. state.State.Messages, .. request.Messages], request.Thinking);
         var (prompt, reused) = _tokens.Extend(host.Tokenizer, promptText);
+        sampling = sampling with
+        {
+            MaxTokens = ReplyBudget.For(prompt.Length, request.Sampling.MaxTokens, options.Value.DefaultMaxTokens, host.Info.ContextLength, request.MaxContextTokens),
+        };
         _cache ??= host.Model.NewCache();
         int keep = Math.Min(Math.Min(reused, _cache.Length), prompt.Length - 1);   // feed at least one token
         _cache.Truncate(keep);
