@@ -13,11 +13,26 @@ namespace SmolLM3.Cluster.Tests;
 
 /// <summary>
 /// One embedded cluster (silo + gateway) on loopback ports for the "cluster" collection, started on first
-/// use so tests can skip when fixtures are missing. Two tenants: a and b.
+/// use so tests can skip when fixtures are missing. Two unlimited tenants, a and b, and one tenant per
+/// limit, each limit tight enough to hit in a test; a keys file that starts empty; and a configured model
+/// no silo serves.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string KeyA = "key-tenant-a", KeyB = "key-tenant-b";
+
+    /// <summary>Keys of tenants with 2 requests/min, 10 tokens/min, 1 concurrent stream, a 100-token context, and 1 request/min (for HTTP).</summary>
+    public const string KeyRpm = "key-rpm", KeyTpm = "key-tpm", KeyStreams = "key-streams", KeyContext = "key-context", KeyHttpRpm = "key-http-rpm";
+
+    public const int ContextAllowance = 100;
+
+    /// <summary>A model id the gateway is configured with but no silo serves.</summary>
+    public const string GhostModel = "ghost-model";
+
+    readonly string _keysFolder = Directory.CreateTempSubdirectory("smollm3-keys-").FullName;
+
+    /// <summary>The API keys file the gateway watches (starts as <c>{}</c>).</summary>
+    public string KeysFile => Path.Combine(_keysFolder, "api-keys.json");
 
     readonly SemaphoreSlim _gate = new(1, 1);
     WebApplication? _app;
@@ -36,12 +51,29 @@ public sealed class ClusterFixture : IAsyncLifetime
         try
         {
             if (_app is not null) return;
+            File.WriteAllText(KeysFile, "{}");
             var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
             {
                 GrpcPort = 0,
                 SiloPort = FreePort(),
                 OrleansGatewayPort = FreePort(),
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
+                // The keys a deployment uses: SmolLM3:ApiKeys, :ApiKeysFile, :Tenants:NAME:…, :Models.
+                Configuration = new Dictionary<string, string?>
+                {
+                    ["SmolLM3:ApiKeysFile"] = KeysFile,
+                    ["SmolLM3:Models:0"] = GhostModel,
+                    [$"SmolLM3:ApiKeys:{KeyRpm}"] = "tenant-rpm",
+                    [$"SmolLM3:ApiKeys:{KeyTpm}"] = "tenant-tpm",
+                    [$"SmolLM3:ApiKeys:{KeyStreams}"] = "tenant-streams",
+                    [$"SmolLM3:ApiKeys:{KeyContext}"] = "tenant-context",
+                    [$"SmolLM3:ApiKeys:{KeyHttpRpm}"] = "tenant-http-rpm",
+                    ["SmolLM3:Tenants:tenant-rpm:RequestsPerMinute"] = "2",
+                    ["SmolLM3:Tenants:tenant-tpm:TokensPerMinute"] = "10",
+                    ["SmolLM3:Tenants:tenant-streams:ConcurrentStreams"] = "1",
+                    ["SmolLM3:Tenants:tenant-context:MaxContextTokens"] = $"{ContextAllowance}",
+                    ["SmolLM3:Tenants:tenant-http-rpm:RequestsPerMinute"] = "1",
+                },
             });
             await app.StartAsync();
             _app = app;
@@ -73,5 +105,6 @@ public sealed class ClusterFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+        Directory.Delete(_keysFolder, recursive: true);
     }
 }

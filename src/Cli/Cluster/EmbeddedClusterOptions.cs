@@ -9,6 +9,9 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>API keys and the tenant each one authenticates as.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Further configuration, e.g. <c>SmolLM3:Tenants:NAME:RequestsPerMinute</c> or <c>SmolLM3:ApiKeysFile</c>.</summary>
+    public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>Compute type (f32, bf16, f16) and torch device (cpu, cuda:N) of the model.</summary>
     public string DType { get; init; } = "f32";
     public string Device { get; init; } = "cpu";

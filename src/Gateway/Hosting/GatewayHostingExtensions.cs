@@ -1,18 +1,26 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using SmolLM3.Gateway.Limits;
+using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.Security;
 using SmolLM3.Gateway.Services;
 
 namespace SmolLM3.Gateway.Hosting;
 
-/// <summary>Composition of the gRPC gateway; the host supplies an Orleans client (or is itself a silo).</summary>
+/// <summary>Composition of the gateway; the host supplies an Orleans client (or is itself a silo).</summary>
 public static class GatewayHostingExtensions
 {
-    /// <summary>Registers the Chat service, its interceptors and options (section "SmolLM3").</summary>
+    /// <summary>Registers the Chat service, its interceptors, keys, tenant limits and options (section "SmolLM3").</summary>
     public static WebApplicationBuilder AddSmolLMGateway(this WebApplicationBuilder builder, Action<GatewayOptions>? configure = null)
     {
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).Configure(o => configure?.Invoke(o));
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).Configure(o => configure?.Invoke(o)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.Services.AddSingleton<ApiKeyDirectory>();
+        builder.Services.AddSingleton<TenantLimiter>();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<ChatTurns>();
         builder.Services.AddGrpc(grpc =>
         {
             // Registration order is call order: exceptions are mapped around authentication too.

@@ -8,6 +8,29 @@ public sealed class GatewayOptions
     /// <summary>API key → tenant (configuration keys <c>SmolLM3:ApiKeys:KEY = tenant</c>).</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// Path of a JSON file <c>{"KEY": "tenant", …}</c> (e.g. a mounted Kubernetes secret) whose keys are
+    /// accepted alongside <see cref="ApiKeys"/>; it is read again when it changes, so keys can be rotated
+    /// without a restart. On a key in both, the file wins.
+    /// </summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>Limits per tenant name (<c>SmolLM3:Tenants:NAME:RequestsPerMinute</c>, …); unset fields fall back to <see cref="DefaultLimits"/>.</summary>
+    public Dictionary<string, TenantLimits> Tenants { get; set; } = [];
+
+    /// <summary>Limits of tenants without their own entry, and of fields a tenant's entry leaves unset; unset here means unlimited.</summary>
+    public TenantLimits DefaultLimits { get; set; } = new();
+
     /// <summary>Ids of the models the cluster serves; the first is the default for new sessions.</summary>
     public List<string> Models { get; set; } = [];
+
+    /// <summary>Port of the gRPC endpoint (cleartext HTTP/2).</summary>
+    public int GrpcPort { get; set; } = 5080;
+
+    /// <summary>Port of the OpenAI-compatible HTTP endpoint (HTTP/1.1).</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>The limits that apply to <paramref name="tenant"/>: its own entry, field by field over the defaults.</summary>
+    public TenantLimits LimitsOf(string tenant) =>
+        Tenants.TryGetValue(tenant, out var own) ? own.Over(DefaultLimits) : DefaultLimits;
 }

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.Extensions.Options;
-using SmolLM3.Gateway.Hosting;
+using SmolLM3.Gateway.Errors;
 
 namespace SmolLM3.Gateway.Security;
 
@@ -10,7 +9,7 @@ namespace SmolLM3.Gateway.Security;
 /// handler runs; an unknown or missing key ends the call with UNAUTHENTICATED. Health checks and
 /// reflection are open, as probes and tools carry no key.
 /// </summary>
-public sealed class ApiKeyInterceptor(IOptionsMonitor<GatewayOptions> options) : Interceptor
+public sealed class ApiKeyInterceptor(ApiKeyDirectory keys) : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -31,18 +30,9 @@ public sealed class ApiKeyInterceptor(IOptionsMonitor<GatewayOptions> options) :
     void Authenticate(ServerCallContext context)
     {
         if (OpenServices.Any(context.Method.StartsWith)) return;
-        var key = KeyOf(context.RequestHeaders);
-        if (key is null || !options.CurrentValue.ApiKeys.TryGetValue(key, out var tenant) || string.IsNullOrEmpty(tenant))
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY)"));
+        var key = ApiKeyDirectory.KeyOf(context.RequestHeaders.GetValue("authorization"), context.RequestHeaders.GetValue("x-api-key"));
+        var tenant = keys.TenantOf(key)
+            ?? throw ApiError.Unauthenticated.ToRpcException();
         context.SetTenant(tenant);
-    }
-
-    static string? KeyOf(Metadata headers)
-    {
-        const string bearer = "Bearer ";
-        var authorization = headers.GetValue("authorization");
-        if (authorization is not null && authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
-            return authorization[bearer.Length..].Trim();
-        return headers.GetValue("x-api-key")?.Trim();
     }
 }

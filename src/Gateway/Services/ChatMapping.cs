@@ -9,14 +9,7 @@ public static class ChatMapping
     /// <summary>The grain request for <paramref name="request"/>; throws <see cref="ArgumentException"/> on a malformed one.</summary>
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
-        if (request.Messages.Count == 0) throw new ArgumentException("messages must contain at least one message");
-        var messages = request.Messages.Select((m, i) =>
-        {
-            if (!TurnMessage.Roles.Contains(m.Role))
-                throw new ArgumentException($"messages[{i}].role '{m.Role}' is not one of system, user, assistant");
-            if (string.IsNullOrWhiteSpace(m.Content)) throw new ArgumentException($"messages[{i}].content is empty");
-            return new TurnMessage(m.Role, m.Content);
-        }).ToArray();
+        var messages = TurnMessages.From([.. request.Messages.Select(m => ((string?)m.Role, (string?)m.Content))]);
         return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.Thinking);
     }
 

@@ -1,9 +1,7 @@
 using Grpc.Core;
-using Microsoft.Extensions.Options;
-using SmolLM3.Contracts;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.V1;
-using SmolLM3.Gateway.Hosting;
+using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.Security;
 
 namespace SmolLM3.Gateway.Services;
@@ -12,13 +10,13 @@ namespace SmolLM3.Gateway.Services;
 /// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
 /// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
 /// </summary>
-public sealed class ChatService(IGrainFactory grains, IOptionsMonitor<GatewayOptions> options) : Chat.ChatBase
+public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns) : Chat.ChatBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
-        var models = options.CurrentValue.Models;
-        var model = request.Model is "" ? models.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
-        if (!models.Contains(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        var model = request.Model is "" ? models.Configured.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
+        if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        await models.DescribeAsync(model, context.CancellationToken);   // UNAVAILABLE now rather than on the first turn
         var sessionId = Guid.NewGuid().ToString("N");
         var info = await Conversation(context, sessionId).CreateAsync(model);
         return ChatMapping.ToSession(sessionId, info);
@@ -39,11 +37,8 @@ public sealed class ChatService(IGrainFactory grains, IOptionsMonitor<GatewayOpt
     public override async Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
-        foreach (var id in options.CurrentValue.Models)
-        {
-            var info = await grains.GetGrain<IModelGrain>(id).DescribeAsync();
+        foreach (var info in await models.ServedAsync(context.CancellationToken))
             response.Models.Add(new ModelDescription { Id = info.Id, Architecture = info.Architecture, ContextLength = info.ContextLength });
-        }
         return response;
     }
 
@@ -51,9 +46,11 @@ public sealed class ChatService(IGrainFactory grains, IOptionsMonitor<GatewayOpt
     {
         var turn = ChatMapping.ToTurn(request);
         var conversation = Conversation(context, request.SessionId);
+        var session = await conversation.DescribeAsync() ?? throw NotFound(request.SessionId);
         // The call's token reaches the grain, whose scheduler drops the sequence when the client goes away.
         var ct = context.CancellationToken;
-        await foreach (var chunk in conversation.ChatAsync(turn, ct).WithCancellation(ct))
+        using var admitted = await turns.AdmitAsync(context.Tenant(), session.Model, turn, ct);
+        await foreach (var chunk in admitted.RunAsync(conversation, ct))
             await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), ct);
     }
 

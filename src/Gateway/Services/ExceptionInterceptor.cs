@@ -1,17 +1,14 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
-using SmolLM3.Contracts.Errors;
+using SmolLM3.Gateway.Errors;
 
 namespace SmolLM3.Gateway.Services;
 
 /// <summary>
-/// The one place exceptions become status codes, including those a grain threw on its silo:
-/// ArgumentException → INVALID_ARGUMENT, KeyNotFoundException → NOT_FOUND, InvalidOperationException →
-/// FAILED_PRECONDITION, a prompt over the context → OUT_OF_RANGE, a sequence larger than the KV pool →
-/// RESOURCE_EXHAUSTED, no silo for the model or a lost silo → UNAVAILABLE (retryable), cancellation →
-/// CANCELLED, anything else → INTERNAL (logged, details withheld).
+/// Turns exceptions, including those a grain threw on its silo, into status codes as <see cref="ApiError.From"/>
+/// classifies them; a quota's retry-after goes out as the <c>retry-after</c> trailer. Unexpected failures are
+/// logged and answered INTERNAL without details.
 /// </summary>
 public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
 {
@@ -31,20 +28,8 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
 
     RpcException Map(Exception e, ServerCallContext context)
     {
-        var (code, message) = e switch
-        {
-            ContextLengthExceededException => (StatusCode.OutOfRange, e.Message),
-            KvCapacityExceededException => (StatusCode.ResourceExhausted, e.Message),
-            ModelUnavailableException => (StatusCode.Unavailable, e.Message),
-            SiloUnavailableException or OrleansMessageRejectionException =>
-                (StatusCode.Unavailable, "the silo serving this session went away; retry the call"),
-            ArgumentException => (StatusCode.InvalidArgument, e.Message),
-            KeyNotFoundException => (StatusCode.NotFound, e.Message),
-            InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
-            OperationCanceledException => (StatusCode.Cancelled, "the call was cancelled"),
-            _ => (StatusCode.Internal, "internal error"),
-        };
-        if (code == StatusCode.Internal) logger.LogError(e, "Unhandled failure in {Method}", context.Method);
-        return new RpcException(new Status(code, message));
+        var error = ApiError.From(e);
+        if (error.Grpc == StatusCode.Internal) logger.LogError(e, "Unhandled failure in {Method}", context.Method);
+        return error.ToRpcException();
     }
 }

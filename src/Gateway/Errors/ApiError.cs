@@ -1,0 +1,60 @@
+using Grpc.Core;
+using Orleans.Runtime;
+using SmolLM3.Contracts.Errors;
+using SmolLM3.Gateway.Limits;
+
+namespace SmolLM3.Gateway.Errors;
+
+/// <summary>
+/// A failure as both APIs report it: the gRPC status code, and the HTTP status with OpenAI's error
+/// <c>type</c> and <c>code</c>. <see cref="From"/> is the one place exceptions are classified.
+/// </summary>
+public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Code, string Message, TimeSpan? RetryAfter = null)
+{
+    const string InvalidRequest = "invalid_request_error", ServerError = "server_error";
+
+    /// <summary>
+    /// Bad arguments → INVALID_ARGUMENT/400; a prompt over the context → OUT_OF_RANGE/400
+    /// (context_length_exceeded, OpenAI's code); a tenant over quota → RESOURCE_EXHAUSTED/429 with retry-after;
+    /// a sequence larger than the KV pool → RESOURCE_EXHAUSTED/400 (retrying cannot help); no silo for the model
+    /// or a lost silo → UNAVAILABLE/503; missing → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409;
+    /// a turn that failed midway → INTERNAL/500 with its reason; cancellation → CANCELLED/499; anything else → INTERNAL/500 without details.
+    /// </summary>
+    public static ApiError From(Exception e) => e switch
+    {
+        QuotaExceededException q => new(StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded", q.Message, q.RetryAfter),
+        ContextLengthExceededException => new(StatusCode.OutOfRange, 400, InvalidRequest, "context_length_exceeded", e.Message),
+        KvCapacityExceededException => new(StatusCode.ResourceExhausted, 400, InvalidRequest, "kv_capacity_exceeded", e.Message),
+        ModelUnavailableException => new(StatusCode.Unavailable, 503, ServerError, "model_unavailable", e.Message),
+        SiloUnavailableException or OrleansMessageRejectionException =>
+            new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session went away; retry the call"),
+        ArgumentException => new(StatusCode.InvalidArgument, 400, InvalidRequest, "invalid_argument", e.Message),
+        KeyNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),
+        InvalidOperationException => new(StatusCode.FailedPrecondition, 409, InvalidRequest, "failed_precondition", e.Message),
+        GenerationFailedException => new(StatusCode.Internal, 500, ServerError, "generation_failed", e.Message),
+        OperationCanceledException => new(StatusCode.Cancelled, 499, InvalidRequest, "cancelled", "the call was cancelled"),
+        _ => Internal,
+    };
+
+    /// <summary>An unexpected failure; its details stay in the log.</summary>
+    public static readonly ApiError Internal = new(StatusCode.Internal, 500, ServerError, "internal_error", "internal error");
+
+    /// <summary>A missing or unknown API key.</summary>
+    public static readonly ApiError Unauthenticated = new(StatusCode.Unauthenticated, 401, "authentication_error", "invalid_api_key",
+        "a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY)");
+
+    /// <summary>A model the gateway does not route to (OpenAI's 404 model_not_found).</summary>
+    public static ApiError ModelNotFound(string model) =>
+        new(StatusCode.NotFound, 404, InvalidRequest, "model_not_found", $"model '{model}' is not served (see GET /v1/models)");
+
+    /// <summary>The gRPC exception for this error; a retry-after travels as a trailer of whole seconds.</summary>
+    public RpcException ToRpcException()
+    {
+        var trailers = new Metadata();
+        if (RetryAfterSeconds is { } s) trailers.Add("retry-after", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new RpcException(new Status(Grpc, Message), trailers);
+    }
+
+    /// <summary><see cref="RetryAfter"/> in whole seconds, at least 1.</summary>
+    public int? RetryAfterSeconds => RetryAfter is { } t ? QuotaExceededException.WholeSeconds(t) : null;
+}

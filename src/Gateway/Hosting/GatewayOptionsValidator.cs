@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace SmolLM3.Gateway.Hosting;
+
+/// <summary>Refuses limits below 1 and ports outside 0..65535 at start-up, naming the configuration key.</summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        CheckLimits($"{GatewayOptions.Section}:DefaultLimits", options.DefaultLimits, errors);
+        foreach (var (tenant, limits) in options.Tenants) CheckLimits($"{GatewayOptions.Section}:Tenants:{tenant}", limits, errors);
+        CheckPort(nameof(GatewayOptions.GrpcPort), options.GrpcPort, errors);
+        CheckPort(nameof(GatewayOptions.HttpPort), options.HttpPort, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    static void CheckLimits(string prefix, TenantLimits limits, List<string> errors)
+    {
+        foreach (var (field, value) in new[]
+        {
+            (nameof(TenantLimits.RequestsPerMinute), limits.RequestsPerMinute),
+            (nameof(TenantLimits.TokensPerMinute), limits.TokensPerMinute),
+            (nameof(TenantLimits.ConcurrentStreams), limits.ConcurrentStreams),
+            (nameof(TenantLimits.MaxContextTokens), limits.MaxContextTokens),
+        })
+            if (value < 1) errors.Add($"{prefix}:{field} must be at least 1 (leave it unset for no limit); got {value}");
+    }
+
+    static void CheckPort(string field, int port, List<string> errors)
+    {
+        if (port is < 0 or > 65535) errors.Add($"{GatewayOptions.Section}:{field} must be in 0..65535; got {port}");
+    }
+}

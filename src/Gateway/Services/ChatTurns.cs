@@ -1,0 +1,28 @@
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Gateway.Limits;
+using SmolLM3.Gateway.Models;
+
+namespace SmolLM3.Gateway.Services;
+
+/// <summary>
+/// Admission of a chat turn as both APIs do it: max_tokens checked against the model's context and the
+/// tenant's allowance (INVALID_ARGUMENT), the model's silo found (UNAVAILABLE), then the tenant's quotas
+/// (RESOURCE_EXHAUSTED). Nothing is sent to a grain before all of these pass.
+/// </summary>
+public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits)
+{
+    public async Task<AdmittedTurn> AdmitAsync(string tenant, string model, ChatTurnRequest turn, CancellationToken ct)
+    {
+        var context = (await models.DescribeAsync(model, ct)).ContextLength;
+        var allowance = limits.LimitsOf(tenant).MaxContextTokens;
+        if (turn.Sampling.MaxTokens is { } maxTokens)
+        {
+            if (maxTokens > context)
+                throw new ArgumentException($"max_tokens is {maxTokens}, more than the {context}-token context of model '{model}'");
+            if (maxTokens > allowance)
+                throw new ArgumentException($"max_tokens is {maxTokens}, more than this tenant's context allowance of {allowance} tokens");
+        }
+        // The grain checks the prompt's length against the context and the allowance (OUT_OF_RANGE).
+        return new AdmittedTurn(turn with { MaxContextTokens = allowance }, limits.Admit(tenant));
+    }
+}
