@@ -39,6 +39,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     GrpcChannel? _channel;
 
     public Chat.ChatClient Client { get; private set; } = null!;
+    /// <summary>A client of the OpenAI-compatible HTTP endpoint (no key set; tests add their own).</summary>
+    public HttpClient Http { get; private set; } = null!;
     public GrpcChannel Channel => _channel!;
     public BatchScheduler Scheduler => _app!.Services.GetRequiredService<BatchScheduler>();
     public ModelHost Model => _app!.Services.GetRequiredService<ModelHost>();
@@ -55,6 +57,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
             {
                 GrpcPort = 0,
+            HttpPort = 0,
                 SiloPort = FreePort(),
                 OrleansGatewayPort = FreePort(),
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
@@ -79,6 +82,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             _app = app;
             _channel = GrpcChannel.ForAddress(app.Address());
             Client = new Chat.ChatClient(_channel);
+            Http = new HttpClient { BaseAddress = new Uri(app.HttpAddress()) };
         }
         finally { _gate.Release(); }
     }
@@ -100,6 +104,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _channel?.Dispose();
+        Http?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();

@@ -20,6 +20,7 @@ public sealed class RestartTests : IDisposable
         await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
         {
             GrpcPort = 0,
+            HttpPort = 0,
             SiloPort = ClusterFixture.FreePort(),
             OrleansGatewayPort = ClusterFixture.FreePort(),
             DataFolder = _data,

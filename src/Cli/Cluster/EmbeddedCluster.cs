@@ -1,6 +1,5 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -26,13 +25,15 @@ public static class EmbeddedCluster
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
             if (!g.Models.Contains(silo.ResolvedModelId)) g.Models.Insert(0, silo.ResolvedModelId);
         });
-        builder.ListenOnLoopback(options.GrpcPort);
+        builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
         var app = builder.Build();
         app.MapSmolLMGateway();
         return app;
     }
 
-    /// <summary>The address Kestrel bound, once started (resolves port 0).</summary>
-    public static string Address(this WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    /// <summary>The gRPC address Kestrel bound, once started (resolves port 0).</summary>
+    public static string Address(this WebApplication app) => app.Services.GetRequiredService<GatewayEndpoints>().GrpcAddress;
+
+    /// <summary>The OpenAI-compatible HTTP address Kestrel bound, once started (resolves port 0).</summary>
+    public static string HttpAddress(this WebApplication app) => app.Services.GetRequiredService<GatewayEndpoints>().HttpAddress;
 }

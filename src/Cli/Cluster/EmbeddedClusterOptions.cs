@@ -1,10 +1,13 @@
 namespace SmolLM3.Cli.Cluster;
 
-/// <summary>Settings of a one-process cluster: a localhost silo and the gRPC gateway in one host.</summary>
+/// <summary>Settings of a one-process cluster: a localhost silo and the gateway in one host.</summary>
 public sealed record EmbeddedClusterOptions(string ModelPath)
 {
     /// <summary>Port of the gRPC (h2c) endpoint on 127.0.0.1; 0 picks a free one.</summary>
     public int GrpcPort { get; init; } = 5080;
+
+    /// <summary>Port of the OpenAI-compatible HTTP endpoint on 127.0.0.1; 0 picks a free one.</summary>
+    public int HttpPort { get; init; } = 8080;
 
     /// <summary>API keys and the tenant each one authenticates as.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; init; } = new Dictionary<string, string>();

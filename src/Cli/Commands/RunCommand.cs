@@ -4,7 +4,10 @@ using SmolLM3.Cli.Cluster;
 
 namespace SmolLM3.Cli.Commands;
 
-/// <summary><c>smollm3 run --model M [--grpc-port N] [--api-key KEY] [--data-dir D]</c>: a one-process cluster serving gRPC chat.</summary>
+/// <summary>
+/// <c>smollm3 run --model M [--grpc-port N] [--http-port N] [--api-key KEY] [--data-dir D]</c>: a one-process
+/// cluster serving gRPC chat and the OpenAI-compatible HTTP API.
+/// </summary>
 static class RunCommand
 {
     const string Tenant = "default";
@@ -12,20 +15,18 @@ static class RunCommand
     public static Command Create()
     {
         var model = new ModelOptions(loads: true);
-        var port = new Option<int>("--grpc-port") { Description = "Port of the gRPC endpoint on 127.0.0.1", DefaultValueFactory = _ => 5080 };
+        var grpcPort = PortOption("--grpc-port", "Port of the gRPC endpoint (h2c) on 127.0.0.1", 5080);
+        var httpPort = PortOption("--http-port", "Port of the OpenAI-compatible HTTP API on 127.0.0.1", 8080);
         var apiKey = new Option<string?>("--api-key") { Description = "API key of the default tenant (default: a fresh random key, printed)" };
         var dataDir = new Option<string>("--data-dir")
         {
             Description = "Folder where conversations are kept across restarts",
             DefaultValueFactory = _ => DefaultDataDir(),
         };
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError("--grpc-port must be in 0..65535");
-        });
-        var command = new Command("run", "Serve the model over gRPC (silo and gateway in one process) until Ctrl+C");
+        var command = new Command("run", "Serve the model over gRPC and an OpenAI-compatible HTTP API (silo and gateway in one process) until Ctrl+C");
         model.AddTo(command);
-        command.Add(port);
+        command.Add(grpcPort);
+        command.Add(httpPort);
         command.Add(apiKey);
         command.Add(dataDir);
         command.SetAction(async (parsed, ct) =>
@@ -37,20 +38,33 @@ static class RunCommand
 
             await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
             {
-                GrpcPort = parsed.GetValue(port),
+                GrpcPort = parsed.GetValue(grpcPort),
+                HttpPort = parsed.GetValue(httpPort),
                 DataFolder = Directory.CreateDirectory(parsed.GetValue(dataDir)!).FullName,
                 DType = parsed.GetValue(model.DType)!,
                 Device = request.Device.ToString(),
                 ApiKeys = new Dictionary<string, string> { [key] = Tenant },
             });
             await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens
-            await output.WriteLineAsync($"ready: gRPC on {app.Address()}, conversations in {parsed.GetValue(dataDir)}");
+            await output.WriteLineAsync(
+                $"ready: gRPC on {app.Address()}, OpenAI API on {app.HttpAddress()}/v1, conversations in {parsed.GetValue(dataDir)}");
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }
             await app.StopAsync(CancellationToken.None);
             return Cli.Ok;
         });
         return command;
+    }
+
+    /// <summary>A port option (0 picks a free port).</summary>
+    static Option<int> PortOption(string name, string description, int fallback)
+    {
+        var option = new Option<int>(name) { Description = $"{description}; 0 picks a free port", DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError($"{name} must be in 0..65535");
+        });
+        return option;
     }
 
     /// <summary>$XDG_DATA_HOME/smollm3, or ~/.local/share/smollm3.</summary>

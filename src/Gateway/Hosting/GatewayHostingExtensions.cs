@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using SmolLM3.Gateway.Limits;
 using SmolLM3.Gateway.Models;
+using SmolLM3.Gateway.OpenAi;
 using SmolLM3.Gateway.Security;
 using SmolLM3.Gateway.Services;
 
@@ -12,7 +13,7 @@ namespace SmolLM3.Gateway.Hosting;
 /// <summary>Composition of the gateway; the host supplies an Orleans client (or is itself a silo).</summary>
 public static class GatewayHostingExtensions
 {
-    /// <summary>Registers the Chat service, its interceptors, keys, tenant limits and options (section "SmolLM3").</summary>
+    /// <summary>Registers the Chat service, the OpenAI API, keys, tenant limits and options (section "SmolLM3").</summary>
     public static WebApplicationBuilder AddSmolLMGateway(this WebApplicationBuilder builder, Action<GatewayOptions>? configure = null)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).Configure(o => configure?.Invoke(o)).ValidateOnStart();
@@ -21,6 +22,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<TenantLimiter>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatTurns>();
+        builder.Services.AddSingleton<ChatCompletionsEndpoint>();
         builder.Services.AddGrpc(grpc =>
         {
             // Registration order is call order: exceptions are mapped around authentication too.
@@ -34,19 +36,31 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Listens for cleartext HTTP/2 (h2c) on 127.0.0.1:<paramref name="port"/> (0 picks a free port).</summary>
-    public static WebApplicationBuilder ListenOnLoopback(this WebApplicationBuilder builder, int port)
+    /// <summary>
+    /// Listens on <paramref name="address"/> for gRPC (cleartext HTTP/2) on <paramref name="grpcPort"/> and for the
+    /// OpenAI API on <paramref name="httpPort"/>; 0 picks a free port. The HTTP port speaks HTTP/1.1 only: without
+    /// TLS Kestrel cannot negotiate HTTP/2 there, and OpenAI clients do not use h2c. Once started,
+    /// <see cref="GatewayEndpoints"/> names both addresses.
+    /// </summary>
+    public static WebApplicationBuilder ListenOn(this WebApplicationBuilder builder, IPAddress address, int grpcPort, int httpPort)
     {
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        var endpoints = new GatewayEndpoints();
+        builder.Services.AddSingleton(endpoints);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(address, grpcPort, l => (l.Protocols, endpoints.Grpc) = (HttpProtocols.Http2, l));
+            k.Listen(address, httpPort, l => (l.Protocols, endpoints.Http) = (HttpProtocols.Http1, l));
+        });
         return builder;
     }
 
-    /// <summary>Maps the Chat service, gRPC health and server reflection.</summary>
+    /// <summary>Maps the Chat service, gRPC health, server reflection and the OpenAI API under /v1.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {
         app.MapGrpcService<ChatService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapOpenAi();
         return app;
     }
 }

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace SmolLM3.Gateway.OpenAi;
+
+/// <summary>The body of <c>POST /v1/chat/completions</c>: OpenAI's fields this server honours (others are ignored).</summary>
+public sealed class ChatCompletionRequest
+{
+    public string? Model { get; set; }
+    public List<ChatCompletionMessage>? Messages { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    /// <summary>Deprecated by OpenAI in favour of <see cref="MaxCompletionTokens"/>, which wins when both are set.</summary>
+    public int? MaxTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    /// <summary>One stop string or a list of them.</summary>
+    [JsonConverter(typeof(StopConverter))]
+    public string[]? Stop { get; set; }
+    public long? Seed { get; set; }
+    public double? PresencePenalty { get; set; }
+    public double? FrequencyPenalty { get; set; }
+    /// <summary>Only 1 is supported.</summary>
+    public int? N { get; set; }
+    public bool Stream { get; set; }
+    public StreamOptions? StreamOptions { get; set; }
+
+    // Sampling extensions other OpenAI-compatible servers accept too.
+    public int? TopK { get; set; }
+    public double? MinP { get; set; }
+    public double? RepetitionPenalty { get; set; }
+}
+
+/// <summary>One message of the request; <c>content</c> may be a string or a list of text parts.</summary>
+public sealed class ChatCompletionMessage
+{
+    public string? Role { get; set; }
+    [JsonConverter(typeof(ContentConverter))]
+    public string? Content { get; set; }
+}
+
+/// <summary>Streaming options: <c>include_usage</c> adds a last chunk with the token counts.</summary>
+public sealed class StreamOptions
+{
+    public bool IncludeUsage { get; set; }
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Gateway.Errors;
+using SmolLM3.Gateway.Models;
+using SmolLM3.Gateway.Services;
+
+namespace SmolLM3.Gateway.OpenAi;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>, as JSON or as server-sent events (<c>"stream": true</c>), over the same
+/// admission and grains as gRPC. Every check runs before the first byte, so failures get their HTTP status;
+/// a stream that fails later ends with an error event.
+/// </summary>
+public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog models, ChatTurns turns, ILogger<ChatCompletionsEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var ct = http.RequestAborted;
+        try
+        {
+            var request = await ReadAsync(http);
+            var turn = OpenAiMapping.ToTurn(request);
+            var model = string.IsNullOrEmpty(request.Model) ? models.Configured.FirstOrDefault() ?? "" : request.Model;
+            if (!models.IsConfigured(model))
+            {
+                await OpenAiErrors.WriteAsync(http, ApiError.ModelNotFound(model));
+                return;
+            }
+
+            var tenant = OpenAiAuth.TenantOf(http);
+            using var admitted = await turns.AdmitAsync(tenant, model, turn, ct);
+            await using var conversation = await EphemeralConversation.StartAsync(grains, tenant, model, logger);
+            await using var chunks = admitted.RunAsync(conversation.Grain, ct).GetAsyncEnumerator(ct);
+            // The first chunk (Started) comes once the grain has accepted the prompt: errors up to here are statuses.
+            if (!await chunks.MoveNextAsync()) throw new InvalidOperationException("the turn ended before it started");
+            var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model);
+            if (request.Stream) await StreamAsync(http, chunks, reply, request.StreamOptions?.IncludeUsage == true);
+            else await CompleteAsync(http, chunks, reply);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away; the grain has dropped the sequence.
+        }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            var error = ApiError.From(e);
+            if (error.Http == StatusCodes.Status500InternalServerError) logger.LogError(e, "Chat completion failed");
+            await OpenAiErrors.WriteAsync(http, error);
+        }
+    }
+
+    static async Task<ChatCompletionRequest> ReadAsync(HttpContext http)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(http.Request.Body, OpenAiJson.Default.ChatCompletionRequest, http.RequestAborted)
+                ?? throw new ArgumentException("the body must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"the body is not a valid chat completion request: {e.Message}");
+        }
+    }
+
+    /// <summary>Fields every chunk or completion of one reply repeats.</summary>
+    sealed record Reply(string Id, long Created, string Model);
+
+    static async Task CompleteAsync(HttpContext http, IAsyncEnumerator<ChatChunk> chunks, Reply reply)
+    {
+        var content = new StringBuilder();
+        var reasoning = new StringBuilder();
+        ChatChunk? usage = null, finished = null;
+        while (await chunks.MoveNextAsync())
+        {
+            var c = chunks.Current;
+            switch (c.Kind)
+            {
+                case ChatChunkKind.Delta: (c.Reasoning ? reasoning : content).Append(c.Text); break;
+                case ChatChunkKind.Usage: usage = c; break;
+                case ChatChunkKind.Finished: finished = c; break;
+            }
+        }
+        if (finished is null || usage is null) throw new InvalidOperationException("the turn ended without its usage and finish");
+        if (finished.Finish == TurnFinish.Error) throw new GenerationFailedException(finished.Text);
+
+        var message = new AssistantMessage(content.ToString(), reasoning.Length > 0 ? reasoning.ToString() : null);
+        var completion = new ChatCompletion(reply.Id, reply.Created, reply.Model,
+            [new CompletionChoice(0, message, OpenAiMapping.FinishReason(finished.Finish))], Usage(usage));
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiJson.Default.ChatCompletion, http.RequestAborted);
+    }
+
+    static async Task StreamAsync(HttpContext http, IAsyncEnumerator<ChatChunk> chunks, Reply reply, bool includeUsage)
+    {
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        ChatCompletionChunk Chunk(ChunkDelta delta, string? finish) => new(reply.Id, reply.Created, reply.Model, [new ChunkChoice(0, delta, finish)]);
+
+        await WriteEventAsync(http, Chunk(new ChunkDelta(Role: "assistant", Content: ""), null));
+        ChatChunk? usage = null;
+        while (await chunks.MoveNextAsync())
+        {
+            var c = chunks.Current;
+            switch (c.Kind)
+            {
+                case ChatChunkKind.Delta:
+                    await WriteEventAsync(http, Chunk(c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text), null));
+                    break;
+                case ChatChunkKind.Usage: usage = c; break;
+                case ChatChunkKind.Finished when c.Finish == TurnFinish.Error:
+                    // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
+                    await WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(
+                        OpenAiErrors.Body(ApiError.From(new GenerationFailedException(c.Text))), OpenAiJson.Default.ErrorBody));
+                    break;
+                case ChatChunkKind.Finished:
+                    await WriteEventAsync(http, Chunk(new ChunkDelta(), OpenAiMapping.FinishReason(c.Finish)));
+                    break;
+            }
+        }
+        if (includeUsage && usage is not null)
+            await WriteEventAsync(http, new ChatCompletionChunk(reply.Id, reply.Created, reply.Model, [], Usage(usage)));
+        await WriteDataAsync(http, "[DONE]"u8.ToArray());
+    }
+
+    static CompletionUsage Usage(ChatChunk usage) =>
+        new(usage.PromptTokens, usage.CompletionTokens, new PromptTokensDetails(usage.CachedTokens));
+
+    static Task WriteEventAsync(HttpContext http, ChatCompletionChunk chunk) =>
+        WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(chunk, OpenAiJson.Default.ChatCompletionChunk));
+
+    /// <summary>One server-sent event: <c>data: …</c> and a blank line, flushed at once.</summary>
+    static async Task WriteDataAsync(HttpContext http, byte[] data)
+    {
+        byte[] line = [.. "data: "u8, .. data, .. "\n\n"u8];
+        await http.Response.Body.WriteAsync(line, http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+}

@@ -1,0 +1,33 @@
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Gateway.Services;
+
+namespace SmolLM3.Gateway.OpenAi;
+
+/// <summary>Translates OpenAI requests into grain turns and grain finish reasons into OpenAI's.</summary>
+public static class OpenAiMapping
+{
+    /// <summary>The turn for <paramref name="request"/>: its whole message list, as the API is stateless; throws <see cref="ArgumentException"/>.</summary>
+    public static ChatTurnRequest ToTurn(ChatCompletionRequest request)
+    {
+        if (request.N is { } n && n != 1) throw new ArgumentException($"n must be 1 (one choice per request); got {n}");
+        // OpenAI's newer name for the system role.
+        var messages = TurnMessages.From([.. (request.Messages ?? []).Select(m => (m.Role == "developer" ? "system" : m.Role, m.Content))]);
+        var sampling = new TurnSampling
+        {
+            Temperature = request.Temperature,
+            TopP = request.TopP,
+            TopK = request.TopK,
+            MinP = request.MinP,
+            RepetitionPenalty = request.RepetitionPenalty,
+            PresencePenalty = request.PresencePenalty,
+            FrequencyPenalty = request.FrequencyPenalty,
+            Seed = request.Seed,
+            MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
+            Stop = request.Stop ?? [],
+        };
+        return new ChatTurnRequest(messages, sampling, Thinking: false);
+    }
+
+    /// <summary>OpenAI's <c>finish_reason</c>; a cancelled turn ended without reaching either limit, so it reports "stop".</summary>
+    public static string FinishReason(TurnFinish finish) => finish == TurnFinish.Length ? "length" : "stop";
+}
