@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Telemetry;
 
 namespace SmolLM3.Cli.Cluster;
 
@@ -24,6 +25,7 @@ public static class EmbeddedCluster
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
             if (!g.Models.Contains(silo.ResolvedModelId)) g.Models.Insert(0, silo.ResolvedModelId);
         });
+        builder.AddOtlpExportWhenConfigured();
         builder.ListenOnLoopback(options.GrpcPort);
         var app = builder.Build();
         app.MapSmolLMGateway();

@@ -23,6 +23,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)   // answer from the checks now, not a result published every few seconds
             .AddCheck("gateway", () => HealthCheckResult.Healthy("accepting calls"));
         builder.Services.AddGrpcReflection();
+        builder.AddSmolLMGatewayTelemetry();
         return builder;
     }
 
@@ -33,12 +34,13 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the Chat service, gRPC health and server reflection.</summary>
+    /// <summary>Maps the Chat service, gRPC health, server reflection and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {
         app.MapGrpcService<ChatService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint();   // GET /metrics
         return app;
     }
 }
