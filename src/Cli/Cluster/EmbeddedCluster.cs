@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,7 +21,7 @@ public static class EmbeddedCluster
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
         builder.AddSmolLMSilo(options.ModelPath, o => (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device),
-            configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
+            configureSilo: s => s.UseLocalhostClustering(OrFree(options.SiloPort), OrFree(options.OrleansGatewayPort)));
         builder.AddSmolLMGateway(g =>
         {
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
@@ -30,6 +32,15 @@ public static class EmbeddedCluster
         var app = builder.Build();
         app.MapSmolLMGateway();
         return app;
+    }
+
+    /// <summary>Orleans needs its localhost ports up front, so 0 becomes a port free right now.</summary>
+    static int OrFree(int port)
+    {
+        if (port != 0) return port;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The address Kestrel bound, once started (resolves port 0).</summary>

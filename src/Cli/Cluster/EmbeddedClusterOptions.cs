@@ -16,7 +16,7 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
     public string? DataFolder { get; init; }
 
-    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering).</summary>
+    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
     public int SiloPort { get; init; } = 11111;
     public int OrleansGatewayPort { get; init; } = 30000;
 }
