@@ -85,7 +85,8 @@ static class BenchClusterCommand
         ["direct_ttft_p99_ms"] = Math.Round(row.Direct.TtftP99 * 1000, 1),
         ["cluster_ttft_p50_ms"] = Math.Round(row.Cluster.TtftP50 * 1000, 1),
         ["cluster_ttft_p99_ms"] = Math.Round(row.Cluster.TtftP99 * 1000, 1),
-        ["tokens"] = row.Cluster.Tokens,
+        ["direct_tokens"] = row.Direct.Tokens,
+        ["cluster_tokens"] = row.Cluster.Tokens,
     };
 
     static void WriteTable(List<(StreamsRun Direct, StreamsRun Cluster)> rows, TextWriter output)
