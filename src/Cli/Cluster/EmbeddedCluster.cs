@@ -19,8 +19,14 @@ public static class EmbeddedCluster
         var builder = WebApplication.CreateBuilder();
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        void Configure(SmolLMSiloOptions o)
+        {
+            (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device);
+            options.ConfigureSilo?.Invoke(o);
+        }
         var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        builder.AddSmolLMSilo(options.ModelPath, o => (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device),
+        Configure(silo);
+        builder.AddSmolLMSilo(options.ModelPath, Configure,
             configureSilo: s => s.UseLocalhostClustering(OrFree(options.SiloPort), OrFree(options.OrleansGatewayPort)));
         builder.AddSmolLMGateway(g =>
         {
