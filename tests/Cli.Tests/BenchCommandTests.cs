@@ -20,6 +20,26 @@ public class BenchCommandTests
         Assert.Equal("smollm2-135m", root.GetProperty("shape").GetString());
     }
 
+    [SkippableFact]
+    public async Task ClusterBenchGeneratesTheSameTokensOnBothPaths()
+    {
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        var run = await CliRun.Of("bench", "cluster", "--model", model, "--streams", "1", "3", "--max-tokens", "6", "--repeats", "1", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal([1, 3], rows.Select(r => r.GetProperty("streams").GetInt32()));
+        foreach (var row in rows)
+        {
+            // Same prompts, greedy, same stop tokens: the gateway path must produce exactly what the scheduler does directly.
+            long tokens = row.GetProperty("direct_tokens").GetInt64();
+            Assert.InRange(tokens, row.GetProperty("streams").GetInt32(), row.GetProperty("streams").GetInt32() * 6);
+            Assert.Equal(tokens, row.GetProperty("cluster_tokens").GetInt64());
+            Assert.True(row.GetProperty("cluster_tokens_per_s").GetDouble() > 0);
+            Assert.True(row.GetProperty("cluster_ttft_p99_ms").GetDouble() >= row.GetProperty("cluster_ttft_p50_ms").GetDouble());
+        }
+    }
+
     [Fact]
     public async Task UnknownShapeIsAUsageError()
     {

@@ -44,6 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public GrpcChannel Channel => _channel!;
     public BatchScheduler Scheduler => _app!.Services.GetRequiredService<BatchScheduler>();
     public ModelHost Model => _app!.Services.GetRequiredService<ModelHost>();
+    public IServiceProvider Services => _app!.Services;
 
     /// <summary>Starts the cluster once (skipping the test without fixtures).</summary>
     public async Task StartAsync()

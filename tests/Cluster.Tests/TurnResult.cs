@@ -9,11 +9,19 @@ public sealed record TurnResult(Started Started, string Text, Usage Usage, Finis
 {
     public static async Task<TurnResult> ReadAsync(AsyncServerStreamingCall<ChatEvent> call)
     {
+        var events = new List<ChatEvent>();
+        await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
+        return From(events);
+    }
+
+    /// <summary>Gathers the events of one call, checking Started, Usage and Finished all came.</summary>
+    public static TurnResult From(IEnumerable<ChatEvent> events)
+    {
         Started? started = null;
         Usage? usage = null;
         Finished? finished = null;
         var text = new StringBuilder();
-        await foreach (var e in call.ResponseStream.ReadAllAsync())
+        foreach (var e in events)
         {
             switch (e.EventCase)
             {

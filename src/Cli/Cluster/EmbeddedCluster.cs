@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Telemetry;
 
 namespace SmolLM3.Cli.Cluster;
 
@@ -17,18 +19,34 @@ public static class EmbeddedCluster
         builder.Configuration.AddInMemoryCollection(options.Configuration);
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        void Configure(SmolLMSiloOptions o)
+        {
+            (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device);
+            options.ConfigureSilo?.Invoke(o);
+        }
         var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        builder.AddSmolLMSilo(options.ModelPath, o => (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device),
-            configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
+        Configure(silo);
+        builder.AddSmolLMSilo(options.ModelPath, Configure,
+            configureSilo: s => s.UseLocalhostClustering(OrFree(options.SiloPort), OrFree(options.OrleansGatewayPort)));
         builder.AddSmolLMGateway(g =>
         {
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
             if (!g.Models.Contains(silo.ResolvedModelId)) g.Models.Insert(0, silo.ResolvedModelId);
         });
+        builder.AddOtlpExportWhenConfigured();
         builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
         var app = builder.Build();
         app.MapSmolLMGateway();
         return app;
+    }
+
+    /// <summary>Orleans needs its localhost ports up front, so 0 becomes a port free right now.</summary>
+    static int OrFree(int port)
+    {
+        if (port != 0) return port;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The gRPC address Kestrel bound, once started (resolves port 0).</summary>

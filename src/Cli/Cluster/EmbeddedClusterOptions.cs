@@ -1,3 +1,5 @@
+using SmolLM3.Silo.Hosting;
+
 namespace SmolLM3.Cli.Cluster;
 
 /// <summary>Settings of a one-process cluster: a localhost silo and the gateway in one host.</summary>
@@ -22,7 +24,10 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
     public string? DataFolder { get; init; }
 
-    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering).</summary>
+    /// <summary>Further silo settings (scheduler limits, KV budget), applied after the ones above.</summary>
+    public Action<SmolLMSiloOptions>? ConfigureSilo { get; init; }
+
+    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
     public int SiloPort { get; init; } = 11111;
     public int OrleansGatewayPort { get; init; } = 30000;
 }

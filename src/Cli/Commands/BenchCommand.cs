@@ -37,6 +37,7 @@ static class BenchCommand
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
             shape, dtype, threads, promptTokens, decodeTokens, repeats, json,
+            BenchClusterCommand.Create(),
         };
         command.SetAction((parsed, ct) =>
         {

@@ -1,5 +1,4 @@
 using SmolLM3.Engine.Generation;
-using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Engine.Text;
@@ -19,26 +18,22 @@ public sealed class ChatModel(CausalLM model, TextTokenizer tokenizer, ChatPromp
     /// <summary>generation_config.json's settings (HF folders) with the model's EOS ids as stop tokens.</summary>
     public SamplingOptions Defaults { get; } = defaults;
 
-    /// <summary>Tokenizer, template and defaults for the model at <paramref name="path"/> (HF folder or GGUF), around an already loaded <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Tokenizer, template (ChatML when the files carry none) and defaults for the model at
+    /// <paramref name="path"/> (HF folder or GGUF), around an already loaded <paramref name="model"/>.
+    /// Replies stop at the config's and tokenizer's EOS ids and at ChatML's end of turn.
+    /// </summary>
     public static ChatModel ForPath(string path, CausalLM model, Func<DateTime>? now = null)
     {
         var tokenizer = ModelTokenizers.Open(path);
-        ChatPromptBuilder prompts;
+        var prompts = ChatPromptBuilder.ForModel(path, now);
         var defaults = new SamplingOptions();
-        if (Directory.Exists(path))
-        {
-            prompts = ChatPromptBuilder.FromHuggingFace(path, now);
-            var generationConfig = Path.Combine(path, "generation_config.json");
-            if (File.Exists(generationConfig)) defaults = SamplingOptions.FromGenerationConfig(File.ReadAllText(generationConfig));
-        }
-        else
-        {
-            using var gguf = GgufFile.Open(path);
-            prompts = ChatPromptBuilder.FromGguf(gguf.Metadata, now);
-        }
+        var generationConfig = Path.Combine(path, "generation_config.json");
+        if (Directory.Exists(path) && File.Exists(generationConfig)) defaults = SamplingOptions.FromGenerationConfig(File.ReadAllText(generationConfig));
         var stops = new HashSet<int>(defaults.StopTokenIds);
         stops.UnionWith(model.Config.EosTokenIds);
         if (tokenizer.EosId is { } eos) stops.Add(eos);
+        if (tokenizer.TokenToId("<|im_end|>") is { } imEnd) stops.Add(imEnd);
         return new ChatModel(model, tokenizer, prompts, defaults with { StopTokenIds = stops });
     }
 

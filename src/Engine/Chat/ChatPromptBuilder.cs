@@ -38,6 +38,19 @@ public sealed class ChatPromptBuilder
         return new(source, globals, now);
     }
 
+    /// <summary>The template of the model at <paramref name="path"/> (HF folder or GGUF), or ChatML when its files carry none.</summary>
+    public static ChatPromptBuilder ForModel(string path, Func<DateTime>? now = null)
+    {
+        if (Directory.Exists(path))
+        {
+            var (source, globals) = ChatTemplateSource.FromHuggingFace(path, ChatTemplateSource.ChatMl);
+            return new(source, globals, now);
+        }
+        using var gguf = GgufFile.Open(path);
+        var (template, ggufGlobals) = ChatTemplateSource.FromGguf(gguf.Metadata, fallback: ChatTemplateSource.ChatMl);
+        return new(template, ggufGlobals, now);
+    }
+
     /// <summary>The same globals with another template, for a <c>--template FILE</c> override.</summary>
     public ChatPromptBuilder WithTemplate(string templateSource, Func<DateTime>? now = null) => new(templateSource, Globals, now);
 

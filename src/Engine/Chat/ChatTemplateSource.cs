@@ -10,11 +10,17 @@ namespace SmolLM3.Engine.Chat;
 /// </summary>
 public static class ChatTemplateSource
 {
+    /// <summary>Plain ChatML, the format SmolLM models are trained on, for checkpoints that ship no template.</summary>
+    public const string ChatMl =
+        "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
     /// <summary>
     /// Reads <c>chat_template.jinja</c> if present (newer transformers save it there and prefer it),
     /// else <c>tokenizer_config.json</c>'s <c>chat_template</c>: a string, or a list of named templates of which "default" is used.
+    /// Without either, <paramref name="fallback"/> if given, else an error.
     /// </summary>
-    public static (string Template, IReadOnlyDictionary<string, object?> Globals) FromHuggingFace(string folder)
+    public static (string Template, IReadOnlyDictionary<string, object?> Globals) FromHuggingFace(string folder, string? fallback = null)
     {
         var configPath = Path.Combine(folder, "tokenizer_config.json");
         var jinjaPath = Path.Combine(folder, "chat_template.jinja");
@@ -28,14 +34,15 @@ public static class ChatTemplateSource
         if (File.Exists(jinjaPath)) return (File.ReadAllText(jinjaPath), globals);
         if (root is { } cfg && cfg.TryGetProperty("chat_template", out var tpl))
             return (TemplateFromConfig(tpl, configPath), globals);
+        if (fallback is not null) return (fallback, globals);
         throw new ModelFormatException($"{folder}: no chat template (neither chat_template.jinja nor chat_template in tokenizer_config.json)");
     }
 
     /// <summary>Reads <c>tokenizer.chat_template</c>; bos/eos come from the vocabulary via their token ids.</summary>
-    public static (string Template, IReadOnlyDictionary<string, object?> Globals) FromGguf(GgufMetadata metadata, string source = "GGUF metadata")
+    public static (string Template, IReadOnlyDictionary<string, object?> Globals) FromGguf(GgufMetadata metadata, string source = "GGUF metadata", string? fallback = null)
     {
         if (!metadata.TryGetString("tokenizer.chat_template", out var template))
-            throw new ModelFormatException($"{source}: no tokenizer.chat_template");
+            template = fallback ?? throw new ModelFormatException($"{source}: no tokenizer.chat_template");
         var globals = new Dictionary<string, object?>();
         if (metadata.TryGetArray<string>("tokenizer.ggml.tokens", out var tokens))
         {

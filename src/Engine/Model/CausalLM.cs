@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Diagnostics;
 using SmolLM3.Engine.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -131,6 +132,8 @@ public sealed class CausalLM : IDisposable
     /// </summary>
     public Tensor Forward(IReadOnlyList<SequenceChunk> batch)
     {
+        using var activity = EngineTelemetry.Source.StartActivity("forward");
+        activity?.SetTag("smollm3.batch.sequences", batch.Count);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         int n = batch.Count, t = 0;
@@ -148,6 +151,7 @@ public sealed class CausalLM : IDisposable
             (offsets[i], lengths[i], caches[i]) = (t, chunk.Tokens.Length, chunk.Cache);
             t += chunk.Tokens.Length;
         }
+        activity?.SetTag("smollm3.batch.tokens", t);
 
         var ids = new long[t];
         var positions = new long[t];

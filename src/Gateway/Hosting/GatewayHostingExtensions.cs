@@ -33,6 +33,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)   // answer from the checks now, not a result published every few seconds
             .AddCheck("gateway", () => HealthCheckResult.Healthy("accepting calls"));
         builder.Services.AddGrpcReflection();
+        builder.AddSmolLMGatewayTelemetry();
         return builder;
     }
 
@@ -54,13 +55,14 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the Chat service, gRPC health, server reflection and the OpenAI API under /v1.</summary>
+    /// <summary>Maps the Chat service, gRPC health, server reflection, the OpenAI API under /v1 and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {
         app.MapGrpcService<ChatService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapOpenAi();
+        app.MapPrometheusScrapingEndpoint();   // GET /metrics
         return app;
     }
 }

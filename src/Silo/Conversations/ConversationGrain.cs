@@ -8,6 +8,7 @@ using SmolLM3.Engine.Text;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
+using SmolLM3.Silo.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace SmolLM3.Silo.Conversations;
@@ -21,6 +22,7 @@ public sealed class ConversationGrain(
     [PersistentState("conversation", SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
     ModelHost host,
     BatchScheduler scheduler,
+    SiloMetrics metrics,
     IOptions<SmolLMSiloOptions> options) : Grain, IConversationGrain
 {
     readonly ConversationTokens _tokens = new();
@@ -56,6 +58,7 @@ public sealed class ConversationGrain(
         var model = state.State.Model ?? throw new KeyNotFoundException("session not found");
         if (_turn is not null) throw new InvalidOperationException("the session is already generating a reply");
         var sampling = Validate(request);
+        var telemetry = new TurnTelemetry(metrics);
 
         // 1. prompt: the transcript plus the new messages, reusing the tokens the cache was built from
         var promptText = host.Renderer.Render([.. state.State.Messages, .. request.Messages], request.Thinking);
@@ -73,10 +76,12 @@ public sealed class ConversationGrain(
         var generation = new GenerationRequest
         {
             Tenant = Tenant, Cache = _cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = turn.Token,
+            TraceContext = telemetry.TraceContext,
         };
         var released = new TaskCompletionSource();
         _released = released.Task;
         scheduler.Submit(generation);
+        telemetry.Prompt(prompt.Length, keep);
         yield return ChatChunk.Started(model, prompt.Length, keep);
 
         // 3. stream text as tokens arrive (reading without a token: the scheduler always completes the channel)
@@ -94,6 +99,7 @@ public sealed class ConversationGrain(
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
                 if (failure is not null) (finish, error) = (TurnFinish.Error, failure.Message);
                 if (!ok) break;
+                telemetry.Token();
                 reply.Add(token.Id);
                 if (token.Finish is { } f) finish = f == FinishReason.Stop ? TurnFinish.Stop : TurnFinish.Length;
                 if (stopString || token.Finish == FinishReason.Stop) continue;   // stop tokens are not text
@@ -134,6 +140,7 @@ public sealed class ConversationGrain(
             }
             _turn = null;
             released.SetResult();
+            telemetry.Finish(this.GetPrimaryKeyString(), (finish ?? TurnFinish.Cancelled).ToString(), generation.AdmittedAt);
         }
 
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);

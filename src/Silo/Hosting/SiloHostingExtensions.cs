@@ -6,6 +6,7 @@ using Orleans.Storage;
 using SmolLM3.Silo.Storage;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
+using SmolLM3.Silo.Telemetry;
 
 namespace SmolLM3.Silo.Hosting;
 
@@ -34,10 +35,12 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddSingleton<BatchScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
+        builder.AddSmolLMSiloTelemetry();
         builder.UseOrleans(silo =>
         {
             if (configureSilo is null) silo.UseLocalhostClustering();
             else configureSilo(silo);
+            silo.AddActivityPropagation();   // gateway → grain calls stay in the caller's trace
             if (options.DataFolder is { } folder)
                 silo.Services.AddKeyedSingleton<IGrainStorage>(ConversationStorage,
                     (sp, _) => new FolderGrainStorage(Path.Combine(folder, ConversationStorage), sp.GetRequiredService<Serializer>()));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,6 +7,7 @@ using SmolLM3.Contracts;
 using SmolLM3.Engine.Model;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Telemetry;
 
 namespace SmolLM3.Silo.Scheduling;
 
@@ -16,13 +18,24 @@ namespace SmolLM3.Silo.Scheduling;
 /// waiting sequences round-robin by tenant while budget remains, (3) runs all of them in ONE ragged
 /// <see cref="CausalLM.Forward"/>, and (4) samples each sequence with its own sampler.
 /// </summary>
-public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> options, ILogger<BatchScheduler> logger) : BackgroundService
+public sealed class BatchScheduler : BackgroundService
 {
+    readonly ModelHost host;
+    readonly ILogger<BatchScheduler> logger;
+    readonly SiloMetrics _metrics;
+
+    public BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> options, SiloMetrics metrics, ILogger<BatchScheduler> logger)
+    {
+        (this.host, this.logger, _metrics, _options) = (host, logger, metrics, options.Value);
+        metrics.Gauge("smollm3.queue.depth", "{sequence}", "Sequences waiting for a slot", () => Stats.QueuedSequences);
+        metrics.Gauge("smollm3.sequences.active", "{sequence}", "Sequences being prefilled or decoded", () => Stats.ActiveSequences);
+    }
+
     readonly Channel<GenerationRequest> _incoming = Channel.CreateUnbounded<GenerationRequest>(new UnboundedChannelOptions { SingleReader = true });
     readonly TenantQueues _waiting = new();
     readonly List<Sequence> _running = [];
     readonly SchedulerCounters _counters = new();
-    readonly SmolLMSiloOptions _options = options.Value;
+    readonly SmolLMSiloOptions _options;
 
     /// <summary>Queues a request; its tokens arrive on <see cref="GenerationRequest.Tokens"/>.</summary>
     public void Submit(GenerationRequest request)
@@ -80,7 +93,10 @@ public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> o
         }
         if (batch.Count == 0) return;
 
-        // 3. one forward pass for everyone: (Σ logits rows, vocab)
+        // 3. one forward pass for everyone: (Σ logits rows, vocab); the step's span links every turn it serves
+        using var span = SiloTelemetry.Source.StartActivity("batch step", ActivityKind.Internal, default(ActivityContext),
+            links: batch.Select(b => new ActivityLink(b.Seq.Request.TraceContext)));
+        span?.SetTag("smollm3.batch.sequences", batch.Count);
         float[] logits;
         try
         {
@@ -110,6 +126,9 @@ public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> o
             s.Request.Output.TryWrite(token);
         }
         _counters.RecordStep(batch.Count, sampled);
+        _metrics.BatchSize.Record(batch.Count, _metrics.Model);
+        _metrics.BatchTokens.Record(batch.Sum(b => b.Take), _metrics.Model);
+        _metrics.GeneratedTokens.Add(sampled, _metrics.Model);
 
         void Plan(Sequence s)
         {
@@ -125,6 +144,7 @@ public sealed class BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> o
             }
             batch.Add((s, take));
             budget -= take;
+            if (s.Request.AdmittedAt == 0) s.Request.AdmittedAt = Stopwatch.GetTimestamp();
         }
     }
 

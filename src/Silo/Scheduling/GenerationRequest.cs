@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
@@ -30,6 +31,12 @@ public sealed class GenerationRequest
 
     /// <summary>Validated sampling settings, including MaxTokens and StopTokenIds.</summary>
     public required SamplingOptions Sampling { get; init; }
+
+    /// <summary>Trace context of the turn, linked from the batch steps that serve it.</summary>
+    public ActivityContext TraceContext { get; init; }
+
+    /// <summary><see cref="Stopwatch"/> timestamp of the step that first fed this request (0 while it waits).</summary>
+    public long AdmittedAt { get; internal set; }
 
     /// <summary>Cancelling drops the sequence at the next step.</summary>
     public CancellationToken Cancellation { get; init; }

@@ -91,6 +91,14 @@ public sealed class ChatPromptValidationTests : IDisposable
     }
 
     [Fact]
+    public void ServingAModelWithoutTemplateFallsBackToChatMl()
+    {
+        File.WriteAllText(temp.PathFor("tokenizer_config.json"), """{"eos_token": "</s>"}""");
+        var text = ChatPromptBuilder.ForModel(temp.Root).Render([new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi")]);
+        Assert.Equal("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", text);
+    }
+
+    [Fact]
     public void PromptEndingInsideThinkOpensReasoning()
     {
         Assert.True(ChatPrompt.EndsInsideReasoning("<|im_start|>assistant\n<think>\n"));

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Grpc.Net.Client;
+using SmolLM3.Cli.Cluster;
+using Spectre.Console;
+
+namespace SmolLM3.Cli.Commands;
+
+/// <summary>
+/// <c>smollm3 bench cluster --model M [--streams N ...] [--max-tokens T] [--repeats R] [--json]</c>: the
+/// serving layers' cost, measured against the scheduler driven directly in the same run.
+/// </summary>
+static class BenchClusterCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions(loads: true);
+        var streams = new Option<int[]>("--streams") { Description = "Concurrent streams to measure", DefaultValueFactory = _ => [1, 16], AllowMultipleArgumentsPerToken = true };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens each reply may generate (greedy)", DefaultValueFactory = _ => 64 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed rounds per path, alternating paths; the fastest of each is reported", DefaultValueFactory = _ => 3 };
+        streams.Validators.Add(r => { if (r.GetValueOrDefault<int[]>()?.Any(n => n < 1) == true) r.AddError("--streams must be at least 1"); });
+        foreach (var o in new[] { maxTokens, repeats })
+            o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1"); });
+        var json = new Option<bool>("--json") { Description = "Print a JSON array, one object per stream count" };
+
+        var command = new Command("cluster", "Aggregate tokens/s and time to first token of N concurrent streams through the gateway vs the batch scheduler called directly");
+        model.AddTo(command);
+        command.Add(streams);
+        command.Add(maxTokens);
+        command.Add(repeats);
+        command.Add(json);
+        command.SetAction(async (parsed, ct) =>
+        {
+            var request = model.Read(parsed);
+            var err = parsed.InvocationConfiguration.Error;
+            var key = "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
+            {
+                GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
+                DType = parsed.GetValue(model.DType)!,
+                Device = request.Device.ToString(),
+                ApiKeys = new Dictionary<string, string> { [key] = "bench" },
+            });
+            await err.WriteLineAsync("bench cluster: loading the model and starting the cluster");
+            await app.StartAsync(ct);
+            using var channel = GrpcChannel.ForAddress(app.Address());
+            int tokens = parsed.GetValue(maxTokens), rounds = parsed.GetValue(repeats);
+
+            // Warm-up: JIT, first gRPC connection, grain activation paths.
+            await ClusterBenchmark.DirectAsync(app, 2, 4, ct);
+            await ClusterBenchmark.ThroughGatewayAsync(channel, key, 2, 4, ct);
+
+            var rows = new List<(StreamsRun Direct, StreamsRun Cluster)>();
+            foreach (var n in parsed.GetValue(streams)!)
+            {
+                StreamsRun? direct = null, cluster = null;
+                for (int r = 0; r < rounds; r++)
+                {
+                    await err.WriteLineAsync($"bench cluster: {n} streams, round {r + 1}/{rounds}");
+                    var d = await ClusterBenchmark.DirectAsync(app, n, tokens, ct);
+                    var c = await ClusterBenchmark.ThroughGatewayAsync(channel, key, n, tokens, ct);
+                    if (direct is null || d.TokensPerSecond > direct.TokensPerSecond) direct = d;
+                    if (cluster is null || c.TokensPerSecond > cluster.TokensPerSecond) cluster = c;
+                }
+                rows.Add((direct!, cluster!));
+            }
+            await app.StopAsync(CancellationToken.None);
+
+            var output = parsed.InvocationConfiguration.Output;
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(rows.Select(ToJson)));
+            else WriteTable(rows, output);
+            return Cli.Ok;
+        });
+        return command;
+    }
+
+    static Dictionary<string, object> ToJson((StreamsRun Direct, StreamsRun Cluster) row) => new()
+    {
+        ["streams"] = row.Direct.Streams,
+        ["direct_tokens_per_s"] = Math.Round(row.Direct.TokensPerSecond, 2),
+        ["cluster_tokens_per_s"] = Math.Round(row.Cluster.TokensPerSecond, 2),
+        ["cluster_over_direct"] = Math.Round(row.Cluster.TokensPerSecond / row.Direct.TokensPerSecond, 4),
+        ["direct_ttft_p50_ms"] = Math.Round(row.Direct.TtftP50 * 1000, 1),
+        ["direct_ttft_p99_ms"] = Math.Round(row.Direct.TtftP99 * 1000, 1),
+        ["cluster_ttft_p50_ms"] = Math.Round(row.Cluster.TtftP50 * 1000, 1),
+        ["cluster_ttft_p99_ms"] = Math.Round(row.Cluster.TtftP99 * 1000, 1),
+        ["direct_tokens"] = row.Direct.Tokens,
+        ["cluster_tokens"] = row.Cluster.Tokens,
+    };
+
+    static void WriteTable(List<(StreamsRun Direct, StreamsRun Cluster)> rows, TextWriter output)
+    {
+        var table = new Table().AddColumns("streams", "direct tok/s", "cluster tok/s", "cluster / direct", "direct TTFT p50 / p99", "cluster TTFT p50 / p99");
+        foreach (var (d, c) in rows)
+            table.AddRow(d.Streams.ToString(), $"{d.TokensPerSecond:F1}", $"{c.TokensPerSecond:F1}", $"{c.TokensPerSecond / d.TokensPerSecond:P1}",
+                $"{d.TtftP50 * 1000:F0} / {d.TtftP99 * 1000:F0} ms", $"{c.TtftP50 * 1000:F0} / {c.TtftP99 * 1000:F0} ms");
+        var console = Consoles.For(output);
+        console.Write(table);
+        console.WriteLine("direct: the silo's batch scheduler called in-process; cluster: gRPC → gateway → conversation grains → the same scheduler");
+    }
+}

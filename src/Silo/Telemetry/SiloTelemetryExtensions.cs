@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using SmolLM3.Engine.Diagnostics;
+
+namespace SmolLM3.Silo.Telemetry;
+
+/// <summary>Registers the silo's and engine's traces and metrics with OpenTelemetry.</summary>
+public static class SiloTelemetryExtensions
+{
+    public static IHostApplicationBuilder AddSmolLMSiloTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SiloMetrics>();
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(t => t.AddSource(SiloTelemetry.SourceName, EngineTelemetry.SourceName,
+                Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName))
+            .WithMetrics(m => m.AddMeter(SiloTelemetry.MeterName));
+        return builder;
+    }
+
+    /// <summary>
+    /// Exports traces and metrics over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured (the
+    /// standard OTEL_* variables then apply); call once per process.
+    /// </summary>
+    public static IHostApplicationBuilder AddOtlpExportWhenConfigured(this IHostApplicationBuilder builder)
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        return builder;
+    }
+}
