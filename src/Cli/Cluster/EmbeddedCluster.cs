@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SmolLM3.Contracts.Hosting;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Cli.Cluster;
 
@@ -16,9 +18,10 @@ public static class EmbeddedCluster
         var builder = WebApplication.CreateBuilder();
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        builder.AddSmolLMSilo(options.ModelPath, o => (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device),
-            configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
+        var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath, DType = options.DType, Device = options.Device };
+        builder.AddSmolLMSilo(new SiloSettings(silo,
+            new SmolLMClusterOptions { SiloPort = options.SiloPort, GatewayPort = options.OrleansGatewayPort },
+            options.DataFolder is { } folder ? new SmolLMStorageOptions { Provider = "folder", Folder = folder } : new SmolLMStorageOptions()));
         builder.AddSmolLMGateway(g =>
         {
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
