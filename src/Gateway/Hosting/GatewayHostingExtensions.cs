@@ -34,6 +34,13 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
+    /// <summary>Listens for h2c on every interface at <paramref name="port"/> (the stand-alone gateway process).</summary>
+    public static WebApplicationBuilder ListenOnAllInterfaces(this WebApplicationBuilder builder, int port)
+    {
+        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(port, l => l.Protocols = HttpProtocols.Http2));
+        return builder;
+    }
+
     /// <summary>Maps the Chat service, gRPC health, server reflection and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SmolLM3.Contracts;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Placement;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Gateway.Security;
@@ -20,6 +21,7 @@ public sealed class ChatService(IGrainFactory grains, IOptionsMonitor<GatewayOpt
         var model = request.Model is "" ? models.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
         if (!models.Contains(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
         var sessionId = Guid.NewGuid().ToString("N");
+        using var _ = ModelPlacementHint.For(model);   // the new conversation goes to a silo serving its model
         var info = await Conversation(context, sessionId).CreateAsync(model);
         return ChatMapping.ToSession(sessionId, info);
     }
