@@ -41,3 +41,15 @@ PIN
   have_glibcxx || { echo "setup: libstdc++6 from trixie did not provide GLIBCXX_3.4.32" >&2; exit 1; }
   echo "setup: installed libstdc++6 from Debian 13 (trixie)"
 fi
+
+# redis-server: the Redis clustering and storage tests start one on a loopback port (they skip without it).
+if command -v redis-server >/dev/null 2>&1; then
+  echo "setup: redis-server present"
+else
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if { $SUDO apt-get install -y -qq redis-server >/dev/null 2>&1 || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq redis-server >/dev/null; }; }; then
+    echo "setup: installed redis-server"
+  else
+    echo "setup: could not install redis-server; the Redis tests will skip" >&2
+  fi
+fi

@@ -18,22 +18,4 @@ static class ModelDownloads
         try { return resolver.ResolveAsync(reference, progress).GetAwaiter().GetResult(); }
         catch (HubException e) { throw new CliUsageException(e.Message, e); }
     }
-
-    /// <summary>One line per file as it completes, plus a line every 10% for large files.</summary>
-    sealed class LineProgress(TextWriter stderr) : IProgress<DownloadProgress>
-    {
-        readonly Dictionary<string, int> _lastDecile = [];
-
-        public void Report(DownloadProgress p)
-        {
-            if (p.Total is not > 0) return;
-            int decile = (int)(p.BytesDone * 10 / p.Total.Value);
-            lock (_lastDecile)
-            {
-                if (_lastDecile.TryGetValue(p.File, out var last) && last >= decile) return;
-                _lastDecile[p.File] = decile;
-            }
-            stderr.WriteLine($"download: {p.File} {decile * 10}% of {p.Total.Value / 1e6:F1} MB");
-        }
-    }
 }

@@ -1,9 +1,15 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SmolLM3.Silo.Hosting;
 
-// A stand-alone silo: SmolLM3:ModelPath names the model (command line --SmolLM3:ModelPath=… or environment).
+// A stand-alone silo configured by SmolLM3:Silo, SmolLM3:Cluster and SmolLM3:Storage (env: SmolLM3__Silo__ModelPath, …).
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddSmolLMSilo(builder.Configuration["SmolLM3:ModelPath"]
-    ?? throw new InvalidOperationException("set SmolLM3:ModelPath to a model folder or .gguf file"));
+var settings = SiloSettings.Bind(builder.Configuration);
+await SiloModel.ResolveAsync(settings.Silo, Console.Error);   // a hub id is downloaded into the model cache once
+if (settings.Silo.DownloadOnly) return 0;                      // an init container's whole job
+var readiness = new SiloReadiness();
+await using var health = await SiloHealthServer.StartAsync(settings.Silo.HealthPort, readiness);
+builder.Services.AddSingleton(readiness);
+builder.AddSmolLMSilo(settings);
 await builder.Build().RunAsync();
+return 0;

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SmolLM3.Contracts.Hosting;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Telemetry;
+using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Cli.Cluster;
 
@@ -19,15 +21,11 @@ public static class EmbeddedCluster
         builder.Configuration.AddInMemoryCollection(options.Configuration);
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        void Configure(SmolLMSiloOptions o)
-        {
-            (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device);
-            options.ConfigureSilo?.Invoke(o);
-        }
-        var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        Configure(silo);
-        builder.AddSmolLMSilo(options.ModelPath, Configure,
-            configureSilo: s => s.UseLocalhostClustering(OrFree(options.SiloPort), OrFree(options.OrleansGatewayPort)));
+        var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath, DType = options.DType, Device = options.Device };
+        options.ConfigureSilo?.Invoke(silo);
+        builder.AddSmolLMSilo(new SiloSettings(silo,
+            new SmolLMClusterOptions { SiloPort = OrFree(options.SiloPort), GatewayPort = OrFree(options.OrleansGatewayPort) },
+            options.DataFolder is { } folder ? new SmolLMStorageOptions { Provider = "folder", Folder = folder } : new SmolLMStorageOptions()));
         builder.AddSmolLMGateway(g =>
         {
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;

@@ -55,6 +55,16 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The stand-alone gateway process: <see cref="ListenOn"/> every interface at the configured
+    /// <see cref="GatewayOptions.GrpcPort"/> and <see cref="GatewayOptions.HttpPort"/> (5080 and 8080 unless set).
+    /// </summary>
+    public static WebApplicationBuilder ListenOnAllInterfaces(this WebApplicationBuilder builder)
+    {
+        var ports = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        return builder.ListenOn(IPAddress.Any, ports.GrpcPort, ports.HttpPort);
+    }
+
     /// <summary>Maps the Chat service, gRPC health, server reflection, the OpenAI API under /v1 and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapSmolLMGateway(this WebApplication app)
     {

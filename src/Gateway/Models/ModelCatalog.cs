@@ -32,6 +32,7 @@ public sealed class ModelCatalog(IGrainFactory grains, IOptionsMonitor<GatewayOp
             var info = await grains.GetGrain<IModelGrain>(model).DescribeAsync().AsTask().WaitAsync(DescribeTimeout, ct);
             return _described[model] = info;
         }
+        catch (ModelUnavailableException) { throw; }   // placement found no silo for it
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // No silo (rejected message, timeout) or a silo that serves another model (KeyNotFoundException).

@@ -1,4 +1,5 @@
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Placement;
 
 namespace SmolLM3.Gateway.OpenAi;
 
@@ -17,7 +18,8 @@ public sealed class EphemeralConversation : IAsyncDisposable
     public static async Task<EphemeralConversation> StartAsync(IGrainFactory grains, string tenant, string model, ILogger logger)
     {
         var grain = grains.GetGrain<IConversationGrain>(ConversationKey.For(tenant, "openai-" + Guid.NewGuid().ToString("N")));
-        await grain.CreateAsync(model);
+        using (ModelPlacementHint.For(model))   // placed on a silo serving the model
+            await grain.CreateAsync(model);
         return new EphemeralConversation(grain, logger);
     }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Placement;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.Security;
@@ -18,6 +19,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
         await models.DescribeAsync(model, context.CancellationToken);   // UNAVAILABLE now rather than on the first turn
         var sessionId = Guid.NewGuid().ToString("N");
+        using var _ = ModelPlacementHint.For(model);   // the new conversation goes to a silo serving its model
         var info = await Conversation(context, sessionId).CreateAsync(model);
         return ChatMapping.ToSession(sessionId, info);
     }

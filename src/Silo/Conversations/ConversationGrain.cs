@@ -7,6 +7,7 @@ using SmolLM3.Engine.Sampling;
 using SmolLM3.Engine.Text;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
 using SmolLM3.Silo.Telemetry;
 using Microsoft.Extensions.Options;
@@ -18,13 +19,17 @@ namespace SmolLM3.Silo.Conversations;
 /// reused across turns, so a follow-up turn only computes its new tokens. Generation itself happens in
 /// the silo's <see cref="BatchScheduler"/>, batched with every other conversation.
 /// </summary>
+[ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ConversationGrain(
-    [PersistentState("conversation", SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
+    [PersistentState(ConversationGrain.StateName, SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
     ModelHost host,
     BatchScheduler scheduler,
     SiloMetrics metrics,
     IOptions<SmolLMSiloOptions> options) : Grain, IConversationGrain
 {
+    /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
+    public const string GrainTypeName = "conversation", StateName = "conversation";
+
     readonly ConversationTokens _tokens = new();
     KvCache? _cache;
     CancellationTokenSource? _turn;   // set while a reply is generating

@@ -1,55 +1,59 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.Serialization;
-using Orleans.Storage;
-using SmolLM3.Silo.Storage;
 using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
 using SmolLM3.Silo.Telemetry;
+using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Silo.Hosting;
 
-/// <summary>Composition of a SmolLM silo: the model, its scheduler, the grains and their storage.</summary>
+/// <summary>Composition of a SmolLM silo: the model, its scheduler, the grains, their storage and placement.</summary>
 public static class SiloHostingExtensions
 {
     /// <summary>Grain storage holding conversation transcripts.</summary>
     public const string ConversationStorage = "conversations";
 
-    /// <summary>
-    /// Hosts an Orleans silo serving the model at <paramref name="modelPath"/>. Clustering is localhost
-    /// unless <paramref name="configureSilo"/> says otherwise. Transcripts are stored under
-    /// <see cref="SmolLMSiloOptions.DataFolder"/> when it is set (they survive a restart), else in memory.
-    /// </summary>
-    public static IHostApplicationBuilder AddSmolLMSilo(
-        this IHostApplicationBuilder builder, string modelPath,
-        Action<SmolLMSiloOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
+    /// <summary>Hosts an Orleans silo as <paramref name="settings"/> say (model path already local: see <see cref="SiloModel"/>).</summary>
+    public static IHostApplicationBuilder AddSmolLMSilo(this IHostApplicationBuilder builder, SiloSettings settings)
     {
-        var options = new SmolLMSiloOptions { ModelPath = modelPath };
-        configure?.Invoke(options);
-        builder.Services.Configure<SmolLMSiloOptions>(o =>
-        {
-            o.ModelPath = modelPath;
-            configure?.Invoke(o);
-        });
-        builder.Services.AddSingleton<ModelHost>();
-        builder.Services.AddSingleton<BatchScheduler>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
+        builder.Services.AddSmolLMModel(settings.Silo);
         builder.AddSmolLMSiloTelemetry();
-        builder.UseOrleans(silo =>
-        {
-            if (configureSilo is null) silo.UseLocalhostClustering();
-            else configureSilo(silo);
-            silo.AddActivityPropagation();   // gateway → grain calls stay in the caller's trace
-            if (options.DataFolder is { } folder)
-                silo.Services.AddKeyedSingleton<IGrainStorage>(ConversationStorage,
-                    (sp, _) => new FolderGrainStorage(Path.Combine(folder, ConversationStorage), sp.GetRequiredService<Serializer>()));
-            else
-                silo.AddMemoryGrainStorage(ConversationStorage);
-            // Each streamed token is one grain call; a long prefill on a large CPU model can take well
-            // over Orleans' 30 s default before the first one arrives.
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
-        });
+        builder.UseOrleans(silo => silo.UseSmolLMClustering(settings.Cluster).AddSmolLMGrains(settings.Storage));
         return builder;
+    }
+
+    /// <summary>The model, its batch scheduler and what placement reads of them, for the silo in this host.</summary>
+    public static IServiceCollection AddSmolLMModel(this IServiceCollection services, SmolLMSiloOptions options)
+    {
+        services.AddSingleton(Options.Create(options));
+        services.AddMetrics();
+        services.AddSingleton<SiloMetrics>();
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<BatchScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
+        // Until a KV pool registers its own figures, free scheduler slots stand for free capacity.
+        services.TryAddSingleton<IKvCapacity, SequenceSlotCapacity>();
+        services.TryAddSingleton<SiloReadiness>();
+        return services;
+    }
+
+    /// <summary>Conversation storage, model-aware placement with its capacity reports, readiness, and timeouts.</summary>
+    public static ISiloBuilder AddSmolLMGrains(this ISiloBuilder silo, SmolLMStorageOptions storage)
+    {
+        silo.AddConversationStorage(storage);
+        silo.AddActivityPropagation();   // gateway → grain calls stay in the caller's trace
+        silo.Services.AddSingleton<CapacityBoard>();
+        silo.Services.AddSingleton<PlacementModels>();
+        silo.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CapacityReporter>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ReadinessParticipant>();
+        // Each streamed token is one grain call; a long prefill on a large CPU model can take well
+        // over Orleans' 30 s default before the first one arrives.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
+        return silo;
     }
 }

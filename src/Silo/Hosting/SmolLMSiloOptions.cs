@@ -3,17 +3,28 @@ namespace SmolLM3.Silo.Hosting;
 /// <summary>What a silo serves and how its scheduler batches.</summary>
 public sealed class SmolLMSiloOptions
 {
-    /// <summary>Hugging Face model folder (or .gguf file) to load.</summary>
+    public const string Section = "SmolLM3:Silo";
+
+    /// <summary>Model folder, .gguf file, or Hugging Face id (org/name[:QUANT][@rev], downloaded into <see cref="ModelCache"/>).</summary>
     public string ModelPath { get; set; } = "";
+
+    /// <summary>Folder hub downloads go to; null: the standard Hugging Face cache (HF_HOME, HF_HUB_CACHE).</summary>
+    public string? ModelCache { get; set; }
+
+    /// <summary>Download the model into the cache and exit (an init container's job); serve nothing.</summary>
+    public bool DownloadOnly { get; set; }
+
+    /// <summary>Port of the gRPC health service (h2c) the stand-alone silo serves for probes.</summary>
+    public int HealthPort { get; set; } = 8081;
+
+    /// <summary>How often the silo tells the cluster its model and free KV capacity (placement reads it).</summary>
+    public TimeSpan CapacityReportInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Compute type: f32, bf16 or f16 (a GGUF's Q8_0 matrices stay packed on the CPU either way).</summary>
     public string DType { get; set; } = "f32";
 
     /// <summary>Torch device: cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "cpu";
-
-    /// <summary>Folder for conversation state (one file per conversation); null keeps it in memory only.</summary>
-    public string? DataFolder { get; set; }
 
     /// <summary>Id clients use for the model; defaults to the folder or file name.</summary>
     public string? ModelId { get; set; }

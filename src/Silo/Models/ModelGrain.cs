@@ -1,11 +1,15 @@
 using SmolLM3.Contracts;
+using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
 
 namespace SmolLM3.Silo.Models;
 
-/// <summary>Answers for the model this silo hosts: what it is and how its scheduler is doing.</summary>
+/// <summary>Answers for the model a silo hosts (placed on one that serves it): what it is and how its scheduler is doing.</summary>
+[ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ModelGrain(ModelHost host, BatchScheduler scheduler) : Grain, IModelGrain
 {
+    public const string GrainTypeName = "model";
+
     public ValueTask<ModelInfo> DescribeAsync() =>
         this.GetPrimaryKeyString() == host.Info.Id
             ? ValueTask.FromResult(host.Info)

@@ -12,7 +12,6 @@ public static class SiloTelemetryExtensions
 {
     public static IHostApplicationBuilder AddSmolLMSiloTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<SiloMetrics>();
         builder.Services.AddOpenTelemetry()
             .WithTracing(t => t.AddSource(SiloTelemetry.SourceName, EngineTelemetry.SourceName,
                 Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName))

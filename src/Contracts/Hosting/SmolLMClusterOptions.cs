@@ -1,0 +1,49 @@
+namespace SmolLM3.Contracts.Hosting;
+
+/// <summary>
+/// How silos find each other and how the gateway finds them: section <c>SmolLM3:Cluster</c>, read by both
+/// processes (each side does its own Orleans wiring).
+/// </summary>
+public sealed class SmolLMClusterOptions
+{
+    public const string Section = "SmolLM3:Cluster";
+
+    /// <summary>Membership: <c>localhost</c> (one silo, development) or <c>redis</c>.</summary>
+    public string Provider { get; set; } = "localhost";
+
+    /// <summary>Redis connection string (StackExchange.Redis syntax) when <see cref="Provider"/> is redis.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Orleans cluster id: silos and clients of one deployment share it.</summary>
+    public string ClusterId { get; set; } = "smollm3";
+
+    /// <summary>Orleans service id: stays the same across deployments (storage keys depend on it).</summary>
+    public string ServiceId { get; set; } = "smollm3";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port Orleans clients (the gateway process) connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Address other silos and clients reach this silo at; default: the host's own (or POD_IP under Kubernetes).</summary>
+    public string? AdvertisedIP { get; set; }
+
+    /// <summary>Kubernetes hosting: silo name, address and ids from the pod (POD_NAME, POD_NAMESPACE, POD_IP).</summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>Throws when the combination cannot work, naming the key to fix.</summary>
+    public SmolLMClusterOptions Validate()
+    {
+        switch (Provider)
+        {
+            case "localhost": break;
+            case "redis" when string.IsNullOrWhiteSpace(Redis):
+                throw new InvalidOperationException($"{Section}:Provider is redis but {Section}:Redis (the connection string) is not set");
+            case "redis": break;
+            default:
+                throw new InvalidOperationException($"{Section}:Provider '{Provider}' is not one of localhost, redis");
+        }
+        return this;
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Hosting;
+using SmolLM3.Silo.Models;
+
+namespace SmolLM3.Silo.Hosting;
+
+/// <summary>Marks the silo ready when it becomes active (its model is loaded by then) and draining as soon as shutdown begins.</summary>
+public sealed class ReadinessParticipant(SiloReadiness readiness, ModelHost model, IHostApplicationLifetime lifetime) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(nameof(ReadinessParticipant), ServiceLifecycleStage.Active,
+        ct =>
+        {
+            ArgumentNullException.ThrowIfNull(model.Info);   // taking ModelHost loaded the model: what readiness promises
+            lifetime.ApplicationStopping.Register(readiness.Draining);
+            readiness.Serving();
+            return Task.CompletedTask;
+        },
+        _ =>
+        {
+            readiness.Draining();
+            return Task.CompletedTask;
+        });
+}

@@ -1,0 +1,22 @@
+using Orleans.Runtime.Placement;
+using SmolLM3.Contracts.Errors;
+
+namespace SmolLM3.Silo.Placement;
+
+/// <summary>
+/// Places by <see cref="ModelPlacement"/>: among the silos Orleans offers for the grain, the one serving its
+/// model with the most available KV tokens (<see cref="CapacityBoard"/>). No silo serving the model is a
+/// <see cref="ModelUnavailableException"/>. Activations that name no model stay on the local silo.
+/// </summary>
+public sealed class ModelPlacementDirector(PlacementModels models, CapacityBoard board) : IPlacementDirector
+{
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var candidates = context.GetCompatibleSilos(target);
+        var model = await models.ModelOfAsync(target);
+        if (model is null)
+            return candidates.Contains(context.LocalSilo) ? context.LocalSilo : candidates[Random.Shared.Next(candidates.Length)];
+        return board.Choose(model, candidates, context.LocalSilo) ?? throw new ModelUnavailableException(model,
+            $"the active silos serve {(board.Models(candidates).ToList() is { Count: > 0 } served ? string.Join(", ", served) : "no model yet")}");
+    }
+}
