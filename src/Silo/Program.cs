@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Telemetry;
 
 // A stand-alone silo configured by SmolLM3:Silo, SmolLM3:Cluster and SmolLM3:Storage (env: SmolLM3__Silo__ModelPath, …).
 var builder = Host.CreateApplicationBuilder(args);
@@ -11,5 +12,6 @@ var readiness = new SiloReadiness();
 await using var health = await SiloHealthServer.StartAsync(settings.Silo.HealthPort, readiness);
 builder.Services.AddSingleton(readiness);
 builder.AddSmolLMSilo(settings);
+builder.AddOtlpExportWhenConfigured();   // the silo's metrics and spans leave the process over OTLP
 await builder.Build().RunAsync();
 return 0;

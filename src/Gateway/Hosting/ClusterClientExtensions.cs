@@ -11,6 +11,7 @@ public static class ClusterClientExtensions
         var cluster = (builder.Configuration.GetSection(SmolLMClusterOptions.Section).Get<SmolLMClusterOptions>() ?? new()).Validate();
         builder.UseOrleansClient(client =>
         {
+            client.AddActivityPropagation();   // grain calls join the gateway request's trace
             if (cluster.Provider == "localhost")
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             else
