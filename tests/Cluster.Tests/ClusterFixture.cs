@@ -15,7 +15,7 @@ namespace SmolLM3.Cluster.Tests;
 /// One embedded cluster (silo + gateway) on loopback ports for the "cluster" collection, started on first
 /// use so tests can skip when fixtures are missing. Two tenants: a and b.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const string KeyA = "key-tenant-a", KeyB = "key-tenant-b";
 
@@ -27,6 +27,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public GrpcChannel Channel => _channel!;
     public BatchScheduler Scheduler => _app!.Services.GetRequiredService<BatchScheduler>();
     public ModelHost Model => _app!.Services.GetRequiredService<ModelHost>();
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Settings beyond the defaults (a subclass may shrink the KV pool, say).</summary>
+    protected virtual EmbeddedClusterOptions Customize(EmbeddedClusterOptions options) => options;
 
     /// <summary>Starts the cluster once (skipping the test without fixtures).</summary>
     public async Task StartAsync()
@@ -36,13 +40,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         try
         {
             if (_app is not null) return;
-            var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
+            var app = EmbeddedCluster.Build(Customize(new EmbeddedClusterOptions(model)
             {
                 GrpcPort = 0,
                 SiloPort = FreePort(),
                 OrleansGatewayPort = FreePort(),
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
-            });
+            }));
             await app.StartAsync();
             _app = app;
             _channel = GrpcChannel.ForAddress(app.Address());

@@ -17,7 +17,8 @@ public static class EmbeddedCluster
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath };
-        builder.AddSmolLMSilo(options.ModelPath, o => (o.DataFolder, o.DType, o.Device) = (options.DataFolder, options.DType, options.Device),
+        builder.AddSmolLMSilo(options.ModelPath,
+            o => (o.DataFolder, o.DType, o.Device, o.KvCacheBytes, o.KvBlockTokens) = (options.DataFolder, options.DType, options.Device, options.KvCacheBytes, options.KvBlockTokens),
             configureSilo: s => s.UseLocalhostClustering(options.SiloPort, options.OrleansGatewayPort));
         builder.AddSmolLMGateway(g =>
         {

@@ -5,11 +5,12 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using SmolLM3.Silo.Storage;
 using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
 
 namespace SmolLM3.Silo.Hosting;
 
-/// <summary>Composition of a SmolLM silo: the model, its scheduler, the grains and their storage.</summary>
+/// <summary>Composition of a SmolLM silo: the model and its KV pool, its scheduler, the grains and their storage.</summary>
 public static class SiloHostingExtensions
 {
     /// <summary>Grain storage holding conversation transcripts.</summary>
@@ -32,6 +33,8 @@ public static class SiloHostingExtensions
             configure?.Invoke(o);
         });
         builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<KvPoolCapacity>();
+        builder.Services.AddSingleton<IKvCapacity>(sp => sp.GetRequiredService<KvPoolCapacity>());
         builder.Services.AddSingleton<BatchScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
         builder.UseOrleans(silo =>
