@@ -20,11 +20,12 @@ public sealed class KvBlockPool : IDisposable
     // layout of one segment is exactly the old contiguous cache's. Segments are made on first need.
     readonly List<(Tensor[] Keys, Tensor[] Values)> _segments = [];
     readonly List<(nint[] Keys, nint[] Values)> _bases = [];   // per segment and layer, on the CPU: data pointers read once
-    readonly SortedSet<int> _free = [];   // lowest id first, so a cache's blocks tend to be adjacent
+    readonly SortedSet<int> _free = [];   // blocks given back; lowest id first, so a cache's blocks tend to be adjacent
     readonly LinkedList<KvCache> _idle = new();   // least recently parked first
     readonly Lock _lock = new();
     readonly int _layers, _kvHeads, _headDim;
     int _made;       // blocks in the segments made so far
+    int _fresh;      // blocks from here to _made were never handed out (kept out of _free: a large budget has millions)
     long _evictions;
 
     public ModelConfig Config { get; }
@@ -83,7 +84,7 @@ public sealed class KvBlockPool : IDisposable
         }
     }
 
-    int FreeBlocksLocked => _free.Count + TotalBlocks - _made;
+    int FreeBlocksLocked => _free.Count + TotalBlocks - _fresh;
 
     /// <summary>Blocks to hold <paramref name="tokens"/> positions.</summary>
     public int BlocksFor(int tokens) => (tokens + BlockTokens - 1) / BlockTokens;
@@ -94,12 +95,17 @@ public sealed class KvBlockPool : IDisposable
         lock (_lock)
         {
             if (count > FreeBlocksLocked) return false;
-            while (_free.Count < count) MakeSegment();
             for (int i = 0; i < count; i++)
             {
-                int id = _free.Min;
-                _free.Remove(id);
-                into.Add(id);
+                if (_free.Count > 0)
+                {
+                    int id = _free.Min;
+                    _free.Remove(id);
+                    into.Add(id);
+                    continue;
+                }
+                if (_fresh == _made) MakeSegment();
+                into.Add(_fresh++);
             }
             return true;
         }
@@ -116,7 +122,6 @@ public sealed class KvBlockPool : IDisposable
         _segments.Add((keys, values));
         if (Device.type == DeviceType.CPU && DType is ScalarType.Float32 or ScalarType.BFloat16)
             _bases.Add((keys.Select(Base).ToArray(), values.Select(Base).ToArray()));
-        for (int i = 0; i < blocks; i++) _free.Add(_made + i);
         _made += blocks;
     }
 
@@ -229,7 +234,7 @@ public sealed class KvBlockPool : IDisposable
             _segments.Clear();
             _bases.Clear();
             _free.Clear();
-            _made = 0;
+            _made = _fresh = 0;
         }
     }
 }
