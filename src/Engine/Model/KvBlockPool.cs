@@ -52,10 +52,13 @@ public sealed class KvBlockPool : IDisposable
         BytesPerToken = config.KvBytesPerToken(dtype.ElementSize());
     }
 
+    /// <summary>Bytes of keys and values for <paramref name="tokens"/> positions.</summary>
+    public static long BytesFor(ModelConfig config, ScalarType dtype, int tokens) => config.KvBytesPerToken(dtype.ElementSize()) * tokens;
+
     /// <summary>A pool of as many blocks as <paramref name="bytes"/> holds (at least one).</summary>
     public static KvBlockPool ForBudget(ModelConfig config, ScalarType dtype, Device device, long bytes, int blockTokens = 16)
     {
-        long blockBytes = config.KvBytesPerToken(dtype.ElementSize()) * blockTokens;
+        long blockBytes = BytesFor(config, dtype, blockTokens);
         long blocks = bytes / blockBytes;
         if (blocks < 1)
             throw new ArgumentOutOfRangeException(nameof(bytes), $"a KV budget of {bytes} bytes is less than one block ({blockBytes} bytes of {blockTokens} tokens)");
