@@ -9,4 +9,7 @@ public interface IModelGrain : IGrainWithStringKey
 
     /// <summary>Counters of the silo's batch scheduler for this model.</summary>
     ValueTask<SchedulerStats> GetStatsAsync();
+
+    /// <summary>Blocks of the silo's KV-cache pool for this model: total, used, free, idle, evictions.</summary>
+    ValueTask<KvCacheStats> GetKvCacheStatsAsync();
 }

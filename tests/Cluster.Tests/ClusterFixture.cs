@@ -17,7 +17,7 @@ namespace SmolLM3.Cluster.Tests;
 /// limit, each limit tight enough to hit in a test; a keys file that starts empty; and a configured model
 /// no silo serves.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const string KeyA = "key-tenant-a", KeyB = "key-tenant-b";
 
@@ -45,6 +45,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public BatchScheduler Scheduler => _app!.Services.GetRequiredService<BatchScheduler>();
     public ModelHost Model => _app!.Services.GetRequiredService<ModelHost>();
     public IServiceProvider Services => _app!.Services;
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Settings beyond the defaults (a subclass may shrink the KV pool, say).</summary>
+    protected virtual EmbeddedClusterOptions Customize(EmbeddedClusterOptions options) => options;
 
     /// <summary>Starts the cluster once (skipping the test without fixtures).</summary>
     public async Task StartAsync()
@@ -55,10 +59,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             if (_app is not null) return;
             File.WriteAllText(KeysFile, "{}");
-            var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
+            var app = EmbeddedCluster.Build(Customize(new EmbeddedClusterOptions(model)
             {
                 GrpcPort = 0,
-            HttpPort = 0,
+                HttpPort = 0,
                 SiloPort = FreePort(),
                 OrleansGatewayPort = FreePort(),
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
@@ -78,7 +82,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["SmolLM3:Tenants:tenant-context:MaxContextTokens"] = $"{ContextAllowance}",
                     ["SmolLM3:Tenants:tenant-http-rpm:RequestsPerMinute"] = "1",
                 },
-            });
+            }));
             await app.StartAsync();
             _app = app;
             _channel = GrpcChannel.ForAddress(app.Address());

@@ -97,6 +97,9 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         Assert.True(sums["smollm3.time_to_first_token"] > 0);
         Assert.True(counts["smollm3.batch.size"] >= first.Usage.CompletionTokens + second.Usage.CompletionTokens);
         Assert.Equal(0, sums["smollm3.queue.depth"]);   // observed after both turns ended
+        var kv = cluster.Scheduler.KvStats;
+        Assert.Equal(kv.TotalBlocks, sums["smollm3.kv.blocks.used"] + sums["smollm3.kv.blocks.free"]);
+        Assert.True(sums["smollm3.kv.blocks.idle"] > 0, "the session's cache stays in the pool, idle, between turns");
     }
 
     [SkippableFact]

@@ -21,7 +21,11 @@ public static class EmbeddedCluster
         builder.Configuration.AddInMemoryCollection(options.Configuration);
         // Logs go to stderr, so stdout carries only what the command prints.
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        var silo = new SmolLMSiloOptions { ModelPath = options.ModelPath, DType = options.DType, Device = options.Device };
+        var silo = new SmolLMSiloOptions
+        {
+            ModelPath = options.ModelPath, DType = options.DType, Device = options.Device,
+            KvCacheBytes = options.KvCacheBytes, KvBlockTokens = options.KvBlockTokens,
+        };
         options.ConfigureSilo?.Invoke(silo);
         builder.AddSmolLMSilo(new SiloSettings(silo,
             new SmolLMClusterOptions { SiloPort = OrFree(options.SiloPort), GatewayPort = OrFree(options.OrleansGatewayPort) },

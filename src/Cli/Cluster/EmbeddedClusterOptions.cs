@@ -21,6 +21,10 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     public string DType { get; init; } = "f32";
     public string Device { get; init; } = "cpu";
 
+    /// <summary>KV-cache pool budget in bytes (null: the silo's default) and positions per block.</summary>
+    public long? KvCacheBytes { get; init; }
+    public int KvBlockTokens { get; init; } = 16;
+
     /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
     public string? DataFolder { get; init; }
 

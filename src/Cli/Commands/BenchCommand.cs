@@ -32,11 +32,13 @@ static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed runs after one warm-up; the best is reported", DefaultValueFactory = _ => 3 };
         foreach (var o in new[] { promptTokens, decodeTokens, repeats })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1"); });
+        var kvBlockTokens = new Option<int?>("--kv-block-tokens") { Description = "Cache in a paged pool with blocks of N positions, as the cluster does (default: a standalone cache)" };
+        kvBlockTokens.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--kv-block-tokens must be at least 1"); });
         var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
-            shape, dtype, threads, promptTokens, decodeTokens, repeats, json,
+            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, json,
             BenchClusterCommand.Create(),
         };
         command.SetAction((parsed, ct) =>
@@ -52,7 +54,7 @@ static class BenchCommand
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
                     results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], ParseDType(d), torch.CPU,
-                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0"));
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens)));
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))

@@ -24,8 +24,9 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
 public static class EngineBenchmark
 {
     /// <param name="packQ8_0">Keep the layers' matrices packed in Q8_0 (computing in <paramref name="dtype"/>).</param>
+    /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
     public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
-        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false)
+        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false, int? kvBlockTokens = null)
     {
         PeakMemory.Reset();
         using var source = new RandomWeightSource(shape, packQ8_0: packQ8_0);
@@ -39,7 +40,7 @@ public static class EngineBenchmark
         for (int run = 0; run <= repeats; run++)
         {
             progress?.Report(run == 0 ? $"{shapeName} {label}: warm-up" : $"{shapeName} {label}: run {run}/{repeats}");
-            var (prefill, decode) = Once(model, prompt, decodeTokens);
+            var (prefill, decode) = Once(model, prompt, decodeTokens, kvBlockTokens);
             if (run == 0) continue;
             bestPrefill = Math.Max(bestPrefill, prefill);
             bestDecode = Math.Max(bestDecode, decode);
@@ -48,9 +49,11 @@ public static class EngineBenchmark
             bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes);
     }
 
-    static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens)
+    static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens, int? kvBlockTokens)
     {
-        using var cache = model.NewCache(prompt.Length + decodeTokens + 1);
+        int length = prompt.Length + decodeTokens + 1;
+        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, length + b), b) : null;
+        using var cache = pool?.NewCache(length) ?? model.NewCache(length);
         var sw = Stopwatch.StartNew();
         int token;
         using (var logits = Prefill.Run(model, cache, prompt, chunkSize: prompt.Length))

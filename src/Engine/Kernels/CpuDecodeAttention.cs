@@ -4,45 +4,66 @@ namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
 /// Attention for one new query position over a sequence's cached keys and values (float32 or
-/// bfloat16) on the CPU, computed in float32.
+/// bfloat16) on the CPU, computed in float32, reading a contiguous cache or a paged one's blocks in place.
 /// A decode step has too little work per head for libtorch's parallel attention kernels, whose thread
 /// hand-offs cost more than the arithmetic; this runs the heads as plain loops instead.
 /// </summary>
 public static unsafe class CpuDecodeAttention
 {
     /// <param name="q">(kvHeads, rep, headDim): query heads grouped by the KV head they share.</param>
-    /// <param name="keys">Cache storage (kvHeads, capacity, headDim); the first <paramref name="length"/> positions are used.</param>
+    /// <param name="keys">Contiguous cache storage (kvHeads, capacity, headDim); the first <paramref name="length"/> positions are used.</param>
     /// <param name="values">Like <paramref name="keys"/>.</param>
     /// <param name="output">(kvHeads, rep, headDim), overwritten.</param>
     public static void Run(float* q, float* keys, float* values, float* output,
         int kvHeads, int rep, int headDim, int capacity, int length) =>
-        Run(q, keys, values, output, kvHeads, rep, headDim, capacity, length, sizeof(float), &DotF32, &AxpyF32);
+        Run(q, (byte**)&keys, (byte**)&values, output, kvHeads, rep, headDim, capacity, capacity, length, sizeof(float), &DotF32, &AxpyF32);
 
     /// <summary>As above with the cache in bfloat16 (query and output stay float32).</summary>
     public static void Run(float* q, ushort* keys, ushort* values, float* output,
         int kvHeads, int rep, int headDim, int capacity, int length) =>
-        Run(q, keys, values, output, kvHeads, rep, headDim, capacity, length, sizeof(ushort), &DotBf16, &AxpyBf16);
+        Run(q, (byte**)&keys, (byte**)&values, output, kvHeads, rep, headDim, capacity, capacity, length, sizeof(ushort), &DotBf16, &AxpyBf16);
 
-    static void Run(float* q, void* keys, void* values, float* output, int kvHeads, int rep, int headDim, int capacity, int length,
+    /// <summary>
+    /// Over a paged cache: position j is row j % <paramref name="blockTokens"/> of block j / blockTokens, whose
+    /// head-0 rows start at <paramref name="keyBlocks"/>[block]; head h's rows are <paramref name="headStride"/> rows
+    /// further. Reading the blocks in place means a decode step never copies the cache.
+    /// </summary>
+    /// <param name="bfloat16">Cache elements are bfloat16 (else float32).</param>
+    public static void RunPaged(float* q, nint* keyBlocks, nint* valueBlocks, float* output,
+        int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length, bool bfloat16)
+    {
+        if (bfloat16) Run(q, (byte**)keyBlocks, (byte**)valueBlocks, output, kvHeads, rep, headDim, blockTokens, headStride, length, sizeof(ushort), &DotBf16, &AxpyBf16);
+        else Run(q, (byte**)keyBlocks, (byte**)valueBlocks, output, kvHeads, rep, headDim, blockTokens, headStride, length, sizeof(float), &DotF32, &AxpyF32);
+    }
+
+    static void Run(float* q, byte** keys, byte** values, float* output, int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length,
         int elementSize, delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
         float scale = 1f / MathF.Sqrt(headDim);
         long rowBytes = (long)headDim * elementSize;
         // The query heads of one KV group read each key and value row once, while it is in L1.
+        // Positions are visited in order, block by block, so the sums are the same as over one contiguous cache.
         void Group(int g, float* s)
         {
-            byte* k = (byte*)keys + g * capacity * rowBytes;
-            byte* v = (byte*)values + g * capacity * rowBytes;
+            long head = (long)g * headStride * rowBytes;
             float* qg = q + (long)g * rep * headDim;
             float* og = output + (long)g * rep * headDim;
-            for (int j = 0; j < length; j++)
-                for (int r = 0; r < rep; r++)
-                    s[r * length + j] = dot(qg + r * headDim, k + j * rowBytes, headDim) * scale;
+            for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
+            {
+                byte* k = keys[b] + head;
+                for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
+                    for (int r = 0; r < rep; r++)
+                        s[r * length + j0 + t] = dot(qg + r * headDim, k + t * rowBytes, headDim) * scale;
+            }
             for (int r = 0; r < rep; r++) Softmax(s + r * length, length);
             new Span<float>(og, rep * headDim).Clear();
-            for (int j = 0; j < length; j++)
-                for (int r = 0; r < rep; r++)
-                    axpy(s[r * length + j], v + j * rowBytes, og + r * headDim, headDim);
+            for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
+            {
+                byte* v = values[b] + head;
+                for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
+                    for (int r = 0; r < rep; r++)
+                        axpy(s[r * length + j0 + t], v + t * rowBytes, og + r * headDim, headDim);
+            }
         }
         // Groups are independent: split them over the cores when the cache is long enough to pay for it.
         int parts = length * rep >= 2048 ? Math.Min(Environment.ProcessorCount, kvHeads) : 1;

@@ -40,10 +40,15 @@ public sealed class Attention : IDisposable
         for (int i = 0; i < batch.Count; i++)
         {
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
-            var (keys, values) = cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
-            outputs[i] = len == 1 && keys.device_type == DeviceType.CPU && keys.dtype is ScalarType.Float32 or ScalarType.BFloat16
-                ? AttendOneCpu(q.narrow(0, offset, 1), cache)
-                : Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+            cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
+            if (len == 1 && cache.Pool.Device.type == DeviceType.CPU && cache.Pool.DType is ScalarType.Float32 or ScalarType.BFloat16)
+                outputs[i] = AttendOneCpu(q.narrow(0, offset, 1), cache);
+            else
+            {
+                // prefill (and other devices) attend over the blocks gathered into one (KVH, S, D) view
+                var (keys, values) = cache.Gather(_layer, cache.Length + len);
+                outputs[i] = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+            }
         }
         // 4. (T, H·D) -> (T, hidden)
         var merged = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
@@ -72,19 +77,19 @@ public sealed class Attention : IDisposable
         return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
     }
 
-    /// <summary>One decode position on the CPU (F32 or BF16 cache): (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>, computed in F32.</summary>
+    /// <summary>One decode position on the CPU (F32 or BF16 cache): (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>, reading the blocks in place, computed in F32.</summary>
     unsafe Tensor AttendOneCpu(Tensor q, KvCache cache)
     {
-        var (keys, values) = cache.Storage(_layer);
-        var grouped = q.reshape(_kvHeads, _heads / _kvHeads, _headDim).to(ScalarType.Float32).contiguous();
-        var output = empty([1, _heads * _headDim], ScalarType.Float32);
         int rep = _heads / _kvHeads, length = cache.Length + 1;
-        if (keys.dtype == ScalarType.BFloat16)
-            CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.BFloat16(keys), TensorPointers.BFloat16(values), TensorPointers.Float(output),
-                _kvHeads, rep, _headDim, cache.Capacity, length);
-        else
-            CpuDecodeAttention.Run(TensorPointers.Float(grouped), TensorPointers.Float(keys), TensorPointers.Float(values), TensorPointers.Float(output),
-                _kvHeads, rep, _headDim, cache.Capacity, length);
+        int blocks = cache.Pool.BlocksFor(length);
+        Span<nint> keys = blocks <= 256 ? stackalloc nint[blocks] : new nint[blocks];
+        Span<nint> values = blocks <= 256 ? stackalloc nint[blocks] : new nint[blocks];
+        cache.Pointers(_layer, length, keys, values);
+        var grouped = q.reshape(_kvHeads, rep, _headDim).to(ScalarType.Float32).contiguous();
+        var output = empty([1, _heads * _headDim], ScalarType.Float32);
+        fixed (nint* k = keys, v = values)
+            CpuDecodeAttention.RunPaged(TensorPointers.Float(grouped), k, v, TensorPointers.Float(output),
+                _kvHeads, rep, _headDim, cache.Pool.BlockTokens, cache.Pool.HeadStride, length, cache.Pool.DType == ScalarType.BFloat16);
         return output.dtype == q.dtype ? output : output.to(q.dtype);
     }
 

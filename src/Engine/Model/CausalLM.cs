@@ -122,8 +122,11 @@ public sealed class CausalLM : IDisposable
         }
     }
 
-    /// <summary>A new, empty cache for one sequence on this model's device.</summary>
+    /// <summary>A new, empty cache for one sequence on this model's device, with a private pool that grows up to the context.</summary>
     public KvCache NewCache(int? maxLength = null) => new(Config, DType, Device, maxLength);
+
+    /// <summary>A block pool of at most <paramref name="bytes"/> for many sequences of this model (<see cref="KvBlockPool.NewCache"/>).</summary>
+    public KvBlockPool NewBlockPool(long bytes, int blockTokens = 16) => KvBlockPool.ForBudget(Config, DType, Device, bytes, blockTokens);
 
     /// <summary>
     /// Feeds each sequence its new tokens (sequences may be at different positions) and returns float32
@@ -147,6 +150,8 @@ public sealed class CausalLM : IDisposable
             if (chunk.LogitsCount < 0 || chunk.LogitsCount > chunk.Tokens.Length)
                 throw new ArgumentOutOfRangeException(nameof(batch), $"sequence {i}: LogitsCount {chunk.LogitsCount} outside 0..{chunk.Tokens.Length}");
             if (Array.IndexOf(caches, chunk.Cache, 0, i) >= 0) throw new ArgumentException("a cache appears twice in one batch");
+            if (chunk.Cache.Pool is var p && (p.DType != DType || p.Device.type != Device.type || p.Device.index != Device.index || p.Config.NumLayers != Config.NumLayers || p.Config.NumKvHeads != Config.NumKvHeads || p.Config.HeadDim != Config.HeadDim))
+                throw new ArgumentException($"sequence {i}: its cache holds {p.DType} on {p.Device} for another shape; this model computes {DType} on {Device}");
             chunk.Cache.EnsureRoom(chunk.Tokens.Length);
             (offsets[i], lengths[i], caches[i]) = (t, chunk.Tokens.Length, chunk.Cache);
             t += chunk.Tokens.Length;

@@ -5,93 +5,114 @@ using static TorchSharp.torch;
 namespace SmolLM3.Engine.Model;
 
 /// <summary>
-/// Keys and values of one sequence, owned by the caller and passed to the model's forward pass, so
-/// one model serves many sequences. Storage grows by doubling up to the model's context length.
+/// Keys and values of one sequence, owned by the caller and passed to the model's forward pass, so one
+/// model serves many sequences. Positions live in blocks of a <see cref="KvBlockPool"/> (the block table
+/// is a list of block ids); a cache made on its own has a private pool that grows up to the context.
+/// A cache of a shared pool may be marked idle between uses, and may then be emptied to make room for
+/// others (its <see cref="Length"/> drops to 0); mark it in use before reading its length to continue it.
 /// </summary>
 public sealed class KvCache : IDisposable
 {
-    // Per layer: (kv_heads, capacity, head_dim); the first Length positions are filled.
-    readonly Tensor?[] _keys;
-    readonly Tensor?[] _values;
-    readonly int _kvHeads, _headDim;
-    readonly ScalarType _dtype;
-    readonly Device _device;
+    readonly KvBlockPool _pool;
+    readonly bool _ownsPool;
+    readonly List<int> _blocks = [];   // block i holds positions [i·B, (i+1)·B)
+
+    internal LinkedListNode<KvCache>? IdleNode;   // guarded by the pool's lock
 
     public int Length { get; private set; }
-    public int Capacity { get; private set; }
     public int MaxLength { get; }
 
+    /// <summary>Positions the blocks held now can take without asking the pool.</summary>
+    public int Capacity => _blocks.Count * _pool.BlockTokens;
+    public int BlockCount => _blocks.Count;
+    public KvBlockPool Pool => _pool;
+
+    /// <summary>A standalone cache with a private pool (as <see cref="CausalLM.NewCache"/> makes).</summary>
     public KvCache(ModelConfig config, ScalarType dtype, Device device, int? maxLength = null)
+        : this(KvBlockPool.Private(config, dtype, device, maxLength ?? config.MaxPositionEmbeddings), maxLength ?? config.MaxPositionEmbeddings, ownsPool: true) { }
+
+    internal KvCache(KvBlockPool pool, int maxLength, bool ownsPool)
     {
-        _keys = new Tensor?[config.NumLayers];
-        _values = new Tensor?[config.NumLayers];
-        _kvHeads = config.NumKvHeads;
-        _headDim = config.HeadDim;
-        _dtype = dtype;
-        _device = device;
-        MaxLength = maxLength ?? config.MaxPositionEmbeddings;
+        (_pool, MaxLength, _ownsPool) = (pool, maxLength, ownsPool);
     }
 
-    /// <summary>Bytes currently reserved for keys and values.</summary>
-    public long ReservedBytes => 2L * _keys.Length * _kvHeads * Capacity * _headDim * _dtype.ElementSize();
+    /// <summary>Bytes of the blocks this cache holds.</summary>
+    public long ReservedBytes => _blocks.Count * _pool.BlockBytes;
 
-    internal void EnsureRoom(int extra)
+    /// <summary>
+    /// Takes the blocks for <paramref name="extra"/> more positions; false, holding nothing more, when the pool
+    /// has too few free. Throws <see cref="ContextOverflowException"/> past <see cref="MaxLength"/>.
+    /// </summary>
+    public bool TryReserve(int extra)
     {
         int needed = Length + extra;
         if (needed > MaxLength)
             throw new ContextOverflowException(needed, MaxLength);
-        if (needed <= Capacity) return;
-        int capacity = Math.Min(MaxLength, Math.Max(needed, Math.Max(256, Capacity * 2)));
-        for (int l = 0; l < _keys.Length; l++)
-        {
-            _keys[l] = Grow(_keys[l], capacity);
-            _values[l] = Grow(_values[l], capacity);
-        }
-        Capacity = capacity;
+        int missing = _pool.BlocksFor(needed) - _blocks.Count;
+        return missing <= 0 || _pool.TryTake(missing, _blocks);
     }
 
-    Tensor Grow(Tensor? old, int capacity)
+    internal void EnsureRoom(int extra)
     {
-        var fresh = zeros([_kvHeads, capacity, _headDim], _dtype, _device).DetachFromDisposeScope();
-        if (old is not null)
-        {
-            fresh.narrow(1, 0, Length).copy_(old.narrow(1, 0, Length));
-            old.Dispose();
-        }
-        return fresh;
+        if (!TryReserve(extra))
+            throw new KvPoolExhaustedException(_pool.BlocksFor(Length + extra) - _blocks.Count, _pool.Stats);
     }
 
-    /// <summary>Writes (L, kv_heads, D) keys and values at the current length and returns views of all S = Length + L positions, each (kv_heads, S, D).</summary>
-    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    /// <summary>Writes (L, kv_heads, D) keys and values at positions Length.. of one layer (room reserved by <see cref="EnsureRoom"/>).</summary>
+    internal void Append(int layer, Tensor k, Tensor v)
     {
-        long l = k.shape[0];
-        _keys[layer]!.narrow(1, Length, l).copy_(k.transpose(0, 1));
-        _values[layer]!.narrow(1, Length, l).copy_(v.transpose(0, 1));
-        return (_keys[layer]!.narrow(1, 0, Length + l), _values[layer]!.narrow(1, 0, Length + l));
+        int b = _pool.BlockTokens;
+        for (int done = 0, n = (int)k.shape[0]; done < n;)
+        {
+            int pos = Length + done, offset = pos % b, take = Math.Min(n - done, b - offset);
+            var (keys, values) = _pool.Slot(layer, _blocks[pos / b], offset, take);
+            keys.copy_(k.narrow(0, done, take).transpose(0, 1));
+            values.copy_(v.narrow(0, done, take).transpose(0, 1));
+            done += take;
+        }
+    }
+
+    /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D).</summary>
+    internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);
+
+    /// <summary>Per block covering the first <paramref name="length"/> positions: pointers to its head-0 key and value rows in one layer (CPU F32/BF16 pools).</summary>
+    internal int Pointers(int layer, int length, Span<nint> keys, Span<nint> values)
+    {
+        int count = _pool.BlocksFor(length);
+        _pool.Pointers(layer, _blocks, count, keys, values);
+        return count;
     }
 
     internal void Advance(int tokens) => Length += tokens;
 
-    /// <summary>The whole storage of one layer, each (kv_heads, <see cref="Capacity"/>, D).</summary>
-    internal (Tensor Keys, Tensor Values) Storage(int layer) => (_keys[layer]!, _values[layer]!);
-
-    /// <summary>Forgets everything after the first <paramref name="length"/> positions (e.g. to rewind a turn).</summary>
+    /// <summary>Forgets everything after the first <paramref name="length"/> positions (e.g. to rewind a turn); whole blocks past it go back to the pool.</summary>
     public void Truncate(int length)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
+        _pool.Give(_blocks, _pool.BlocksFor(length));
+    }
+
+    /// <summary>Not in use until <see cref="MarkInUse"/>: the pool may empty it (least recently used first) when it runs out of blocks.</summary>
+    public void MarkIdle() => _pool.Park(this);
+
+    /// <summary>Protects the cache from eviction; its <see cref="Length"/> says what survived while it was idle.</summary>
+    public void MarkInUse() => _pool.Unpark(this);
+
+    /// <summary>Called by the pool under its lock: drops every position and hands the block list over to be freed.</summary>
+    internal List<int> Evict()
+    {
+        Length = 0;
+        return _blocks;
     }
 
     public void Dispose()
     {
-        for (int l = 0; l < _keys.Length; l++)
-        {
-            _keys[l]?.Dispose();
-            _values[l]?.Dispose();
-            _keys[l] = _values[l] = null;
-        }
-        Capacity = Length = 0;
+        _pool.Unpark(this);
+        Length = 0;
+        _pool.Give(_blocks, 0);
+        if (_ownsPool) _pool.Dispose();
     }
 }
 

@@ -15,9 +15,11 @@ using Microsoft.Extensions.Options;
 namespace SmolLM3.Silo.Conversations;
 
 /// <summary>
-/// One chat session. The transcript lives in grain state; the KV cache lives in the activation and is
-/// reused across turns, so a follow-up turn only computes its new tokens. Generation itself happens in
-/// the silo's <see cref="BatchScheduler"/>, batched with every other conversation.
+/// One chat session. The transcript lives in grain state; the KV cache lives in the activation, drawn
+/// from the model's block pool, and is reused across turns, so a follow-up turn only computes its new
+/// tokens. Between turns the cache is idle: the pool may take its blocks for others, and the next turn
+/// then recomputes the transcript by prefill. Generation itself happens in the silo's
+/// <see cref="BatchScheduler"/>, batched with every other conversation.
 /// </summary>
 [ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ConversationGrain(
@@ -25,6 +27,7 @@ public sealed class ConversationGrain(
     ModelHost host,
     BatchScheduler scheduler,
     SiloMetrics metrics,
+    KvPoolCapacity capacity,
     IOptions<SmolLMSiloOptions> options) : Grain, IConversationGrain
 {
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
@@ -72,22 +75,24 @@ public sealed class ConversationGrain(
         {
             MaxTokens = ReplyBudget.For(prompt.Length, request.Sampling.MaxTokens, options.Value.DefaultMaxTokens, host.Info.ContextLength, request.MaxContextTokens),
         };
-        _cache ??= host.Model.NewCache();
-        int keep = Math.Min(Math.Min(reused, _cache.Length), prompt.Length - 1);   // feed at least one token
-        _cache.Truncate(keep);
+        // a turn the whole pool could never hold is refused before anything starts (RESOURCE_EXHAUSTED)
+        capacity.EnsureFits(Math.Min(prompt.Length + sampling.MaxTokens, host.Model.Config.MaxPositionEmbeddings));
+        var cache = _cache ??= host.KvPool.NewCache();
+        cache.MarkInUse();   // safe from eviction from here on; its length says what survived while idle
+        int keep = Math.Min(Math.Min(reused, cache.Length), prompt.Length - 1);   // feed at least one token
+        cache.Truncate(keep);
 
         // 2. hand the sequence to the scheduler; it owns the cache until the token channel completes
         using var turn = _turn = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var generation = new GenerationRequest
         {
-            Tenant = Tenant, Cache = _cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = turn.Token,
+            Tenant = Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = turn.Token,
             TraceContext = telemetry.TraceContext,
         };
         var released = new TaskCompletionSource();
         _released = released.Task;
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);
-        yield return ChatChunk.Started(model, prompt.Length, keep);
 
         // 3. stream text as tokens arrive (reading without a token: the scheduler always completes the channel)
         var reply = new List<int>();
@@ -99,6 +104,7 @@ public sealed class ConversationGrain(
         string error = "";
         try
         {
+            yield return ChatChunk.Started(model, prompt.Length, keep);
             while (true)
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
@@ -128,9 +134,10 @@ public sealed class ConversationGrain(
                 await state.WriteStateAsync();
             }
             int[] all = [.. prompt, .. reply];
-            bool complete = !stopString && finish is TurnFinish.Stop or TurnFinish.Length && _cache.Length == all.Length;
+            bool complete = !stopString && finish is TurnFinish.Stop or TurnFinish.Length && cache.Length == all.Length;
             if (complete) _tokens.Commit(prompt, promptText, reply, content + (finish == TurnFinish.Stop ? host.Tokenizer.Decode([reply[^1]]) : ""));
-            else _tokens.Reset(all[..Math.Min(all.Length, _cache.Length)]);
+            else if (finish == TurnFinish.Cancelled) Abandon();
+            else _tokens.Reset(all[..Math.Min(all.Length, cache.Length)]);
             done = true;
         }
         finally
@@ -140,16 +147,24 @@ public sealed class ConversationGrain(
                 // The caller walked away mid-stream: stop the sequence and wait until the scheduler lets go of the cache.
                 turn.Cancel();
                 while ((await NextAsync(generation.Tokens)).Ok) { }
-                int[] all = [.. prompt, .. reply];
-                _tokens.Reset(all[..Math.Min(all.Length, _cache.Length)]);
+                Abandon();
             }
             _turn = null;
+            cache.MarkIdle();
             released.SetResult();
             telemetry.Finish(this.GetPrimaryKeyString(), (finish ?? TurnFinish.Cancelled).ToString(), generation.AdmittedAt);
         }
 
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);
         yield return ChatChunk.Finished(finish.Value, error);
+
+        // A cancelled turn never reaches the transcript: its blocks go back to the pool, and the cache keeps
+        // only what it held before the turn (less, if it was preempted and recomputed part of the way).
+        void Abandon()
+        {
+            cache.Truncate(Math.Min(keep, cache.Length));
+            _tokens.Reset(prompt[..cache.Length]);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Silo.Hosting;
 
-/// <summary>Composition of a SmolLM silo: the model, its scheduler, the grains, their storage and placement.</summary>
+/// <summary>Composition of a SmolLM silo: the model and its KV pool, its scheduler, the grains, their storage and placement.</summary>
 public static class SiloHostingExtensions
 {
     /// <summary>Grain storage holding conversation transcripts.</summary>
@@ -35,8 +35,8 @@ public static class SiloHostingExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<BatchScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
-        // Until a KV pool registers its own figures, free scheduler slots stand for free capacity.
-        services.TryAddSingleton<IKvCapacity, SequenceSlotCapacity>();
+        services.AddSingleton<KvPoolCapacity>();
+        services.AddSingleton<IKvCapacity>(sp => sp.GetRequiredService<KvPoolCapacity>());
         services.TryAddSingleton<SiloReadiness>();
         return services;
     }

@@ -41,6 +41,20 @@ public sealed class SmolLMSiloOptions
     /// <summary>Reply length when a request does not say.</summary>
     public int DefaultMaxTokens { get; set; } = 512;
 
+    /// <summary>
+    /// Memory for the model's KV-cache pool, in bytes; null: a quarter of the memory the process may use,
+    /// at most 4 GiB (a laptop keeps most of its RAM; SmolLM3-3B in BF16 then holds about 58k tokens).
+    /// On a GPU set it explicitly: the default looks at host memory. Requests whose prompt plus max_tokens
+    /// exceed the whole pool are refused with RESOURCE_EXHAUSTED.
+    /// </summary>
+    public long? KvCacheBytes { get; set; }
+
+    /// <summary>Positions per KV-cache block (the unit conversations take from and give back to the pool).</summary>
+    public int KvBlockTokens { get; set; } = 16;
+
+    /// <summary>The KV budget in effect: <see cref="KvCacheBytes"/> or its default.</summary>
+    public long ResolvedKvCacheBytes => KvCacheBytes ?? Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+
     /// <summary>The model id used when <see cref="ModelId"/> is not set.</summary>
     public string ResolvedModelId =>
         ModelId ?? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(ModelPath));

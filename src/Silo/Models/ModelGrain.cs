@@ -16,4 +16,6 @@ public sealed class ModelGrain(ModelHost host, BatchScheduler scheduler) : Grain
             : throw new KeyNotFoundException($"model '{this.GetPrimaryKeyString()}' is not served here");
 
     public ValueTask<SchedulerStats> GetStatsAsync() => ValueTask.FromResult(scheduler.Stats);
+
+    public ValueTask<KvCacheStats> GetKvCacheStatsAsync() => ValueTask.FromResult(scheduler.KvStats);
 }

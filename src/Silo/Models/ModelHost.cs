@@ -22,7 +22,9 @@ public sealed class ModelHost : IDisposable
         Renderer = new PromptRenderer(o.ModelPath);
         Info = new ModelInfo(o.ResolvedModelId, Model.Config.Architecture, Model.Config.MaxPositionEmbeddings);
         StopTokenIds = StopIds(Model.Config, Tokenizer);
-        logger.LogInformation("Loaded {ModelId} ({Architecture})", Info.Id, Info.Architecture);
+        KvPool = Model.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
+        logger.LogInformation("Loaded {ModelId} ({Architecture}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
+            Info.Id, Info.Architecture, KvPool.TotalBlocks, KvPool.BlockTokens, KvPool.TotalBytes);
     }
 
     static torch.ScalarType ParseDType(string dtype) => dtype switch
@@ -38,6 +40,9 @@ public sealed class ModelHost : IDisposable
     public PromptRenderer Renderer { get; }
     public ModelInfo Info { get; }
 
+    /// <summary>Every conversation's KV cache comes from this pool, sized by <see cref="SmolLMSiloOptions.KvCacheBytes"/>.</summary>
+    public KvBlockPool KvPool { get; }
+
     /// <summary>Tokens that end a reply: the config's EOS ids, the tokenizer's, and ChatML's end of turn.</summary>
     public IReadOnlySet<int> StopTokenIds { get; }
 
@@ -49,5 +54,9 @@ public sealed class ModelHost : IDisposable
         return ids;
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        KvPool.Dispose();
+        Model.Dispose();
+    }
 }

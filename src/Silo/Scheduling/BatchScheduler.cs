@@ -15,20 +15,27 @@ namespace SmolLM3.Silo.Scheduling;
 /// The one loop that owns batching on this silo. Requests arrive through a channel and wait in
 /// per-tenant queues; each step (1) drops cancelled sequences, (2) gives every running sequence its
 /// next tokens — one decode token each, prefill pieces under the step's token budget — admitting
-/// waiting sequences round-robin by tenant while budget remains, (3) runs all of them in ONE ragged
+/// waiting sequences round-robin by tenant while budget remains, each piece with its KV blocks
+/// reserved first (see <see cref="Reserve"/>), (3) runs all of them in ONE ragged
 /// <see cref="CausalLM.Forward"/>, and (4) samples each sequence with its own sampler.
 /// </summary>
 public sealed class BatchScheduler : BackgroundService
 {
     readonly ModelHost host;
+    readonly KvPoolCapacity capacity;
     readonly ILogger<BatchScheduler> logger;
     readonly SiloMetrics _metrics;
 
-    public BatchScheduler(ModelHost host, IOptions<SmolLMSiloOptions> options, SiloMetrics metrics, ILogger<BatchScheduler> logger)
+    public BatchScheduler(ModelHost host, KvPoolCapacity capacity, IOptions<SmolLMSiloOptions> options, SiloMetrics metrics, ILogger<BatchScheduler> logger)
     {
-        (this.host, this.logger, _metrics, _options) = (host, logger, metrics, options.Value);
+        (this.host, this.capacity, this.logger, _metrics, _options) = (host, capacity, logger, metrics, options.Value);
         metrics.Gauge("smollm3.queue.depth", "{sequence}", "Sequences waiting for a slot", () => Stats.QueuedSequences);
         metrics.Gauge("smollm3.sequences.active", "{sequence}", "Sequences being prefilled or decoded", () => Stats.ActiveSequences);
+        metrics.Gauge("smollm3.kv.blocks.used", "{block}", "KV-cache blocks holding tokens (running or idle conversations)", () => host.KvPool.Stats.UsedBlocks);
+        metrics.Gauge("smollm3.kv.blocks.free", "{block}", "KV-cache blocks free", () => host.KvPool.Stats.FreeBlocks);
+        metrics.Gauge("smollm3.kv.blocks.idle", "{block}", "KV-cache blocks of idle conversations (evictable)", () => host.KvPool.Stats.IdleBlocks);
+        metrics.Gauge("smollm3.kv.evictions", "{conversation}", "Idle conversations whose blocks were taken since start", () => host.KvPool.Stats.Evictions);
+        metrics.Gauge("smollm3.kv.preemptions", "{sequence}", "Running sequences pushed back to recompute since start", () => _counters.KvCounts().Preemptions);
     }
 
     readonly Channel<GenerationRequest> _incoming = Channel.CreateUnbounded<GenerationRequest>(new UnboundedChannelOptions { SingleReader = true });
@@ -47,6 +54,17 @@ public sealed class BatchScheduler : BackgroundService
     /// <summary>Steps, batch sizes and occupancy so far.</summary>
     public SchedulerStats Stats => _counters.Snapshot();
 
+    /// <summary>The model's KV pool and what the scheduler did to fit sequences into it.</summary>
+    public KvCacheStats KvStats
+    {
+        get
+        {
+            var p = host.KvPool.Stats;
+            var (preemptions, cached) = _counters.KvCounts();
+            return new KvCacheStats(p.BlockTokens, p.TotalBlocks, p.UsedBlocks, p.FreeBlocks, p.IdleBlocks, p.Evictions, preemptions, cached);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         await Task.Yield();   // leave host start-up; forward passes block this (pool) thread
@@ -54,15 +72,22 @@ public sealed class BatchScheduler : BackgroundService
         {
             while (!stopping.IsCancellationRequested)
             {
-                while (_incoming.Reader.TryRead(out var request)) _waiting.Enqueue(new Sequence(request));
+                while (_incoming.Reader.TryRead(out var request))
+                {
+                    _counters.RecordCachedPrompt(request.History.Count - request.Feed.Length);
+                    _waiting.Enqueue(new Sequence(request));
+                }
                 if (_running.Count == 0 && _waiting.Count == 0)
                 {
                     _counters.SetOccupancy(0, 0);
                     await _incoming.Reader.WaitToReadAsync(stopping);
                     continue;
                 }
-                Step();
+                bool stepped = Step();
                 _counters.SetOccupancy(_running.Count, _waiting.Count);
+                // Nothing could run (the blocks a waiting sequence needs are briefly held outside the loop,
+                // e.g. by a conversation between turns): look again shortly rather than spin.
+                if (!stepped) await Task.Delay(10, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
@@ -76,7 +101,8 @@ public sealed class BatchScheduler : BackgroundService
         }
     }
 
-    void Step()
+    /// <summary>One step; false when no sequence could be fed.</summary>
+    bool Step()
     {
         // 1. cancelled sequences leave at once, running or waiting
         foreach (var s in _running.Where(s => s.Request.Cancellation.IsCancellationRequested).ToList()) Release(s);
@@ -85,13 +111,18 @@ public sealed class BatchScheduler : BackgroundService
         // 2. decode tokens first (one each), then prefill pieces and admissions under the budget
         int budget = _options.StepTokenBudget;
         var batch = new List<(Sequence Seq, int Take)>();
-        foreach (var s in _running.OrderBy(s => s.IsPrefilling ? 1 : 0)) Plan(s);
+        foreach (var s in _running.OrderBy(s => s.IsPrefilling ? 1 : 0).ToList())
+            if (_running.Contains(s)) Plan(s, admitting: false);   // an earlier one may have preempted it
         while (budget > 0 && _running.Count < _options.MaxActiveSequences && _waiting.TryDequeue(out var admitted))
         {
             _running.Add(admitted);
-            Plan(admitted);
+            if (Plan(admitted, admitting: true)) continue;
+            // No blocks until running sequences finish: it stays first in line, and nothing overtakes it.
+            _running.Remove(admitted);
+            _waiting.PushFront(admitted);
+            break;
         }
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) return false;
 
         // 3. one forward pass for everyone: (Σ logits rows, vocab); the step's span links every turn it serves
         using var span = SiloTelemetry.Source.StartActivity("batch step", ActivityKind.Internal, default(ActivityContext),
@@ -109,7 +140,7 @@ public sealed class BatchScheduler : BackgroundService
         {
             logger.LogError(e, "Forward pass over {Count} sequences failed", batch.Count);
             foreach (var (s, _) in batch) Release(s, e);
-            return;
+            return true;
         }
 
         // 4. each sequence samples from its own row
@@ -117,9 +148,12 @@ public sealed class BatchScheduler : BackgroundService
         foreach (var (s, take) in batch)
         {
             bool wantsLogits = s.WantsLogits(take);
-            bool committed = s.Committing;
             s.Fed += take;
-            if (committed) { Release(s); continue; }
+            if (s.Committing)
+            {
+                if (s.Remaining == 0) Release(s);
+                continue;
+            }
             if (!wantsLogits) continue;
             var token = s.Sample(logits.AsSpan(row++ * vocab, vocab));
             sampled++;
@@ -129,23 +163,76 @@ public sealed class BatchScheduler : BackgroundService
         _metrics.BatchSize.Record(batch.Count, _metrics.Model);
         _metrics.BatchTokens.Record(batch.Sum(b => b.Take), _metrics.Model);
         _metrics.GeneratedTokens.Add(sampled, _metrics.Model);
+        return true;
 
-        void Plan(Sequence s)
+        // false: an admission found no blocks and must wait
+        bool Plan(Sequence s, bool admitting)
         {
             int take = s.IsPrefilling ? Math.Min(s.Remaining, Math.Min(_options.PrefillChunk, budget)) : s.Remaining;
-            if (take <= 0) return;
+            if (take <= 0) return true;
             var cache = s.Request.Cache;
             if (cache.Length + take > cache.MaxLength)
             {
                 // The final token of a reply at the very end of the context has nowhere to go: nothing lost.
                 if (s.Committing) Release(s);
                 else Release(s, new ContextOverflowException(cache.Length + take, cache.MaxLength));
-                return;
+                return true;
             }
+            if (capacity.NeverFits(cache.Length + take) is { } tooLarge)
+            {
+                // Waiting or preempting could never make room (grains refuse such turns up front; this guards the loop).
+                Release(s, tooLarge);
+                return true;
+            }
+            if (!Reserve(s, take, admitting, batch)) return !admitting;
             batch.Add((s, take));
             budget -= take;
             if (s.Request.AdmittedAt == 0) s.Request.AdmittedAt = Stopwatch.GetTimestamp();
+            return true;
         }
+    }
+
+    /// <summary>
+    /// Gets the blocks for <paramref name="s"/>'s next <paramref name="take"/> tokens: from the free list, else
+    /// from idle conversations (least recently used first; they recompute on their next turn), else from the
+    /// caches of sequences still waiting (they recompute when admitted). An admission that still finds no
+    /// room waits. A running sequence then preempts the most recently admitted running sequence not yet in
+    /// this step's batch, and finally itself (vLLM's recompute preemption): the first sequence of a step can
+    /// always take everything, so some sequence always progresses and none that fits the pool is refused.
+    /// </summary>
+    bool Reserve(Sequence s, int take, bool admitting, List<(Sequence Seq, int Take)> batch)
+    {
+        var cache = s.Request.Cache;
+        while (!cache.TryReserve(take))
+        {
+            if (host.KvPool.EvictIdle()) continue;
+            if (_waiting.All.FirstOrDefault(w => w != s && w.Request.Cache.BlockCount > 0) is { } holder)
+            {
+                holder.Recompute();
+                continue;
+            }
+            if (admitting) return false;
+            var victim = _running.LastOrDefault(r => r != s && !batch.Any(b => b.Seq == r));
+            Preempt(victim ?? s);
+            if (victim is null) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Frees a running sequence's blocks and queues it first in line to recompute them.</summary>
+    void Preempt(Sequence s)
+    {
+        _running.Remove(s);
+        _counters.RecordPreemption();
+        logger.LogDebug("Preempting a sequence of tenant {Tenant} holding {Blocks} KV blocks", s.Request.Tenant, s.Request.Cache.BlockCount);
+        // A finished reply only lacks its last token in the cache: let it go rather than recompute it.
+        if (s.Committing)
+        {
+            s.Request.Output.TryComplete();
+            return;
+        }
+        s.Recompute();
+        _waiting.PushFront(s);
     }
 
     /// <summary>Drops a sequence and hands its cache back by completing its output.</summary>

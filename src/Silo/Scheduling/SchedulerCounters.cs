@@ -6,7 +6,7 @@ namespace SmolLM3.Silo.Scheduling;
 sealed class SchedulerCounters
 {
     readonly Lock _lock = new();
-    long _steps, _batchTotal, _tokens;
+    long _steps, _batchTotal, _tokens, _preemptions, _cachedPromptTokens;
     int _maxBatch, _active, _queued;
 
     public void RecordStep(int batchSize, int sampled)
@@ -18,6 +18,21 @@ sealed class SchedulerCounters
             _tokens += sampled;
             _maxBatch = Math.Max(_maxBatch, batchSize);
         }
+    }
+
+    public void RecordPreemption()
+    {
+        lock (_lock) _preemptions++;
+    }
+
+    public void RecordCachedPrompt(int tokens)
+    {
+        lock (_lock) _cachedPromptTokens += tokens;
+    }
+
+    public (long Preemptions, long CachedPromptTokens) KvCounts()
+    {
+        lock (_lock) return (_preemptions, _cachedPromptTokens);
     }
 
     public void SetOccupancy(int active, int queued)

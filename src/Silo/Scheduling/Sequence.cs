@@ -18,11 +18,22 @@ sealed class Sequence(GenerationRequest request)
     /// <summary>The reply is over; this last step only feeds the final token into the cache.</summary>
     public bool Committing { get; private set; }
 
-    public bool IsPrefilling => Produced == 0;
+    /// <summary>More than one token to feed: a prompt, or a history being recomputed; fed in chunks under the step budget.</summary>
+    public bool IsPrefilling => Remaining > 1;
     public int Remaining => Pending.Length - Fed;
 
     /// <summary>Whether this step's piece ends the pending tokens and so needs logits.</summary>
     public bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
+
+    /// <summary>
+    /// Gives up the whole cache (preempted, or its blocks taken while it waited) and plans to feed the prompt
+    /// and every token sampled so far again; sampling then continues where it was.
+    /// </summary>
+    public void Recompute()
+    {
+        Request.Cache.Truncate(0);
+        (Pending, Fed) = ([.. History], 0);
+    }
 
     /// <summary>Samples from <paramref name="logits"/>, records the token and returns it with its finish reason.</summary>
     public SequenceToken Sample(ReadOnlySpan<float> logits)

@@ -3,8 +3,8 @@ namespace SmolLM3.Silo.Scheduling;
 /// <summary>Waiting sequences, one FIFO per tenant, dequeued round-robin so no tenant starves another.</summary>
 sealed class TenantQueues
 {
-    readonly Dictionary<string, Queue<Sequence>> _byTenant = [];
-    readonly Queue<string> _turns = new();
+    readonly Dictionary<string, LinkedList<Sequence>> _byTenant = [];
+    readonly LinkedList<string> _turns = new();
 
     public int Count { get; private set; }
 
@@ -12,22 +12,37 @@ sealed class TenantQueues
     {
         if (!_byTenant.TryGetValue(s.Request.Tenant, out var q))
         {
-            _byTenant[s.Request.Tenant] = q = new Queue<Sequence>();
-            _turns.Enqueue(s.Request.Tenant);
+            _byTenant[s.Request.Tenant] = q = new LinkedList<Sequence>();
+            _turns.AddLast(s.Request.Tenant);
         }
-        q.Enqueue(s);
+        q.AddLast(s);
         Count++;
     }
+
+    /// <summary>Puts <paramref name="s"/> back first in line (and its tenant next), e.g. when it could not get KV blocks.</summary>
+    public void PushFront(Sequence s)
+    {
+        if (_byTenant.TryGetValue(s.Request.Tenant, out var q)) _turns.Remove(s.Request.Tenant);
+        else _byTenant[s.Request.Tenant] = q = new LinkedList<Sequence>();
+        _turns.AddFirst(s.Request.Tenant);
+        q.AddFirst(s);
+        Count++;
+    }
+
+    /// <summary>Every waiting sequence, in no particular order.</summary>
+    public IEnumerable<Sequence> All => _byTenant.Values.SelectMany(q => q);
 
     /// <summary>The next tenant's oldest sequence; the tenant then goes to the back of the line.</summary>
     public bool TryDequeue(out Sequence s)
     {
         s = null!;
-        if (!_turns.TryDequeue(out var tenant)) return false;
+        if (_turns.First is not { Value: var tenant }) return false;
+        _turns.RemoveFirst();
         var q = _byTenant[tenant];
-        s = q.Dequeue();
+        s = q.First!.Value;
+        q.RemoveFirst();
         Count--;
-        if (q.Count > 0) _turns.Enqueue(tenant);
+        if (q.Count > 0) _turns.AddLast(tenant);
         else _byTenant.Remove(tenant);
         return true;
     }

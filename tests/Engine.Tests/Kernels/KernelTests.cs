@@ -78,4 +78,30 @@ public class KernelTests
         var wantBf16 = F.scaled_dot_product_attention(q, kb.narrow(1, 0, length).to(ScalarType.Float32), vb.narrow(1, 0, length).to(ScalarType.Float32));
         Assert.True(oursBf16.allclose(wantBf16, rtol: 1e-4, atol: 1e-5), $"bf16 max diff {(oursBf16 - wantBf16).abs().max().item<float>()}");
     }
+
+    [Theory]
+    [InlineData(2, 3, 16, 4, 1)]
+    [InlineData(2, 3, 16, 4, 13)]    // the last block partly filled
+    [InlineData(4, 4, 64, 16, 64)]   // exactly full blocks
+    public unsafe void PagedDecodeAttentionReadsScatteredBlocksInOrder(int kvHeads, int rep, int headDim, int blockTokens, int length)
+    {
+        using var scope = NewDisposeScope();
+        var gen = new TorchSharp.torch.Generator(5);
+        // storage of 8 blocks laid out like a pool segment, (kvHeads, 8·B, D); the sequence uses blocks 5, 1, 6, 2, ...
+        int[] order = [5, 1, 6, 2, 7, 0, 3, 4];
+        int blocks = (length + blockTokens - 1) / blockTokens, stride = 8 * blockTokens;
+        var keys = randn([kvHeads, stride, headDim], generator: gen);
+        var values = randn([kvHeads, stride, headDim], generator: gen);
+        var q = randn([kvHeads, rep, headDim], generator: gen);
+        var rows = order.Take(blocks).SelectMany(b => Enumerable.Range(b * blockTokens, blockTokens)).Take(length).Select(r => (long)r).ToArray();
+        var index = tensor(rows);
+        var want = F.scaled_dot_product_attention(q, keys.index_select(1, index), values.index_select(1, index));
+
+        var ours = empty(kvHeads, rep, headDim);
+        var kp = order.Select(b => (nint)(TensorPointers.Float(keys) + b * blockTokens * headDim)).ToArray();
+        var vp = order.Select(b => (nint)(TensorPointers.Float(values) + b * blockTokens * headDim)).ToArray();
+        fixed (nint* k = kp, v = vp)
+            CpuDecodeAttention.RunPaged(TensorPointers.Float(q), k, v, TensorPointers.Float(ours), kvHeads, rep, headDim, blockTokens, stride, length, bfloat16: false);
+        Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
+    }
 }

@@ -7,11 +7,14 @@ namespace SmolLM3.Engine.Tests.Model;
 public class BatchedForwardTests
 {
     [SkippableTheory]
-    [InlineData("tiny-smollm3/hf")]
-    [InlineData("tiny-smollm2/hf")]
-    public void RaggedBatchMatchesSequencesRunAlone(string model)
+    [InlineData("tiny-smollm3/hf", false)]
+    [InlineData("tiny-smollm2/hf", false)]
+    [InlineData("tiny-smollm2/hf", true)]   // the batched caches share a pool of 4-token blocks
+    public void RaggedBatchMatchesSequencesRunAlone(string model, bool paged)
     {
         using var lm = TinyModels.Load(model);
+        using var pool = new KvBlockPool(lm.Config, torch.ScalarType.Float32, torch.CPU, blockTokens: 4, totalBlocks: 32);
+        KvCache NewBatchedCache() => paged ? pool.NewCache() : lm.NewCache();
         int[] a0 = [10, 20, 30, 40, 50, 60, 70], b0 = [7, 8], a1 = [99], b1 = [11, 12, 13, 14], c0 = [300, 301, 302];
 
         using var sa = lm.NewCache();
@@ -23,9 +26,9 @@ public class BatchedForwardTests
         using var aloneB = lm.Forward([new SequenceChunk(sb, b1, 2)]);
         using var aloneC = lm.Forward([new SequenceChunk(sc, c0)]);
 
-        using var ba = lm.NewCache();
-        using var bb = lm.NewCache();
-        using var bc = lm.NewCache();
+        using var ba = NewBatchedCache();
+        using var bb = NewBatchedCache();
+        using var bc = NewBatchedCache();
         lm.Forward([new SequenceChunk(ba, a0), new SequenceChunk(bb, b0)]).Dispose();
         // decode for A, a 4-token chunk for B, a fresh prompt for C — all in one pass
         using var batched = lm.Forward([new SequenceChunk(ba, a1), new SequenceChunk(bb, b1, 2), new SequenceChunk(bc, c0)]);
@@ -34,6 +37,7 @@ public class BatchedForwardTests
         using var expected = torch.cat([aloneA, aloneB, aloneC], 0);
         Assert.True(batched.allclose(expected, rtol: 1e-4, atol: 1e-4), $"max diff {(batched - expected).abs().max().item<float>()}");
         Assert.Equal([8, 6, 3], new[] { ba.Length, bb.Length, bc.Length });
+        if (paged) Assert.Equal(2 + 2 + 1, pool.Stats.UsedBlocks);   // 8, 6 and 3 positions in blocks of 4
     }
 
     [SkippableFact]

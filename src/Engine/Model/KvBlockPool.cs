@@ -1,0 +1,243 @@
+using SmolLM3.Engine.Kernels;
+using SmolLM3.Engine.Loading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Model;
+
+/// <summary>
+/// Keys and values of many sequences in fixed-size blocks of <see cref="BlockTokens"/> positions, up to
+/// <see cref="TotalBlocks"/> (the memory budget). Each <see cref="KvCache"/> holds a list of block ids.
+/// Caches their owners mark idle give their blocks up, least recently used first, when
+/// <see cref="EvictIdle"/> is asked for room; their owners then recompute them from the transcript.
+/// Thread-safe: a scheduler allocates while conversation owners truncate, dispose and park their caches.
+/// </summary>
+public sealed class KvBlockPool : IDisposable
+{
+    // Storage comes in segments, each per layer (kv_heads, SegmentBlocks·BlockTokens, head_dim) for keys and
+    // for values: block i of a segment is positions [i·B, (i+1)·B) of every head. Consecutive blocks of one
+    // segment are then one narrow() view (a cache that got adjacent blocks attends with no copy), and the
+    // layout of one segment is exactly the old contiguous cache's. Segments are made on first need.
+    readonly List<(Tensor[] Keys, Tensor[] Values)> _segments = [];
+    readonly List<(nint[] Keys, nint[] Values)> _bases = [];   // per segment and layer, on the CPU: data pointers read once
+    readonly SortedSet<int> _free = [];   // blocks given back; lowest id first, so a cache's blocks tend to be adjacent
+    readonly LinkedList<KvCache> _idle = new();   // least recently parked first
+    readonly Lock _lock = new();
+    readonly int _layers, _kvHeads, _headDim;
+    int _made;       // blocks in the segments made so far
+    int _fresh;      // blocks from here to _made were never handed out (kept out of _free: a large budget has millions)
+    long _evictions;
+
+    public ModelConfig Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public int BlockTokens { get; }
+    public int TotalBlocks { get; }
+    public int SegmentBlocks { get; }
+
+    /// <summary>Bytes of keys and values per cached position over all layers.</summary>
+    public long BytesPerToken { get; }
+    public long BlockBytes => BytesPerToken * BlockTokens;
+    public int TotalTokens => TotalBlocks * BlockTokens;
+    public long TotalBytes => BlockBytes * TotalBlocks;
+
+    /// <param name="segmentBlocks">Blocks made at once when the free list runs dry (default: all of them).</param>
+    public KvBlockPool(ModelConfig config, ScalarType dtype, Device device, int blockTokens, int totalBlocks, int? segmentBlocks = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalBlocks, 1);
+        (Config, DType, Device, BlockTokens, TotalBlocks) = (config, dtype, device, blockTokens, totalBlocks);
+        SegmentBlocks = Math.Clamp(segmentBlocks ?? totalBlocks, 1, totalBlocks);
+        (_layers, _kvHeads, _headDim) = (config.NumLayers, config.NumKvHeads, config.HeadDim);
+        BytesPerToken = config.KvBytesPerToken(dtype.ElementSize());
+    }
+
+    /// <summary>Bytes of keys and values for <paramref name="tokens"/> positions.</summary>
+    public static long BytesFor(ModelConfig config, ScalarType dtype, int tokens) => config.KvBytesPerToken(dtype.ElementSize()) * tokens;
+
+    /// <summary>A pool of as many blocks as <paramref name="bytes"/> holds (at least one).</summary>
+    public static KvBlockPool ForBudget(ModelConfig config, ScalarType dtype, Device device, long bytes, int blockTokens = 16)
+    {
+        long blockBytes = BytesFor(config, dtype, blockTokens);
+        long blocks = bytes / blockBytes;
+        if (blocks < 1)
+            throw new ArgumentOutOfRangeException(nameof(bytes), $"a KV budget of {bytes} bytes is less than one block ({blockBytes} bytes of {blockTokens} tokens)");
+        return new KvBlockPool(config, dtype, device, blockTokens, (int)Math.Min(blocks, int.MaxValue / blockTokens));
+    }
+
+    /// <summary>
+    /// A pool for one standalone sequence: 256-position blocks made one at a time up to the context,
+    /// like the contiguous cache it replaces grew (and never evicting anything).
+    /// </summary>
+    internal static KvBlockPool Private(ModelConfig config, ScalarType dtype, Device device, int maxLength)
+    {
+        int block = Math.Max(1, Math.Min(256, maxLength));
+        return new KvBlockPool(config, dtype, device, block, (maxLength + block - 1) / block, segmentBlocks: 1);
+    }
+
+    /// <summary>A new, empty cache drawing on this pool; at most <paramref name="maxLength"/> positions (default: the context).</summary>
+    public KvCache NewCache(int? maxLength = null) => new(this, maxLength ?? Config.MaxPositionEmbeddings, ownsPool: false);
+
+    public KvPoolStats Stats
+    {
+        get
+        {
+            lock (_lock)
+                return new KvPoolStats(BlockTokens, TotalBlocks, FreeBlocksLocked, _idle.Sum(c => c.BlockCount), _evictions);
+        }
+    }
+
+    int FreeBlocksLocked => _free.Count + TotalBlocks - _fresh;
+
+    /// <summary>Blocks to hold <paramref name="tokens"/> positions.</summary>
+    public int BlocksFor(int tokens) => (tokens + BlockTokens - 1) / BlockTokens;
+
+    /// <summary>Appends <paramref name="count"/> free blocks to <paramref name="into"/>, or takes none and returns false.</summary>
+    internal bool TryTake(int count, List<int> into)
+    {
+        lock (_lock)
+        {
+            if (count > FreeBlocksLocked) return false;
+            for (int i = 0; i < count; i++)
+            {
+                if (_free.Count > 0)
+                {
+                    int id = _free.Min;
+                    _free.Remove(id);
+                    into.Add(id);
+                    continue;
+                }
+                if (_fresh == _made) MakeSegment();
+                into.Add(_fresh++);
+            }
+            return true;
+        }
+    }
+
+    void MakeSegment()
+    {
+        int blocks = Math.Min(SegmentBlocks, TotalBlocks - _made);
+        // empty, not zeros: positions are read only after they are written, and untouched pages of a large
+        // CPU budget then cost no resident memory until used.
+        Tensor[] Make() => Enumerable.Range(0, _layers)
+            .Select(_ => empty([_kvHeads, (long)blocks * BlockTokens, _headDim], DType, Device).DetachFromDisposeScope()).ToArray();
+        var (keys, values) = (Make(), Make());
+        _segments.Add((keys, values));
+        if (Device.type == DeviceType.CPU && DType is ScalarType.Float32 or ScalarType.BFloat16)
+            _bases.Add((keys.Select(Base).ToArray(), values.Select(Base).ToArray()));
+        _made += blocks;
+    }
+
+    /// <summary>Returns <paramref name="blocks"/> from index <paramref name="from"/> on to the free list and removes them.</summary>
+    internal void Give(List<int> blocks, int from)
+    {
+        if (from >= blocks.Count) return;
+        lock (_lock) GiveLocked(blocks, from);
+    }
+
+    void GiveLocked(List<int> blocks, int from)
+    {
+        for (int i = from; i < blocks.Count; i++) _free.Add(blocks[i]);
+        blocks.RemoveRange(from, blocks.Count - from);
+    }
+
+    /// <summary>
+    /// Positions [<paramref name="start"/>, start + <paramref name="count"/>) of block <paramref name="block"/>
+    /// in one layer: keys and values, each (kv_heads, count, D).
+    /// </summary>
+    internal (Tensor Keys, Tensor Values) Slot(int layer, int block, int start, int count)
+    {
+        var (seg, first) = Locate(block);
+        var (k, v) = _segments[seg];
+        return (k[layer].narrow(1, first + start, count), v[layer].narrow(1, first + start, count));
+    }
+
+    /// <summary>The first <paramref name="length"/> positions of a block list in one layer, each (kv_heads, length, D): a view when the blocks are adjacent.</summary>
+    internal (Tensor Keys, Tensor Values) Gather(int layer, List<int> blocks, int length)
+    {
+        var keys = new List<Tensor>();
+        var values = new List<Tensor>();
+        for (int i = 0; i < blocks.Count && i * BlockTokens < length;)
+        {
+            // a run of blocks adjacent within one segment is one view
+            int run = 1;
+            while (i + run < blocks.Count && (i + run) * BlockTokens < length && blocks[i + run] == blocks[i] + run
+                   && blocks[i] / SegmentBlocks == blocks[i + run] / SegmentBlocks) run++;
+            var (k, v) = Slot(layer, blocks[i], 0, Math.Min(run * BlockTokens, length - i * BlockTokens));
+            keys.Add(k);
+            values.Add(v);
+            i += run;
+        }
+        return keys.Count == 1 ? (keys[0], values[0]) : (cat(keys, 1), cat(values, 1));
+    }
+
+    /// <summary>Data pointers of each block's first key and value row (head 0) in one layer; head h is <see cref="HeadStride"/> rows further.</summary>
+    internal void Pointers(int layer, List<int> blocks, int count, Span<nint> keys, Span<nint> values)
+    {
+        long rowBytes = (long)_headDim * DType.ElementSize();
+        for (int i = 0; i < count; i++)
+        {
+            var (seg, first) = Locate(blocks[i]);
+            var (k, v) = _bases[seg];
+            keys[i] = k[layer] + (nint)(first * rowBytes);
+            values[i] = v[layer] + (nint)(first * rowBytes);
+        }
+    }
+
+    /// <summary>Rows between one KV head's positions and the next head's in a block's storage.</summary>
+    internal int HeadStride => SegmentBlocks * BlockTokens;
+
+    static unsafe nint Base(Tensor t) => t.dtype == ScalarType.BFloat16 ? (nint)TensorPointers.BFloat16(t) : (nint)TensorPointers.Float(t);
+
+    (int Segment, int FirstRow) Locate(int block) => (block / SegmentBlocks, block % SegmentBlocks * BlockTokens);
+
+    /// <summary>Marks <paramref name="cache"/> idle (most recently used): it may lose its blocks to <see cref="EvictIdle"/>.</summary>
+    internal void Park(KvCache cache)
+    {
+        lock (_lock)
+        {
+            if (cache.IdleNode is { } node) _idle.Remove(node);
+            cache.IdleNode = _idle.AddLast(cache);
+        }
+    }
+
+    /// <summary>Takes <paramref name="cache"/> off the idle list; from then on only its owner changes it.</summary>
+    internal void Unpark(KvCache cache)
+    {
+        lock (_lock)
+        {
+            if (cache.IdleNode is not { } node) return;
+            _idle.Remove(node);
+            cache.IdleNode = null;
+        }
+    }
+
+    /// <summary>Empties the least recently used idle cache that holds blocks; false when there is none.</summary>
+    public bool EvictIdle()
+    {
+        lock (_lock)
+        {
+            for (var node = _idle.First; node is not null; node = node.Next)
+            {
+                if (node.Value.BlockCount == 0) continue;
+                GiveLocked(node.Value.Evict(), 0);
+                _evictions++;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var (k, v) in _segments)
+                foreach (var t in k.Concat(v)) t.Dispose();
+            _segments.Clear();
+            _bases.Clear();
+            _free.Clear();
+            _made = _fresh = 0;
+        }
+    }
+}
