@@ -57,11 +57,11 @@ sealed class ModelOptions
         command.Add(Device);
     }
 
-    /// <summary>Reads the options, fetches a Hugging Face id into the local cache, and applies <c>--threads</c>.</summary>
+    /// <summary>Reads the options, fetches a Hugging Face id into the local cache (unless <paramref name="localPath"/> is given), and applies <c>--threads</c>.</summary>
     /// <exception cref="CliUsageException">The model is neither a path nor a reachable id, or the device is unavailable.</exception>
-    public ModelRequest Read(ParseResult parsed)
+    public ModelRequest Read(ParseResult parsed, string? localPath = null)
     {
-        var path = ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
+        var path = localPath ?? ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
         if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU);
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);

@@ -40,6 +40,17 @@ public class BenchCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("give either --model or --shape")]
+    [InlineData("--shape needs --tokenizer", "--shape", "smollm2-135m")]
+    [InlineData("give either --model or --shape", "--shape", "smollm2-135m", "--model", "x")]
+    public async Task ClusterBenchNeedsExactlyOneModelSource(string error, params string[] args)
+    {
+        var run = await CliRun.Of(["bench", "cluster", .. args]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(error, run.Stderr);
+    }
+
     [Fact]
     public async Task UnknownShapeIsAUsageError()
     {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Grpc.Net.Client;
 using SmolLM3.Cli.Cluster;
+using SmolLM3.Engine.Benchmarking;
 using Spectre.Console;
 
 namespace SmolLM3.Cli.Commands;
@@ -16,6 +17,10 @@ static class BenchClusterCommand
     public static Command Create()
     {
         var model = new ModelOptions(loads: true);
+        model.Model.Required = false;   // or --shape with --tokenizer
+        var shape = new Option<string?>("--shape") { Description = $"Instead of --model: random weights of a real architecture ({string.Join(", ", ModelShapes.ByName.Keys)})" };
+        shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --shape: a Hugging Face folder whose tokenizer (same vocabulary size) the random model uses" };
         var streams = new Option<int[]>("--streams") { Description = "Concurrent streams to measure", DefaultValueFactory = _ => [1, 16], AllowMultipleArgumentsPerToken = true };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens each reply may generate (greedy)", DefaultValueFactory = _ => 64 };
         var repeats = new Option<int>("--repeats") { Description = "Timed rounds per path, alternating paths; the fastest of each is reported", DefaultValueFactory = _ => 3 };
@@ -26,14 +31,23 @@ static class BenchClusterCommand
 
         var command = new Command("cluster", "Aggregate tokens/s and time to first token of N concurrent streams through the gateway vs the batch scheduler called directly");
         model.AddTo(command);
+        command.Add(shape);
+        command.Add(tokenizer);
+        command.Validators.Add(r =>
+        {
+            bool hasModel = r.GetValue(model.Model) is not null, hasShape = r.GetValue(shape) is not null;
+            if (hasModel == hasShape) r.AddError("give either --model or --shape");
+            else if (hasShape && r.GetValue(tokenizer) is null) r.AddError("--shape needs --tokenizer (a folder with tokenizer.json)");
+        });
         command.Add(streams);
         command.Add(maxTokens);
         command.Add(repeats);
         command.Add(json);
         command.SetAction(async (parsed, ct) =>
         {
-            var request = model.Read(parsed);
             var err = parsed.InvocationConfiguration.Error;
+            using var random = parsed.GetValue(shape) is { } name ? RandomModel(name, parsed.GetValue(tokenizer)!, err) : null;
+            var request = random is null ? model.Read(parsed) : model.Read(parsed, random.Root);
             var key = "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
             {
@@ -73,6 +87,15 @@ static class BenchClusterCommand
             return Cli.Ok;
         });
         return command;
+    }
+
+    /// <summary>Writes the random model to a temporary folder, deleted after the run.</summary>
+    static TemporaryFolder RandomModel(string name, string tokenizer, TextWriter err)
+    {
+        var folder = new TemporaryFolder("smollm3-bench-");
+        err.WriteLine($"bench cluster: writing random {name} weights to {folder.Root}");
+        RandomModelFolder.Write(folder.Root, ModelShapes.ByName[name], tokenizer);
+        return folder;
     }
 
     static Dictionary<string, object> ToJson((StreamsRun Direct, StreamsRun Cluster) row) => new()
