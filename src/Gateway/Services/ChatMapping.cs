@@ -10,7 +10,8 @@ public static class ChatMapping
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
         var messages = TurnMessages.From([.. request.Messages.Select(m => ((string?)m.Role, (string?)m.Content))]);
-        return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.Thinking);
+        return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.HasThinking ? request.Thinking : null,
+            XmlTools: request.XmlTools is { } tools ? ToolDefinitions.Check(tools.Json) : null);
     }
 
     static TurnSampling ToSampling(SamplingParameters? p) => p is null ? new TurnSampling() : new TurnSampling

@@ -3,6 +3,7 @@ using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Gateway.Models;
+using SmolLM3.Gateway.OpenAi;
 using SmolLM3.Gateway.Security;
 
 namespace SmolLM3.Gateway.Services;
@@ -11,7 +12,7 @@ namespace SmolLM3.Gateway.Services;
 /// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
 /// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
 /// </summary>
-public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns) : Chat.ChatBase
+public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns, ILogger<ChatService> logger) : Chat.ChatBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
@@ -46,6 +47,11 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
 
     public override async Task StreamChat(ChatRequest request, IServerStreamWriter<ChatEvent> responseStream, ServerCallContext context)
     {
+        if (request.SessionId is "")
+        {
+            await StreamStateless(request, responseStream, context);
+            return;
+        }
         var turn = ChatMapping.ToTurn(request);
         var conversation = Conversation(context, request.SessionId);
         var session = await conversation.DescribeAsync() ?? throw NotFound(request.SessionId);
@@ -54,6 +60,19 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         using var admitted = await turns.AdmitAsync(context.Tenant(), session.Model, turn, ct);
         await foreach (var chunk in admitted.RunAsync(conversation, ct))
             await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), ct);
+    }
+
+    /// <summary>No session: the messages are the whole conversation, answered in a one-request conversation that is then deleted.</summary>
+    async Task StreamStateless(ChatRequest request, IServerStreamWriter<ChatEvent> responseStream, ServerCallContext context)
+    {
+        var turn = ChatMapping.ToTurn(request);
+        var model = request.Model is "" ? models.Configured.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
+        if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        var ct = context.CancellationToken;
+        using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
+        await using var conversation = await EphemeralConversation.StartAsync(grains, context.Tenant(), model, logger);
+        await foreach (var chunk in admitted.RunAsync(conversation.Grain, ct))
+            await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), ct);
     }
 
     IConversationGrain Conversation(ServerCallContext context, string sessionId)

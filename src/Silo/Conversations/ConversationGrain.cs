@@ -69,7 +69,10 @@ public sealed class ConversationGrain(
         var telemetry = new TurnTelemetry(metrics);
 
         // 1. prompt: the transcript plus the new messages, reusing the tokens the cache was built from
-        var promptText = host.Renderer.Render([.. state.State.Messages, .. request.Messages], request.Thinking);
+        //    in the session's template state, which this turn may change
+        bool thinking = request.Thinking ?? state.State.Thinking;
+        string[] tools = request.XmlTools ?? state.State.XmlTools;
+        var promptText = host.Renderer.Render([.. state.State.Messages, .. request.Messages], thinking, tools);
         var (prompt, reused) = _tokens.Extend(host.Tokenizer, promptText);
         sampling = sampling with
         {
@@ -130,6 +133,7 @@ public sealed class ConversationGrain(
             if (finish is TurnFinish.Stop or TurnFinish.Length)
             {
                 state.State.Messages.AddRange(request.Messages);
+                (state.State.Thinking, state.State.XmlTools) = (thinking, tools);
                 state.State.Messages.Add(new TurnMessage("assistant", content.ToString()));
                 await state.WriteStateAsync();
             }

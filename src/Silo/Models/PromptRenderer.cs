@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Engine.Chat;
 
@@ -12,6 +13,10 @@ public sealed class PromptRenderer(string modelPath)
     readonly ChatPromptBuilder _builder = ChatPromptBuilder.ForModel(modelPath);
 
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant's turn opener.</summary>
-    public string Render(IEnumerable<TurnMessage> messages, bool thinking) =>
-        _builder.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), new ChatPromptOptions { EnableThinking = thinking });
+    public string Render(IEnumerable<TurnMessage> messages, bool thinking, IReadOnlyList<string>? xmlTools = null) =>
+        _builder.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), new ChatPromptOptions
+        {
+            EnableThinking = thinking,
+            XmlTools = xmlTools is { Count: > 0 } ? [.. xmlTools.Select(t => JsonDocument.Parse(t).RootElement.Clone())] : null,
+        });
 }

@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace SmolLM3.Gateway.Services;
+
+/// <summary>Checks tool definitions before they reach a chat template: each must be one JSON object.</summary>
+public static class ToolDefinitions
+{
+    public static string[] Check(IEnumerable<string> tools)
+    {
+        var checkedTools = tools.ToArray();
+        for (int i = 0; i < checkedTools.Length; i++)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(checkedTools[i]);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ArgumentException($"xml_tools[{i}] must be a JSON object, not {doc.RootElement.ValueKind}");
+            }
+            catch (JsonException e)
+            {
+                throw new ArgumentException($"xml_tools[{i}] is not valid JSON: {e.Message}");
+            }
+        }
+        return checkedTools;
+    }
+}
