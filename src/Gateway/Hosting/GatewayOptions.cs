@@ -10,4 +10,7 @@ public sealed class GatewayOptions
 
     /// <summary>Ids of the models the cluster serves; the first is the default for new sessions.</summary>
     public List<string> Models { get; set; } = [];
+
+    /// <summary>On shutdown, how long health says NOT_SERVING (and new calls get UNAVAILABLE) before the server stops accepting.</summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 }

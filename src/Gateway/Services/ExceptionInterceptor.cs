@@ -10,7 +10,7 @@ namespace SmolLM3.Gateway.Services;
 /// The one place exceptions become status codes, including those a grain threw on its silo:
 /// ArgumentException → INVALID_ARGUMENT, KeyNotFoundException → NOT_FOUND, InvalidOperationException →
 /// FAILED_PRECONDITION, a prompt over the context → OUT_OF_RANGE, a sequence larger than the KV pool →
-/// RESOURCE_EXHAUSTED, no silo for the model or a lost silo → UNAVAILABLE (retryable), cancellation →
+/// RESOURCE_EXHAUSTED, no silo for the model, a draining or lost silo → UNAVAILABLE (retryable), cancellation →
 /// CANCELLED, anything else → INTERNAL (logged, details withheld).
 /// </summary>
 public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
@@ -35,9 +35,11 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         {
             ContextLengthExceededException => (StatusCode.OutOfRange, e.Message),
             KvCapacityExceededException => (StatusCode.ResourceExhausted, e.Message),
-            ModelUnavailableException => (StatusCode.Unavailable, e.Message),
-            SiloUnavailableException or OrleansMessageRejectionException =>
+            ModelUnavailableException or SiloDrainingException => (StatusCode.Unavailable, e.Message),
+            SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
                 (StatusCode.Unavailable, "the silo serving this session went away; retry the call"),
+            // A stream's calls are answered at least every half response timeout while its silo lives (heartbeats), so no answer means it died.
+            TimeoutException => (StatusCode.Unavailable, "the silo serving this session stopped answering; retry the call"),
             ArgumentException => (StatusCode.InvalidArgument, e.Message),
             KeyNotFoundException => (StatusCode.NotFound, e.Message),
             InvalidOperationException => (StatusCode.FailedPrecondition, e.Message),
