@@ -27,9 +27,11 @@ public sealed record ChatChunk
     [Id(6)] public int CompletionTokens { get; init; }
     /// <summary>Finished: why.</summary>
     [Id(7)] public TurnFinish Finish { get; init; }
+    /// <summary>Started: the silo generating the reply.</summary>
+    [Id(8)] public string Silo { get; init; } = "";
 
-    public static ChatChunk Started(string model, int promptTokens, int cachedTokens) =>
-        new() { Kind = ChatChunkKind.Started, Model = model, PromptTokens = promptTokens, CachedTokens = cachedTokens };
+    public static ChatChunk Started(string model, int promptTokens, int cachedTokens, string silo = "") =>
+        new() { Kind = ChatChunkKind.Started, Model = model, PromptTokens = promptTokens, CachedTokens = cachedTokens, Silo = silo };
 
     public static ChatChunk Delta(string text, bool reasoning) => new() { Kind = ChatChunkKind.Delta, Text = text, Reasoning = reasoning };
 

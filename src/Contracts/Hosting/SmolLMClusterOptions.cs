@@ -32,6 +32,19 @@ public sealed class SmolLMClusterOptions
     /// <summary>Kubernetes hosting: silo name, address and ids from the pod (POD_NAME, POD_NAMESPACE, POD_IP).</summary>
     public bool Kubernetes { get; set; }
 
+    /// <summary>
+    /// Orleans' response timeout, on silos and the gateway's client alike. A streamed turn's grain calls get a
+    /// heartbeat every half of it while a long prefill runs, so it bounds how long a stream whose silo died
+    /// without a word (SIGKILL, a lost node) hangs before it ends UNAVAILABLE.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a silo waits for a membership probe's answer (Orleans' ProbeTimeout; null: Orleans' default, 5 s).</summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>Missed probes before a silo suspects another dead (Orleans' NumMissedProbesLimit; null: Orleans' default, 3).</summary>
+    public int? MissedProbesLimit { get; set; }
+
     /// <summary>Throws when the combination cannot work, naming the key to fix.</summary>
     public SmolLMClusterOptions Validate()
     {

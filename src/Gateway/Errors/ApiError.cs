@@ -26,8 +26,11 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
         ContextLengthExceededException => new(StatusCode.OutOfRange, 400, InvalidRequest, "context_length_exceeded", e.Message),
         KvCapacityExceededException => new(StatusCode.ResourceExhausted, 400, InvalidRequest, "kv_capacity_exceeded", e.Message),
         ModelUnavailableException => new(StatusCode.Unavailable, 503, ServerError, "model_unavailable", e.Message),
-        SiloUnavailableException or OrleansMessageRejectionException =>
+        SiloDrainingException => new(StatusCode.Unavailable, 503, ServerError, "silo_draining", e.Message),
+        SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
             new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session went away; retry the call"),
+        // A stream's calls are answered at least every half response timeout while its silo lives (heartbeats), so no answer means it died.
+        TimeoutException => new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session stopped answering; retry the call"),
         ArgumentException => new(StatusCode.InvalidArgument, 400, InvalidRequest, "invalid_argument", e.Message),
         KeyNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),
         InvalidOperationException => new(StatusCode.FailedPrecondition, 409, InvalidRequest, "failed_precondition", e.Message),

@@ -12,6 +12,10 @@ public static class ClusterClientExtensions
         builder.UseOrleansClient(client =>
         {
             client.AddActivityPropagation();   // grain calls join the gateway request's trace
+            // Bounds how long a stream from a silo that died without a word hangs before it ends UNAVAILABLE.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+            // Re-read the live gateways often, so calls stop going to a silo that died.
+            client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             if (cluster.Provider == "localhost")
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             else

@@ -27,11 +27,14 @@ public static class GatewayHostingExtensions
         {
             // Registration order is call order: exceptions are mapped around authentication too.
             grpc.Interceptors.Add<ExceptionInterceptor>();
+            grpc.Interceptors.Add<DrainInterceptor>();
             grpc.Interceptors.Add<ApiKeyInterceptor>();
         });
-        // Standard gRPC health (grpc.health.v1) for probes and load balancers, and server reflection for tools like grpcurl.
+        builder.Services.AddSingleton<GatewayDrain>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
+        // Standard gRPC health (grpc.health.v1) for probes and load balancers (NOT_SERVING while draining), and server reflection for tools like grpcurl.
         builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)   // answer from the checks now, not a result published every few seconds
-            .AddCheck("gateway", () => HealthCheckResult.Healthy("accepting calls"));
+            .AddCheck<GatewayDrain>("gateway");
         builder.Services.AddGrpcReflection();
         builder.AddSmolLMGatewayTelemetry();
         return builder;

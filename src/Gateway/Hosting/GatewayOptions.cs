@@ -33,4 +33,6 @@ public sealed class GatewayOptions
     /// <summary>The limits that apply to <paramref name="tenant"/>: its own entry, field by field over the defaults.</summary>
     public TenantLimits LimitsOf(string tenant) =>
         Tenants.TryGetValue(tenant, out var own) ? own.Over(DefaultLimits) : DefaultLimits;
+    /// <summary>On shutdown, how long health says NOT_SERVING (and new calls get UNAVAILABLE) before the server stops accepting.</summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 }

@@ -30,7 +30,7 @@ public static class ChatMapping
 
     public static ChatEvent ToEvent(ChatChunk chunk, string sessionId) => chunk.Kind switch
     {
-        ChatChunkKind.Started => new ChatEvent { Started = new Started { SessionId = sessionId, Model = chunk.Model, PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens } },
+        ChatChunkKind.Started => new ChatEvent { Started = new Started { SessionId = sessionId, Model = chunk.Model, PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, Silo = chunk.Silo } },
         ChatChunkKind.Delta => new ChatEvent { Delta = new Delta { Text = chunk.Text, Reasoning = chunk.Reasoning } },
         ChatChunkKind.Usage => new ChatEvent { Usage = new Usage { PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, CompletionTokens = chunk.CompletionTokens } },
         _ => new ChatEvent { Finished = new Finished { Reason = ToReason(chunk.Finish), Message = chunk.Text } },

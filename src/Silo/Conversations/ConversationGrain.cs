@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
@@ -26,6 +27,7 @@ public sealed class ConversationGrain(
     [PersistentState(ConversationGrain.StateName, SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
     ModelHost host,
     BatchScheduler scheduler,
+    OpenTurns openTurns,
     SiloMetrics metrics,
     KvPoolCapacity capacity,
     IOptions<SmolLMSiloOptions> options) : Grain, IConversationGrain
@@ -64,6 +66,8 @@ public sealed class ConversationGrain(
     public async IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var model = state.State.Model ?? throw new KeyNotFoundException("session not found");
+        using var open = openTurns.Enter();   // shutdown waits for this stream to end
+        if (scheduler.IsDraining) throw Draining(new SiloDrainingException("the silo is shutting down and takes no new turns; retry the call"));
         if (_turn is not null) throw new InvalidOperationException("the session is already generating a reply");
         var sampling = Validate(request);
         var telemetry = new TurnTelemetry(metrics);
@@ -107,10 +111,11 @@ public sealed class ConversationGrain(
         string error = "";
         try
         {
-            yield return ChatChunk.Started(model, prompt.Length, keep);
+            yield return ChatChunk.Started(model, prompt.Length, keep, RuntimeIdentity);
             while (true)
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
+                if (failure is SiloDrainingException draining) throw Draining(draining);   // nothing recorded: a retry is exact
                 if (failure is not null) (finish, error) = (TurnFinish.Error, failure.Message);
                 if (!ok) break;
                 telemetry.Token();
@@ -177,6 +182,13 @@ public sealed class ConversationGrain(
         _turn?.Cancel();
         await _released;
         DropCache();
+    }
+
+    /// <summary>Leaves this silo once the call ends, so the retry reactivates the conversation on another one.</summary>
+    SiloDrainingException Draining(SiloDrainingException e)
+    {
+        DeactivateOnIdle();
+        return e;
     }
 
     SessionInfo Describe() => new(state.State.Model!, state.State.Messages.Count, _cache?.Length ?? 0);

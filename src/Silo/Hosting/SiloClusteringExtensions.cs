@@ -10,6 +10,12 @@ public static class SiloClusteringExtensions
 {
     public static ISiloBuilder UseSmolLMClustering(this ISiloBuilder silo, SmolLMClusterOptions cluster)
     {
+        // A dead silo is noticed after about ProbeTimeout × MissedProbesLimit; tests tighten both.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            if (cluster.ProbeTimeout is { } timeout) o.ProbeTimeout = timeout;
+            if (cluster.MissedProbesLimit is { } limit) o.NumMissedProbesLimit = limit;
+        });
         if (cluster.Validate().Provider == "localhost")
             return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using SmolLM3.Silo.Conversations;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
@@ -22,7 +23,8 @@ public static class SiloHostingExtensions
     {
         builder.Services.AddSmolLMModel(settings.Silo);
         builder.AddSmolLMSiloTelemetry();
-        builder.UseOrleans(silo => silo.UseSmolLMClustering(settings.Cluster).AddSmolLMGrains(settings.Storage));
+        builder.UseOrleans(silo => silo.UseSmolLMClustering(settings.Cluster).AddSmolLMGrains(settings.Storage, settings.Cluster.ResponseTimeout));
+        builder.Services.AddHostedService<SiloDrain>();   // after Orleans: hosted services stop in reverse order, so the drain runs first
         return builder;
     }
 
@@ -35,6 +37,7 @@ public static class SiloHostingExtensions
         services.AddSingleton<ModelHost>();
         services.AddSingleton<BatchScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
+        services.TryAddSingleton<OpenTurns>();
         services.AddSingleton<KvPoolCapacity>();
         services.AddSingleton<IKvCapacity>(sp => sp.GetRequiredService<KvPoolCapacity>());
         services.TryAddSingleton<SiloReadiness>();
@@ -42,7 +45,7 @@ public static class SiloHostingExtensions
     }
 
     /// <summary>Conversation storage, model-aware placement with its capacity reports, readiness, and timeouts.</summary>
-    public static ISiloBuilder AddSmolLMGrains(this ISiloBuilder silo, SmolLMStorageOptions storage)
+    public static ISiloBuilder AddSmolLMGrains(this ISiloBuilder silo, SmolLMStorageOptions storage, TimeSpan? responseTimeout = null)
     {
         silo.AddConversationStorage(storage);
         silo.AddActivityPropagation();   // gateway → grain calls stay in the caller's trace
@@ -51,9 +54,8 @@ public static class SiloHostingExtensions
         silo.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CapacityReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ReadinessParticipant>();
-        // Each streamed token is one grain call; a long prefill on a large CPU model can take well
-        // over Orleans' 30 s default before the first one arrives.
-        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
+        // A streamed turn's calls get a heartbeat every half of this while a long prefill runs (see SmolLMClusterOptions.ResponseTimeout).
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? TimeSpan.FromSeconds(30));
         return silo;
     }
 }

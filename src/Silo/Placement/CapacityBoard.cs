@@ -4,7 +4,8 @@ namespace SmolLM3.Silo.Placement;
 /// This silo's copy of the cluster's capacity reports (refreshed by <see cref="CapacityReporter"/>), so
 /// placement decides without a remote call. Picks the silo with the most available tokens; among equals
 /// (idle identical silos) the one this silo has sent the fewest conversations since the figures last
-/// changed, itself first, so new conversations spread instead of piling onto one silo between reports.
+/// changed, itself first, so new conversations spread instead of piling onto one silo between reports. A draining
+/// silo is never chosen, even when every other one is full.
 /// </summary>
 public sealed class CapacityBoard
 {
@@ -23,7 +24,7 @@ public sealed class CapacityBoard
     /// <summary>The best of <paramref name="candidates"/> serving <paramref name="model"/>; null when none does.</summary>
     public SiloAddress? Choose(string model, IReadOnlyCollection<SiloAddress> candidates, SiloAddress local)
     {
-        var serving = Reports.Where(r => r.Model == model && candidates.Contains(r.Silo)).ToList();
+        var serving = Reports.Where(r => r.Model == model && !r.Draining && candidates.Contains(r.Silo)).ToList();
         if (serving.Count == 0) return null;
         int most = serving.Max(r => r.AvailableTokens);
         lock (_placed)

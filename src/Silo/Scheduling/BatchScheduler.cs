@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmolLM3.Contracts;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Engine.Model;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
@@ -44,11 +45,29 @@ public sealed class BatchScheduler : BackgroundService
     readonly SchedulerCounters _counters = new();
     readonly SmolLMSiloOptions _options;
 
-    /// <summary>Queues a request; its tokens arrive on <see cref="GenerationRequest.Tokens"/>.</summary>
+    /// <summary>Queues a request; its tokens arrive on <see cref="GenerationRequest.Tokens"/>. Once draining, fails it at once (retryable).</summary>
     public void Submit(GenerationRequest request)
     {
-        if (!_incoming.Writer.TryWrite(request))
+        if (_draining)
+            request.Output.TryComplete(new SiloDrainingException("the silo is shutting down and takes no new turns; retry the call"));
+        else if (!_incoming.Writer.TryWrite(request))
             request.Output.TryComplete(new InvalidOperationException("the scheduler has stopped"));
+    }
+
+    volatile bool _draining;
+    volatile SiloDrainingException? _abandoned;
+
+    /// <summary>True once <see cref="StopAdmitting"/> was called.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>Shutdown has begun: new submissions fail with <see cref="SiloDrainingException"/>; running and queued ones go on.</summary>
+    public void StopAdmitting() => _draining = true;
+
+    /// <summary>The grace period is over: the next step ends every running and queued sequence with <see cref="SiloDrainingException"/>.</summary>
+    public void AbandonRemaining()
+    {
+        _draining = true;
+        _abandoned = new SiloDrainingException("the silo shut down before this turn finished; retry the call");
     }
 
     /// <summary>Steps, batch sizes and occupancy so far.</summary>
@@ -104,6 +123,13 @@ public sealed class BatchScheduler : BackgroundService
     /// <summary>One step; false when no sequence could be fed.</summary>
     bool Step()
     {
+        // 0. past the shutdown grace period, everyone still here ends retryable
+        if (_abandoned is { } abandoned)
+        {
+            foreach (var s in _running.ToList()) Release(s, abandoned);
+            foreach (var s in _waiting.RemoveWhere(_ => true)) Release(s, abandoned);
+        }
+
         // 1. cancelled sequences leave at once, running or waiting
         foreach (var s in _running.Where(s => s.Request.Cancellation.IsCancellationRequested).ToList()) Release(s);
         foreach (var s in _waiting.RemoveWhere(s => s.Request.Cancellation.IsCancellationRequested)) Release(s);

@@ -36,12 +36,32 @@ public sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The binary's name and process id, for messages.</summary>
+    public string Name => $"{Path.GetFileNameWithoutExtension(_process.StartInfo.ArgumentList[0])}[{_process.Id}]";
+
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Asks the process to shut down (SIGTERM, as Kubernetes does) and waits until it has.</summary>
     public async Task TerminateAsync()
     {
-        Assert.Equal(0, kill(_process.Id, 15));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await _process.WaitForExitAsync(timeout.Token);
+        SignalTerminate();
+        await WaitForExitAsync(TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Sends SIGTERM and returns at once: the process drains meanwhile.</summary>
+    public void SignalTerminate() => Assert.Equal(0, kill(_process.Id, 15));
+
+    /// <summary>SIGKILL: the process dies on the spot, as in a crash or an OOM kill.</summary>
+    public void KillHard()
+    {
+        Assert.Equal(0, kill(_process.Id, 9));
+        _process.WaitForExit();
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]

@@ -1,8 +1,5 @@
 using Grpc.Core;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
 using SmolLM3.Contracts.V1;
-using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Cluster.Tests.Processes;
 
@@ -15,67 +12,18 @@ public sealed class StandAloneProcessTests : IDisposable
 {
     const string Key = "process-key";
     readonly string _data = Directory.CreateTempSubdirectory("smollm3-processes-").FullName;
-    readonly List<ServerProcess> _processes = [];
+    ProcessCluster? _cluster;
 
     public void Dispose()
     {
-        foreach (var p in _processes) p.Dispose();
+        _cluster?.Dispose();
         Directory.Delete(_data, recursive: true);
     }
 
-    static Dictionary<string, string> ClusterEnvironment(string? redis) => redis is null
-        ? new() { ["SmolLM3__Cluster__Provider"] = "localhost", ["SmolLM3__Cluster__GatewayPort"] = ClusterFixture.FreePort().ToString() }
-        : new() { ["SmolLM3__Cluster__Provider"] = "redis", ["SmolLM3__Cluster__Redis"] = redis, ["SmolLM3__Cluster__ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8] };
-
-    /// <summary>Starts a silo and waits until its health service says SERVING.</summary>
-    async Task<ServerProcess> StartSiloAsync(Dictionary<string, string> cluster, Dictionary<string, string> storage)
-    {
-        int healthPort = ClusterFixture.FreePort();
-        var env = new Dictionary<string, string>(cluster)
-        {
-            ["SmolLM3__Silo__ModelPath"] = Fixtures.Require("tiny-smollm3", "hf"),
-            ["SmolLM3__Silo__ModelId"] = "tiny",
-            ["SmolLM3__Silo__HealthPort"] = healthPort.ToString(),
-            ["SmolLM3__Cluster__SiloPort"] = ClusterFixture.FreePort().ToString(),
-            ["SmolLM3__Cluster__AdvertisedIP"] = "127.0.0.1",
-        };
-        if (!env.ContainsKey("SmolLM3__Cluster__GatewayPort")) env["SmolLM3__Cluster__GatewayPort"] = ClusterFixture.FreePort().ToString();
-        foreach (var (k, v) in storage) env[k] = v;
-        var silo = ServerProcess.Start("Silo", env);
-        _processes.Add(silo);
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{healthPort}");
-        var health = new Health.HealthClient(channel);
-        await WaitAsync(silo, async () =>
-            (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.Serving);
-        var live = await health.CheckAsync(new HealthCheckRequest { Service = SiloHealthServer.Liveness });
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, live.Status);
-        return silo;
-    }
-
-    /// <summary>Starts the gateway and waits until a session can be created; returns a client and that session.</summary>
-    async Task<(Chat.ChatClient Chat, string Session)> StartGatewayAsync(Dictionary<string, string> cluster)
-    {
-        int grpcPort = ClusterFixture.FreePort();
-        var env = new Dictionary<string, string>(cluster)
-        {
-            ["SmolLM3__GrpcPort"] = grpcPort.ToString(),
-            ["SmolLM3__HttpPort"] = ClusterFixture.FreePort().ToString(),
-            [$"SmolLM3__ApiKeys__{Key}"] = "tenant-p",
-            ["SmolLM3__Models__0"] = "tiny",
-        };
-        var gateway = ServerProcess.Start("Gateway", env);
-        _processes.Add(gateway);
-        var chat = new Chat.ChatClient(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}"));
-        string? session = null;
-        await WaitAsync(gateway, async () =>
-        {
-            session = (await chat.CreateSessionAsync(new CreateSessionRequest(), Auth)).SessionId;
-            return true;
-        });
-        return (chat, session!);
-    }
-
     static readonly Metadata Auth = new() { { "x-api-key", Key } };
+    static readonly Dictionary<string, string> Keys = new() { [Key] = "tenant-p" };
+
+    static async Task<string> CreateSessionAsync(Chat.ChatClient chat) => (await chat.CreateSessionAsync(new CreateSessionRequest(), Auth)).SessionId;
 
     static async Task<TurnResult> TurnAsync(Chat.ChatClient chat, string session, string text) =>
         await TurnResult.ReadAsync(chat.StreamChat(new ChatRequest
@@ -85,30 +33,17 @@ public sealed class StandAloneProcessTests : IDisposable
             Sampling = new SamplingParameters { Temperature = 0, MaxTokens = 6 },
         }, Auth));
 
-    /// <summary>Polls <paramref name="ready"/> (errors count as not yet) for up to two minutes while the process runs.</summary>
-    static async Task WaitAsync(ServerProcess process, Func<Task<bool>> ready)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            Assert.False(process.HasExited, "the process exited:\n" + process.Output);
-            try { if (await ready()) return; }
-            catch (RpcException) { }
-            Assert.True(DateTime.UtcNow < deadline, "not ready within 2 minutes:\n" + process.Output);
-            await Task.Delay(250);
-        }
-    }
-
     [SkippableFact]
     public async Task ASiloAndAGatewayWithLocalhostClusteringAndFolderStorageChat()
     {
-        var cluster = ClusterEnvironment(redis: null);
-        await StartSiloAsync(cluster, new() { ["SmolLM3__Storage__Provider"] = "folder", ["SmolLM3__Storage__Folder"] = _data });
-        var (chat, session) = await StartGatewayAsync(cluster);
+        _cluster = new ProcessCluster(ProcessCluster.LocalhostClustering(), new() { ["SmolLM3__Storage__Provider"] = "folder", ["SmolLM3__Storage__Folder"] = _data });
+        var silo = await _cluster.StartSiloAsync();
+        var chat = (await _cluster.StartGatewayAsync(Keys)).Chat;
 
-        var turn = await TurnAsync(chat, session, "Hello there");
+        var turn = await TurnAsync(chat, await CreateSessionAsync(chat), "Hello there");
 
-        Assert.Equal("tiny", turn.Started.Model);
+        Assert.Equal(ProcessCluster.Model, turn.Started.Model);
+        Assert.True(silo.Served(turn.Started.Silo), turn.Started.Silo);
         Assert.True(turn.Usage.CompletionTokens > 0);
         Assert.NotEmpty(Directory.GetFiles(_data, "*.state", SearchOption.AllDirectories));   // the transcript went to the folder
     }
@@ -117,17 +52,19 @@ public sealed class StandAloneProcessTests : IDisposable
     public async Task WithRedisMembershipAndStorageASessionOutlivesItsSilo()
     {
         using var redis = await RedisServer.StartAsync();
-        var cluster = ClusterEnvironment(redis.ConnectionString);
-        var storage = new Dictionary<string, string> { ["SmolLM3__Storage__Provider"] = "redis", ["SmolLM3__Storage__ConnectionString"] = redis.ConnectionString };
-        var first = await StartSiloAsync(cluster, storage);
-        var (chat, session) = await StartGatewayAsync(cluster);
+        _cluster = new ProcessCluster(ProcessCluster.RedisClustering(redis.ConnectionString), ProcessCluster.RedisStorage(redis.ConnectionString));
+        var first = await _cluster.StartSiloAsync();
+        var chat = (await _cluster.StartGatewayAsync(Keys)).Chat;
+        var session = await CreateSessionAsync(chat);
         var one = await TurnAsync(chat, session, "Hello there");   // the only silo holds the session
-        await StartSiloAsync(cluster, storage);
+        var second = await _cluster.StartSiloAsync();
 
-        await first.TerminateAsync();
+        await first.Process.TerminateAsync();
         // The next turn runs on the silo that joined later, from the transcript in Redis.
         var two = await TurnAsync(chat, session, "And again");
 
+        Assert.Equal(0, first.Process.ExitCode);
+        Assert.True(second.Served(two.Started.Silo), two.Started.Silo);
         Assert.Equal(0, two.Started.CachedTokens);
         Assert.True(two.Started.PromptTokens > one.Started.PromptTokens, $"{two.Started.PromptTokens} vs {one.Started.PromptTokens}");
         var info = await chat.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth);

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmolLM3.Silo.Conversations;
+using SmolLM3.Silo.Scheduling;
+
+namespace SmolLM3.Silo.Hosting;
+
+/// <summary>
+/// Graceful shutdown of a silo (SIGTERM). Registered after Orleans, so it stops first: readiness turns
+/// NOT_SERVING, the scheduler takes no new turns (they fail retryable), and open turns get most of the host's
+/// shutdown timeout (<c>DOTNET_shutdownTimeoutSeconds</c>) to finish; any left then end retryable. Only after
+/// that does Orleans deactivate the conversations (their transcripts are already stored) and leave the cluster.
+/// </summary>
+public sealed class SiloDrain(
+    SiloReadiness readiness, BatchScheduler scheduler, OpenTurns turns, IOptions<HostOptions> host, ILogger<SiloDrain> logger) : IHostedService
+{
+    /// <summary>Share of the shutdown timeout kept for Orleans to deactivate grains and leave membership.</summary>
+    const double OrleansShare = 0.2;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        readiness.Draining();
+        scheduler.StopAdmitting();
+        var timeout = host.Value.ShutdownTimeout;
+        var grace = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout * (1 - OrleansShare);
+        logger.LogInformation("Draining: {Turns} turns open; waiting up to {Grace} for them (shutdown timeout {Timeout})", turns.Count, grace, timeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(grace);
+        if (await turns.WaitIdleAsync(deadline.Token))
+        {
+            logger.LogInformation("Drained: every open turn finished");
+            return;
+        }
+        int left = turns.Count;
+        scheduler.AbandonRemaining();
+        using var after = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await turns.WaitIdleAsync(after.Token);
+        logger.LogWarning("Drain grace period over: {Turns} open turns ended retryable", left);
+    }
+}
