@@ -14,6 +14,8 @@ public sealed class HealthAndReflectionTests(ClusterFixture cluster)
         var health = new Health.HealthClient(cluster.Channel);
         var reply = await health.CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+        var live = await health.CheckAsync(new HealthCheckRequest { Service = Gateway.Hosting.GatewayHostingExtensions.Liveness });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, live.Status);
     }
 
     [SkippableFact]

@@ -39,6 +39,9 @@ public class PortAndProbeTests
         Assert.Equal(env["SmolLM3__Cluster__GatewayPort"], ports["orleans-gw"].ToString());
         // Every probe is the gRPC health service (NOT_SERVING until the model is loaded).
         Assert.All(ProbeKinds, kind => Assert.Equal(ports["health"], silo.At(kind, "grpc", "port")));
+        // Readiness (service "") turns NOT_SERVING while draining; liveness must not, or a draining silo is killed.
+        Assert.Null(silo.At("readinessProbe", "grpc", "service"));
+        Assert.Equal("liveness", silo.At("livenessProbe", "grpc", "service"));
     }
 
     [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
@@ -54,6 +57,8 @@ public class PortAndProbeTests
         // grpc.health.v1 is served on the h2c gRPC port.
         Assert.Equal(ports["grpc"], gateway.At("readinessProbe", "grpc", "port"));
         Assert.Equal(ports["grpc"], gateway.At("livenessProbe", "grpc", "port"));
+        Assert.Null(gateway.At("readinessProbe", "grpc", "service"));
+        Assert.Equal("liveness", gateway.At("livenessProbe", "grpc", "service"));
         // Prometheus scrapes /metrics on the HTTP port.
         var annotations = workload.Map("spec", "template", "metadata", "annotations").Labels();
         Assert.Equal("true", annotations["prometheus.io/scrape"]);

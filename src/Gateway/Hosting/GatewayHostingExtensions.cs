@@ -13,6 +13,9 @@ namespace SmolLM3.Gateway.Hosting;
 /// <summary>Composition of the gateway; the host supplies an Orleans client (or is itself a silo).</summary>
 public static class GatewayHostingExtensions
 {
+    /// <summary>The gRPC health service name for liveness probes (the silo uses the same name).</summary>
+    public const string Liveness = "liveness";
+
     /// <summary>Registers the Chat service, the OpenAI API, keys, tenant limits and options (section "SmolLM3").</summary>
     public static WebApplicationBuilder AddSmolLMGateway(this WebApplicationBuilder builder, Action<GatewayOptions>? configure = null)
     {
@@ -33,8 +36,15 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
         // Standard gRPC health (grpc.health.v1) for probes and load balancers (NOT_SERVING while draining), and server reflection for tools like grpcurl.
-        builder.Services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false)   // answer from the checks now, not a result published every few seconds
-            .AddCheck<GatewayDrain>("gateway");
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.UseHealthChecksCache = false;   // answer from the checks now, not a result published every few seconds
+                // Service "" is readiness (NOT_SERVING while draining); "liveness" only says the process answers,
+                // so a probe never kills a gateway that is letting its streams finish.
+                o.Services.Map(Liveness, r => r.Name == "alive");
+            })
+            .AddCheck<GatewayDrain>("gateway")
+            .AddCheck("alive", () => HealthCheckResult.Healthy("the process answers"));
         builder.Services.AddGrpcReflection();
         builder.AddSmolLMGatewayTelemetry();
         return builder;

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Health.V1;
+using SmolLM3.Gateway.Hosting;
 using SmolLM3.Contracts.V1;
 
 namespace SmolLM3.Cluster.Tests.Processes;
@@ -41,12 +42,14 @@ public sealed class GatewayDrainTests : IDisposable
         gateway.Process.SignalTerminate();
         while (await gateway.HealthAsync() == HealthCheckResponse.Types.ServingStatus.Serving) await Task.Delay(20);
         bool streamRanDuringDrain = !rest.IsCompleted;
+        var liveWhileDraining = await gateway.HealthAsync(GatewayHostingExtensions.Liveness);   // a liveness probe must not kill it now
         var refused = await Assert.ThrowsAsync<RpcException>(async () => await gateway.Chat.CreateSessionAsync(new CreateSessionRequest(), Auth));
         var turn = await rest;
         await gateway.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(streamRanDuringDrain, "the stream ended before the drain began: the test proved nothing");
         Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveWhileDraining);
         Assert.Equal((FinishReason.Length, LongReply), (turn.Finished.Reason, turn.Usage.CompletionTokens));
         Assert.Equal(0, gateway.Process.ExitCode);
     }

@@ -9,6 +9,7 @@ public sealed record GatewayProcess(ServerProcess Process, GrpcChannel Channel)
 {
     public Chat.ChatClient Chat => new(Channel);
 
-    public async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync() =>
-        (await new Health.HealthClient(Channel).CheckAsync(new HealthCheckRequest())).Status;
+    /// <summary>Readiness (service "") or, with <paramref name="service"/> = "liveness", liveness.</summary>
+    public async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(string service = "") =>
+        (await new Health.HealthClient(Channel).CheckAsync(new HealthCheckRequest { Service = service })).Status;
 }
