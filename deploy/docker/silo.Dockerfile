@@ -29,5 +29,5 @@ COPY --from=build /app .
 RUN mkdir /models && chown "$APP_UID" /models
 # APP_UID (1654) is the non-root "app" user the .NET images create.
 USER $APP_UID
-EXPOSE 11111 30000 8081
+EXPOSE 11111 30000 8081 9464
 ENTRYPOINT ["dotnet", "SmolLM3.Silo.dll"]

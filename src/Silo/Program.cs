@@ -13,5 +13,6 @@ await using var health = await SiloHealthServer.StartAsync(settings.Silo.HealthP
 builder.Services.AddSingleton(readiness);
 builder.AddSmolLMSilo(settings);
 builder.AddOtlpExportWhenConfigured();   // the silo's metrics and spans leave the process over OTLP
+if (settings.Silo.MetricsPort is { } metricsPort) builder.AddPrometheusEndpoint(metricsPort);   // and can be scraped
 await builder.Build().RunAsync();
 return 0;

@@ -35,6 +35,9 @@ public class PortAndProbeTests
         var env = o.Environment(silo);
         var ports = Overlay.Ports(silo);
         Assert.Equal(env["SmolLM3__Silo__HealthPort"], ports["health"].ToString());
+        Assert.Equal(env["SmolLM3__Silo__MetricsPort"], ports["metrics"].ToString());
+        var annotations = o.Component("silo").Map("spec", "template", "metadata", "annotations").Labels();
+        Assert.Equal(env["SmolLM3__Silo__MetricsPort"], annotations["prometheus.io/port"]);
         Assert.Equal(env["SmolLM3__Cluster__SiloPort"], ports["silo"].ToString());
         Assert.Equal(env["SmolLM3__Cluster__GatewayPort"], ports["orleans-gw"].ToString());
         // Every probe is the gRPC health service (NOT_SERVING until the model is loaded).

@@ -17,6 +17,9 @@ public sealed class SmolLMSiloOptions
     /// <summary>Port of the gRPC health service (h2c) the stand-alone silo serves for probes.</summary>
     public int HealthPort { get; set; } = 8081;
 
+    /// <summary>Port of a Prometheus scrape endpoint (<c>GET /metrics</c>) for this silo's metrics; null serves none (the Kubernetes manifests use 9464).</summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>How often the silo tells the cluster its model and free KV capacity (placement reads it).</summary>
     public TimeSpan CapacityReportInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -19,6 +19,22 @@ public static class SiloTelemetryExtensions
         return builder;
     }
 
+    /// <summary>Serves the process's metrics for Prometheus at <c>http://*:PORT/metrics</c> (a stand-alone silo has no web host of its own).</summary>
+    public static IHostApplicationBuilder AddPrometheusEndpoint(this IHostApplicationBuilder builder, int port)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddPrometheusHttpListener(o =>
+        {
+            o.Port = port;
+            // The exporter's own host setting accepts only names it can parse; "+" (every interface) goes in directly.
+            o.ConfigureHttpListener = (_, listener) =>
+            {
+                listener.Prefixes.Clear();
+                listener.Prefixes.Add($"http://+:{port}/");
+            };
+        }));
+        return builder;
+    }
+
     /// <summary>
     /// Exports traces and metrics over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured (the
     /// standard OTEL_* variables then apply); call once per process.

@@ -37,10 +37,15 @@ public sealed class StandAloneProcessTests : IDisposable
     public async Task ASiloAndAGatewayWithLocalhostClusteringAndFolderStorageChat()
     {
         _cluster = new ProcessCluster(ProcessCluster.LocalhostClustering(), new() { ["SmolLM3__Storage__Provider"] = "folder", ["SmolLM3__Storage__Folder"] = _data });
-        var silo = await _cluster.StartSiloAsync();
+        int metricsPort = ClusterFixture.FreePort();
+        var silo = await _cluster.StartSiloAsync(new Dictionary<string, string> { ["SmolLM3__Silo__MetricsPort"] = metricsPort.ToString() });
         var chat = (await _cluster.StartGatewayAsync(Keys)).Chat;
 
         var turn = await TurnAsync(chat, await CreateSessionAsync(chat), "Hello there");
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");   // the silo's own scrape endpoint
+        Assert.Contains("smollm3_time_to_first_token_seconds_bucket", metrics);
+        Assert.Contains("smollm3_tokens_generated", metrics);
 
         Assert.Equal(ProcessCluster.Model, turn.Started.Model);
         Assert.True(silo.Served(turn.Started.Silo), turn.Started.Silo);
