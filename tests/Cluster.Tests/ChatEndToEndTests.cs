@@ -11,12 +11,7 @@ namespace SmolLM3.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class ChatEndToEndTests(ClusterFixture cluster)
 {
-    static ChatRequest Turn(string sessionId, string text, int maxTokens = 8) => new()
-    {
-        SessionId = sessionId,
-        Messages = { new ChatMessage { Role = "user", Content = text } },
-        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = maxTokens },
-    };
+    static ChatRequest Turn(string sessionId, string text, int maxTokens = 8) => ChatRequests.Greedy(sessionId, text, maxTokens);
 
     async Task<string> NewSessionAsync(string key = KeyA) =>
         (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(key))).SessionId;

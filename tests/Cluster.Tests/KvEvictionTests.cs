@@ -15,12 +15,7 @@ namespace SmolLM3.Cluster.Tests;
 [Collection(ClusterCollection.Name)]   // one busy cluster at a time on this machine
 public sealed class KvEvictionTests(SmallPoolClusterFixture cluster, ITestOutputHelper output) : IClassFixture<SmallPoolClusterFixture>
 {
-    static ChatRequest Turn(string session, string text, int maxTokens = 8) => new()
-    {
-        SessionId = session,
-        Messages = { new ChatMessage { Role = "user", Content = text } },
-        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = maxTokens },
-    };
+    static ChatRequest Turn(string session, string text, int maxTokens = 8) => ChatRequests.Greedy(session, text, maxTokens);
 
     async Task<string> NewSessionAsync() => (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
 

@@ -38,12 +38,7 @@ public sealed class RestartTests : IDisposable
         }
     }
 
-    static ChatRequest Turn(string session, string text) => new()
-    {
-        SessionId = session,
-        Messages = { new ChatMessage { Role = "user", Content = text } },
-        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = 6 },
-    };
+    static ChatRequest Turn(string session, string text) => ChatRequests.Greedy(session, text, 6);
 
     [SkippableFact]
     public async Task ASessionContinuesAfterTheClusterRestarts()

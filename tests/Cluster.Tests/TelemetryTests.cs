@@ -13,12 +13,7 @@ namespace SmolLM3.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class TelemetryTests(ClusterFixture cluster)
 {
-    static ChatRequest Turn(string session, string text) => new()
-    {
-        SessionId = session,
-        Messages = { new ChatMessage { Role = "user", Content = text } },
-        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = 6 },
-    };
+    static ChatRequest Turn(string session, string text) => ChatRequests.Greedy(session, text, 6);
 
     [SkippableFact]
     public async Task A_turn_is_one_trace_from_the_gateway_call_to_the_engine_forward_passes()

@@ -11,12 +11,7 @@ public sealed class TemplateStateTests(ClusterFixture cluster)
 {
     const string Weather = """{"name": "get_weather", "description": "Current weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}""";
 
-    static ChatRequest Turn(string session, string text) => new()
-    {
-        SessionId = session,
-        Messages = { new ChatMessage { Role = "user", Content = text } },
-        Sampling = new SamplingParameters { Temperature = 0, MaxTokens = 4 },
-    };
+    static ChatRequest Turn(string session, string text) => ChatRequests.Greedy(session, text, 4);
 
     async Task<string> NewSessionAsync() => (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
 
