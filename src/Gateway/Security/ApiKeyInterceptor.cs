@@ -1,6 +1,6 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using SmolLM3.Gateway.Errors;
+using SmolLM3.Gateway.Services;
 
 namespace SmolLM3.Gateway.Security;
 
@@ -9,25 +9,11 @@ namespace SmolLM3.Gateway.Security;
 /// handler runs; an unknown or missing key ends the call with UNAUTHENTICATED. Health checks and
 /// reflection are open, as probes and tools carry no key.
 /// </summary>
-public sealed class ApiKeyInterceptor(ApiKeyDirectory keys) : Interceptor
+public sealed class ApiKeyInterceptor(ApiKeyDirectory keys) : GateInterceptor
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Authenticate(context);
-        return continuation(request, responseStream, context);
-    }
-
     static readonly string[] OpenServices = ["/grpc.health.v1.Health/", "/grpc.reflection."];
 
-    void Authenticate(ServerCallContext context)
+    protected override void Admit(ServerCallContext context)
     {
         if (OpenServices.Any(context.Method.StartsWith)) return;
         var key = ApiKeyDirectory.KeyOf(context.RequestHeaders.GetValue("authorization"), context.RequestHeaders.GetValue("x-api-key"));
