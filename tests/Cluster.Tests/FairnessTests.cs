@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Cli.Cluster;
 using SmolLM3.Contracts.V1;
+using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
+using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
+using TorchSharp;
 
 namespace SmolLM3.Cluster.Tests;
 
@@ -13,11 +17,13 @@ namespace SmolLM3.Cluster.Tests;
 /// 32 concurrent streams from 4 tenants (20, 6, 4 and 2 streams) on a silo that runs at most 4 sequences
 /// at once: everything completes, forward passes really batch several sequences, and the big tenant,
 /// whose 20 requests were queued first, does not make the small ones wait behind all of them.
+/// The test holds every KV block until all 32 requests wait in the scheduler's queues, so what it
+/// measures is the admission order, not how fast the machine delivered the later requests.
 /// </summary>
 public sealed class FairnessTests : IAsyncLifetime
 {
     static readonly (string Tenant, int Streams)[] Tenants = [("big", 20), ("mid", 6), ("small", 4), ("tiny", 2)];
-    const int MaxActive = 4, MaxTokens = 12;
+    const int MaxActive = 4, MaxTokens = 12, PoolTokens = 8192;
 
     WebApplication? _app;
 
@@ -29,10 +35,12 @@ public sealed class FairnessTests : IAsyncLifetime
         {
             GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
             ApiKeys = Tenants.ToDictionary(t => "key-" + t.Tenant, t => t.Tenant),
+            KvCacheBytes = KvBlockPool.BytesFor(HfConfigReader.Read(Path.Combine(model, "config.json")), torch.ScalarType.Float32, PoolTokens),
             ConfigureSilo = o => o.MaxActiveSequences = MaxActive,
         });
         await _app.StartAsync();
         var scheduler = _app.Services.GetRequiredService<BatchScheduler>();
+        var pool = _app.Services.GetRequiredService<ModelHost>().KvPool;
         using var channel = GrpcChannel.ForAddress(_app.Address());
         var client = new Chat.ChatClient(channel);
         var before = scheduler.Stats;
@@ -64,12 +72,17 @@ public sealed class FairnessTests : IAsyncLifetime
             return (tenant, first ?? clock.Elapsed, result);
         }
 
-        // The big tenant's 20 requests are all waiting before anyone else asks.
+        // No request can be admitted while the test holds every block of the pool.
+        var gate = pool.NewCache(maxLength: pool.TotalTokens);
+        Assert.True(gate.TryReserve(pool.TotalTokens), "the gate takes the whole pool");
+
+        // The big tenant's 20 requests are all waiting before anyone else asks; then the others queue behind them.
         var big = streams.Where(s => s.Tenant == "big").Select((s, i) => Run(s.Tenant, s.Session, i)).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (scheduler.Stats is var st && st.ActiveSequences + st.QueuedSequences < 20 && DateTime.UtcNow < deadline) await Task.Delay(5);
-        Assert.True(scheduler.Stats.QueuedSequences >= 20 - MaxActive - 2, "the big tenant's requests should be queued before the others arrive");
+        await QueuedAsync(scheduler, 20);
         var others = streams.Where(s => s.Tenant != "big").Select((s, i) => Run(s.Tenant, s.Session, i)).ToList();
+        await QueuedAsync(scheduler, 32);
+        Assert.Equal(0, scheduler.Stats.ActiveSequences);
+        gate.Dispose();
         var results = await Task.WhenAll(big.Concat(others));
 
         // 1. every stream completed normally
@@ -91,6 +104,14 @@ public sealed class FairnessTests : IAsyncLifetime
             Assert.True(Latest(tenant) < Latest("big"), $"{tenant}'s last stream started at {Latest(tenant):F3}s, after big's last at {Latest("big"):F3}s");
             Assert.True(Mean(tenant) < Mean("big"), $"{tenant} waited {Mean(tenant):F3}s on average, big {Mean("big"):F3}s");
         }
+    }
+
+    /// <summary>Waits (a minute at most) until <paramref name="count"/> sequences wait in the scheduler's queues.</summary>
+    static async Task QueuedAsync(BatchScheduler scheduler, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (scheduler.Stats.QueuedSequences < count && DateTime.UtcNow < deadline) await Task.Delay(5);
+        Assert.Equal(count, scheduler.Stats.QueuedSequences);
     }
 
     static Metadata Auth(string tenant) => new() { { "authorization", $"Bearer key-{tenant}" } };
