@@ -20,6 +20,27 @@ public class BenchCommandTests
         Assert.Equal("smollm2-135m", root.GetProperty("shape").GetString());
     }
 
+    [Fact]
+    public async Task BatchAddsTheBatchedDecodeRateAndItsRatioToOneSequence()
+    {
+        var run = await CliRun.Of("bench", "--shape", "smollm2-135m", "--prompt-tokens", "8", "--decode-tokens", "3", "--repeats", "1", "--batch", "3", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal(3, root.GetProperty("batch").GetInt32());
+        double batched = root.GetProperty("batch_decode_tokens_per_s").GetDouble(), one = root.GetProperty("decode_tokens_per_s").GetDouble();
+        Assert.True(batched > 0);
+        Assert.InRange(root.GetProperty("batch_speedup").GetDouble(), batched / one - 0.01, batched / one + 0.01);
+    }
+
+    [Fact]
+    public async Task BatchBelowOneIsAUsageError()
+    {
+        var run = await CliRun.Of("bench", "--batch", "0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--batch must be at least 1", run.Stderr);
+    }
+
     [SkippableFact]
     public async Task ClusterBenchGeneratesTheSameTokensOnBothPaths()
     {

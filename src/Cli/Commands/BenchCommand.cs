@@ -7,7 +7,7 @@ using TorchSharp;
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--json]</c>: prefill and decode rates and peak
+/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--batch N] [--json]</c>: prefill and decode rates and peak
 /// memory on random-weight models with the real SmolLM shapes (no download needed).
 /// </summary>
 static class BenchCommand
@@ -34,11 +34,13 @@ static class BenchCommand
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1"); });
         var kvBlockTokens = new Option<int?>("--kv-block-tokens") { Description = "Cache in a paged pool with blocks of N positions, as the cluster does (default: a standalone cache)" };
         kvBlockTokens.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--kv-block-tokens must be at least 1"); });
+        var batch = new Option<int>("--batch") { Description = "Also decode N sequences together in one forward pass per step, as the cluster batches them", DefaultValueFactory = _ => 1 };
+        batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
         var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
-            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, json,
+            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, json,
             BenchClusterCommand.Create(),
         };
         command.SetAction((parsed, ct) =>
@@ -54,7 +56,7 @@ static class BenchCommand
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
                     results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], ParseDType(d), torch.CPU,
-                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens)));
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch)));
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))
@@ -73,8 +75,10 @@ static class BenchCommand
         _ => torch.ScalarType.Float32,
     };
 
-    static Dictionary<string, object> ToJson(BenchmarkResult r, double bandwidth) => new()
+    static Dictionary<string, object> ToJson(BenchmarkResult r, double bandwidth)
     {
+        var json = new Dictionary<string, object>
+        {
         ["shape"] = r.Shape,
         ["dtype"] = r.DType,
         ["threads"] = r.Threads,
@@ -87,14 +91,27 @@ static class BenchCommand
         ["memory_bandwidth_gb_per_s"] = Math.Round(bandwidth / 1e9, 2),
         ["decode_bound_tokens_per_s"] = Math.Round(r.DecodeBound(bandwidth), 2),
         ["decode_fraction_of_bound"] = Math.Round(r.DecodeTokensPerSecond / r.DecodeBound(bandwidth), 3),
-    };
+        };
+        if (r.Batch > 1)
+        {
+            json["batch"] = r.Batch;
+            json["batch_decode_tokens_per_s"] = Math.Round(r.BatchDecodeTokensPerSecond, 2);
+            json["batch_speedup"] = Math.Round(r.BatchDecodeTokensPerSecond / r.DecodeTokensPerSecond, 3);
+        }
+        return json;
+    }
 
     static void WriteTable(List<BenchmarkResult> results, double bandwidth, TextWriter output)
     {
+        bool batched = results.Any(r => r.Batch > 1);
         var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "decode bound tok/s", "of bound", "peak RSS");
+        if (batched) table.AddColumns("batch", "batch decode tok/s", "vs one");
         foreach (var r in results)
-            table.AddRow(r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
-                $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB");
+        {
+            string[] row = [r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
+                $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB"];
+            table.AddRow(batched ? [.. row, r.Batch.ToString(), $"{r.BatchDecodeTokensPerSecond:F1}", $"{r.BatchDecodeTokensPerSecond / r.DecodeTokensPerSecond:F2}×"] : row);
+        }
         var console = Consoles.For(output);
         console.Write(table);
         console.WriteLine($"memory read bandwidth (same run): {bandwidth / 1e9:F1} GB/s; decode bound = bandwidth / weight bytes");
