@@ -39,45 +39,111 @@ public static unsafe class CpuDecodeAttention
     static void Run(float* q, byte** keys, byte** values, float* output, int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length,
         int elementSize, delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
-        float scale = 1f / MathF.Sqrt(headDim);
-        long rowBytes = (long)headDim * elementSize;
-        // The query heads of one KV group read each key and value row once, while it is in L1.
-        // Positions are visited in order, block by block, so the sums are the same as over one contiguous cache.
-        void Group(int g, float* s)
+        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, elementSize);
+        var seq = new Sequence(q, keys, values, output, length);
+        RunAll(&seq, 1, shape, Environment.ProcessorCount, dot, axpy);
+    }
+
+    /// <summary>
+    /// The decode positions of several sequences at once, each over its own paged cache: sequence i's query
+    /// (kvHeads, rep, headDim) is at <paramref name="q"/> + i·kvHeads·rep·headDim and its output at
+    /// <paramref name="output"/> + outputRows[i]·kvHeads·rep·headDim; the head-0 rows of its blocks start at
+    /// <paramref name="keyBlocks"/>[firstBlock[i] + b]. The (sequence, KV head) pairs are spread over
+    /// <paramref name="threads"/> threads in one hand-off, so a batch step pays for one parallel region per
+    /// layer, not one per sequence.
+    /// </summary>
+    public static void RunPagedBatch(float* q, nint* keyBlocks, nint* valueBlocks, int* firstBlock, int* lengths, int* outputRows, float* output,
+        int sequences, int kvHeads, int rep, int headDim, int blockTokens, int headStride, bool bfloat16, int threads)
+    {
+        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, bfloat16 ? sizeof(ushort) : sizeof(float));
+        int width = kvHeads * rep * headDim;
+        var seqs = new Sequence[sequences];
+        for (int i = 0; i < sequences; i++)
+            seqs[i] = new Sequence(q + (long)i * width, (byte**)(keyBlocks + firstBlock[i]), (byte**)(valueBlocks + firstBlock[i]),
+                output + (long)outputRows[i] * width, lengths[i]);
+        fixed (Sequence* all = seqs)
         {
-            long head = (long)g * headStride * rowBytes;
-            float* qg = q + (long)g * rep * headDim;
-            float* og = output + (long)g * rep * headDim;
-            for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
-            {
-                byte* k = keys[b] + head;
-                for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
-                    for (int r = 0; r < rep; r++)
-                        s[r * length + j0 + t] = dot(qg + r * headDim, k + t * rowBytes, headDim) * scale;
-            }
-            for (int r = 0; r < rep; r++) Softmax(s + r * length, length);
-            new Span<float>(og, rep * headDim).Clear();
-            for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
-            {
-                byte* v = values[b] + head;
-                for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
-                    for (int r = 0; r < rep; r++)
-                        axpy(s[r * length + j0 + t], v + t * rowBytes, og + r * headDim, headDim);
-            }
+            if (bfloat16) RunAll(all, sequences, shape, threads, &DotBf16, &AxpyBf16);
+            else RunAll(all, sequences, shape, threads, &DotF32, &AxpyF32);
         }
-        // Groups are independent: split them over the cores when the cache is long enough to pay for it.
-        int parts = length * rep >= 2048 ? Math.Min(Environment.ProcessorCount, kvHeads) : 1;
-        if (parts == 1)
+    }
+
+    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int ElementSize);
+
+    readonly struct Sequence(float* q, byte** keys, byte** values, float* output, int length)
+    {
+        public readonly float* Q = q, Output = output;
+        public readonly byte** Keys = keys, Values = values;
+        public readonly int Length = length;
+    }
+
+    /// <summary>
+    /// Every (sequence, KV group) pair, split into contiguous runs of about equal work (cached positions × rep)
+    /// when there is enough of it to pay for a thread hand-off.
+    /// </summary>
+    static void RunAll(Sequence* seqs, int count, Shape shape, int threads,
+        delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
+    {
+        int pairs = count * shape.KvHeads, maxLength = 0;
+        long work = 0;
+        for (int i = 0; i < count; i++)
         {
-            fixed (float* s = new float[rep * length])
-                for (int g = 0; g < kvHeads; g++) Group(g, s);
+            maxLength = Math.Max(maxLength, seqs[i].Length);
+            work += (long)seqs[i].Length * shape.KvHeads;
+        }
+        int parts = work * shape.Rep >= 2048 ? Math.Min(threads, pairs) : 1;
+        if (parts <= 1)
+        {
+            fixed (float* s = new float[shape.Rep * maxLength])
+                for (int p = 0; p < pairs; p++) Group(seqs[p / shape.KvHeads], p % shape.KvHeads, shape, s, dot, axpy);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        // Part boundaries by cumulative work, so one long sequence does not leave the other threads idle.
+        var bounds = new int[parts + 1];
+        long done = 0;
+        for (int p = 0, part = 1; p < pairs && part < parts; p++)
         {
-            fixed (float* s = new float[rep * length])
-                for (int g = kvHeads * p / parts; g < kvHeads * (p + 1) / parts; g++) Group(g, s);
+            done += seqs[p / shape.KvHeads].Length;
+            if (done * parts >= work * part) bounds[part++] = p + 1;
+        }
+        bounds[parts] = pairs;
+        for (int part = 1; part < parts; part++) bounds[part] = Math.Max(bounds[part], bounds[part - 1]);
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            fixed (float* s = new float[shape.Rep * maxLength])
+                for (int p = bounds[part]; p < bounds[part + 1]; p++) Group(seqs[p / shape.KvHeads], p % shape.KvHeads, shape, s, dot, axpy);
         });
+    }
+
+    /// <summary>
+    /// The query heads of KV group <paramref name="g"/> read each key and value row once, while it is in L1.
+    /// Positions are visited in order, block by block, so the sums are the same as over one contiguous cache.
+    /// </summary>
+    static void Group(in Sequence seq, int g, in Shape shape, float* s,
+        delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
+    {
+        int rep = shape.Rep, headDim = shape.HeadDim, blockTokens = shape.BlockTokens, length = seq.Length;
+        float scale = 1f / MathF.Sqrt(headDim);
+        long rowBytes = (long)headDim * shape.ElementSize;
+        long head = (long)g * shape.HeadStride * rowBytes;
+        float* qg = seq.Q + (long)g * rep * headDim;
+        float* og = seq.Output + (long)g * rep * headDim;
+        for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
+        {
+            byte* k = seq.Keys[b] + head;
+            for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
+                for (int r = 0; r < rep; r++)
+                    s[r * length + j0 + t] = dot(qg + r * headDim, k + t * rowBytes, headDim) * scale;
+        }
+        for (int r = 0; r < rep; r++) Softmax(s + r * length, length);
+        new Span<float>(og, rep * headDim).Clear();
+        for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
+        {
+            byte* v = seq.Values[b] + head;
+            for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++)
+                for (int r = 0; r < rep; r++)
+                    axpy(s[r * length + j0 + t], v + t * rowBytes, og + r * headDim, headDim);
+        }
     }
 
     static void Softmax(float* s, int n)

@@ -13,6 +13,9 @@ public static unsafe class TensorPointers
     /// <summary>bfloat16 elements as their raw 16 bits.</summary>
     public static ushort* BFloat16(Tensor t) => (ushort*)Data(t, ScalarType.BFloat16);
 
+    /// <summary>The raw bytes of a contiguous CPU tensor of any element type.</summary>
+    public static byte* Bytes(Tensor t) => (byte*)Data(t, t.dtype);
+
     static void* Data(Tensor t, ScalarType dtype)
     {
         if (!t.is_contiguous() || t.device_type != TorchSharp.DeviceType.CPU || t.dtype != dtype)

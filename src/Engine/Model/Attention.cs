@@ -35,24 +35,86 @@ public sealed class Attention : IDisposable
         var q = qk.narrow(1, 0, _heads);
         var k = qk.narrow(1, _heads, _kvHeads);
         var v = qkv.narrow(1, _heads + _kvHeads, _kvHeads);
-        // 3. per sequence: append to its cache and attend over everything cached
-        var outputs = new Tensor[batch.Count];
+        // 3. decode positions of CPU caches: appended and attended for all sequences at once, reading the blocks in place
+        var decode = CpuDecodeSequences(batch);
+        if (decode.Count == batch.Count) return _oProj.Forward(AttendDecodeCpu(q, k, v, batch, decode, t).to(x.dtype));
+        var merged = decode.Count > 0 ? AttendDecodeCpu(q, k, v, batch, decode, t) : null;
+        // 4. the rest (prefill pieces, other devices) per sequence, over the blocks gathered into one (KVH, S, D) view
+        var outputs = new List<Tensor>();
         for (int i = 0; i < batch.Count; i++)
         {
+            if (decode.Contains(i)) continue;
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
             cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
-            if (len == 1 && cache.Pool.Device.type == DeviceType.CPU && cache.Pool.DType is ScalarType.Float32 or ScalarType.BFloat16)
-                outputs[i] = AttendOneCpu(q.narrow(0, offset, 1), cache);
-            else
+            var (keys, values) = cache.Gather(_layer, cache.Length + len);
+            var o = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+            if (merged is null) outputs.Add(o);
+            else merged.narrow(0, offset, len).copy_(o);
+        }
+        // 5. (T, H·D) -> (T, hidden)
+        var attended = merged?.to(x.dtype) ?? (outputs.Count == 1 ? outputs[0] : cat(outputs, 0));
+        return _oProj.Forward(attended);
+    }
+
+    /// <summary>Which sequences feed one position into a CPU cache the decode kernel reads (F32 or BF16).</summary>
+    static List<int> CpuDecodeSequences(BatchLayout batch)
+    {
+        var decode = new List<int>(batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+            if (batch.Lengths[i] == 1 && batch.Caches[i].Pool is { Device.type: DeviceType.CPU, DType: ScalarType.Float32 or ScalarType.BFloat16 })
+                decode.Add(i);
+        return decode;
+    }
+
+    /// <summary>
+    /// The decode sequences' keys and values written straight into their blocks, then one <see cref="CpuDecodeAttention"/>
+    /// call for all of them. Returns (T, H·D) in F32 with those sequences' rows filled (the others are left for the caller).
+    /// </summary>
+    unsafe Tensor AttendDecodeCpu(Tensor q, Tensor k, Tensor v, BatchLayout batch, List<int> decode, long t)
+    {
+        int n = decode.Count, rep = _heads / _kvHeads;
+        var pool = batch.Caches[decode[0]].Pool;
+        var first = new int[n + 1];
+        var lengths = new int[n];
+        var rows = new int[n];
+        for (int j = 0; j < n; j++)
+        {
+            var cache = batch.Caches[decode[j]];
+            lengths[j] = cache.Length + 1;
+            rows[j] = batch.Offsets[decode[j]];
+            first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
+        }
+        var keyBlocks = new nint[first[n]];
+        var valueBlocks = new nint[first[n]];
+        for (int j = 0; j < n; j++)
+            batch.Caches[decode[j]].Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
+
+        // (T, KVH, D) in the cache's type: row `position % B` of block `position / B`, head h HeadStride rows further
+        var (kc, vc) = (k.contiguous(), v.contiguous());
+        int elementSize = (int)kc.ElementSize, rowBytes = _headDim * elementSize;
+        byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
+        for (int j = 0; j < n; j++)
+        {
+            var cache = batch.Caches[decode[j]];
+            int position = cache.Length, b = cache.Pool.BlockTokens, stride = cache.Pool.HeadStride;
+            byte* kDst = (byte*)keyBlocks[first[j] + position / b], vDst = (byte*)valueBlocks[first[j] + position / b];
+            for (int h = 0; h < _kvHeads; h++)
             {
-                // prefill (and other devices) attend over the blocks gathered into one (KVH, S, D) view
-                var (keys, values) = cache.Gather(_layer, cache.Length + len);
-                outputs[i] = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
+                long dst = ((long)h * stride + position % b) * rowBytes, src = ((long)rows[j] * _kvHeads + h) * rowBytes;
+                Buffer.MemoryCopy(kSrc + src, kDst + dst, rowBytes, rowBytes);
+                Buffer.MemoryCopy(vSrc + src, vDst + dst, rowBytes, rowBytes);
             }
         }
-        // 4. (T, H·D) -> (T, hidden)
-        var merged = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
-        return _oProj.Forward(merged);
+
+        // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep
+        var index = tensor(rows.Select(r => (long)r).ToArray(), device: q.device);
+        var queries = (n == t ? q : q.index_select(0, index)).to(ScalarType.Float32).contiguous();
+        var output = n == t ? empty([t, _heads * _headDim], ScalarType.Float32) : zeros([t, _heads * _headDim], ScalarType.Float32);
+        fixed (nint* kb = keyBlocks, vb = valueBlocks)
+        fixed (int* f = first, l = lengths, r = rows)
+            CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
+                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, get_num_threads());
+        return output;
     }
 
     /// <summary>
@@ -75,22 +137,6 @@ public sealed class Attention : IDisposable
         var o = F.scaled_dot_product_attention(grouped, keys, values, mask);
         // (KVH, rep·L, D) -> (H, L, D) -> (L, H·D)
         return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
-    }
-
-    /// <summary>One decode position on the CPU (F32 or BF16 cache): (1, H, D) -> (1, H·D) through <see cref="CpuDecodeAttention"/>, reading the blocks in place, computed in F32.</summary>
-    unsafe Tensor AttendOneCpu(Tensor q, KvCache cache)
-    {
-        int rep = _heads / _kvHeads, length = cache.Length + 1;
-        int blocks = cache.Pool.BlocksFor(length);
-        Span<nint> keys = blocks <= 256 ? stackalloc nint[blocks] : new nint[blocks];
-        Span<nint> values = blocks <= 256 ? stackalloc nint[blocks] : new nint[blocks];
-        cache.Pointers(_layer, length, keys, values);
-        var grouped = q.reshape(_kvHeads, rep, _headDim).to(ScalarType.Float32).contiguous();
-        var output = empty([1, _heads * _headDim], ScalarType.Float32);
-        fixed (nint* k = keys, v = values)
-            CpuDecodeAttention.RunPaged(TensorPointers.Float(grouped), k, v, TensorPointers.Float(output),
-                _kvHeads, rep, _headDim, cache.Pool.BlockTokens, cache.Pool.HeadStride, length, cache.Pool.DType == ScalarType.BFloat16);
-        return output.dtype == q.dtype ? output : output.to(q.dtype);
     }
 
     public void Dispose()

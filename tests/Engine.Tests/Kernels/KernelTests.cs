@@ -104,4 +104,44 @@ public class KernelTests
             CpuDecodeAttention.RunPaged(TensorPointers.Float(q), k, v, TensorPointers.Float(ours), kvHeads, rep, headDim, blockTokens, stride, length, bfloat16: false);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]   // enough work to split the (sequence, head) pairs over threads
+    [InlineData(true, 2)]
+    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(bool bfloat16, int threads)
+    {
+        using var scope = NewDisposeScope();
+        const int kvHeads = 2, rep = 3, headDim = 32, blockTokens = 4, storageBlocks = 128, stride = storageBlocks * blockTokens;
+        var gen = new TorchSharp.torch.Generator(9);
+        var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var keys = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
+        var values = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
+        // three sequences of different lengths on disjoint, scattered blocks; their outputs go to rows 4, 0 and 2 of 5
+        int[] lengths = [1, 37, 400], outputRows = [4, 0, 2];
+        var blocks = Enumerable.Range(0, storageBlocks).OrderBy(b => (b * 37) % storageBlocks).ToArray();
+        var q = randn([lengths.Length, kvHeads, rep, headDim], generator: gen);
+        var firstBlock = new int[lengths.Length];
+        var keyBlocks = new List<nint>();
+        var valueBlocks = new List<nint>();
+        var want = zeros(5, kvHeads * rep * headDim);
+        byte* kBase = TensorPointers.Bytes(keys), vBase = TensorPointers.Bytes(values);
+        for (int i = 0, used = 0; i < lengths.Length; i++)
+        {
+            int count = (lengths[i] + blockTokens - 1) / blockTokens;
+            var mine = blocks.Skip(used).Take(count).ToArray();
+            (firstBlock[i], used) = (keyBlocks.Count, used + count);
+            keyBlocks.AddRange(mine.Select(b => (nint)(kBase + (long)b * blockTokens * headDim * keys.ElementSize)));
+            valueBlocks.AddRange(mine.Select(b => (nint)(vBase + (long)b * blockTokens * headDim * values.ElementSize)));
+            var index = tensor(mine.SelectMany(b => Enumerable.Range(b * blockTokens, blockTokens)).Take(lengths[i]).Select(r => (long)r).ToArray());
+            var alone = F.scaled_dot_product_attention(q[i], keys.index_select(1, index).to(ScalarType.Float32), values.index_select(1, index).to(ScalarType.Float32));
+            want[outputRows[i]] = alone.reshape(-1);
+        }
+
+        var ours = zeros(5, kvHeads * rep * headDim);
+        fixed (nint* kb = keyBlocks.ToArray(), vb = valueBlocks.ToArray())
+        fixed (int* f = firstBlock, l = lengths, r = outputRows)
+            CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q.contiguous()), kb, vb, f, l, r, TensorPointers.Float(ours), lengths.Length,
+                kvHeads, rep, headDim, blockTokens, stride, bfloat16, threads);
+        Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
+    }
 }

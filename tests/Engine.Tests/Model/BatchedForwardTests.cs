@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using TorchSharp;
 
@@ -38,6 +39,50 @@ public class BatchedForwardTests
         Assert.True(batched.allclose(expected, rtol: 1e-4, atol: 1e-4), $"max diff {(batched - expected).abs().max().item<float>()}");
         Assert.Equal([8, 6, 3], new[] { ba.Length, bb.Length, bc.Length });
         if (paged) Assert.Equal(2 + 2 + 1, pool.Stats.UsedBlocks);   // 8, 6 and 3 positions in blocks of 4
+    }
+
+    [SkippableTheory]
+    [InlineData("tiny-smollm3/hf", "f32")]
+    [InlineData("tiny-smollm2/hf", "f32")]
+    [InlineData("tiny-smollm2/hf", "bf16")]
+    public void ManyDecodingSequencesInOneStepEqualEachDecodingAlone(string model, string dtype)
+    {
+        var type = dtype == "bf16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
+        using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
+        using var lm = CausalLM.Load(source, type, torch.CPU);
+        using var pool = new KvBlockPool(lm.Config, type, torch.CPU, blockTokens: 4, totalBlocks: 64);
+        int[][] prompts = [[10, 20, 30], [7], [40, 41, 42, 43, 44, 45, 46, 47, 48], [5, 6], [300, 301, 302, 303, 304]];
+        var alone = prompts.Select(_ => lm.NewCache()).ToArray();
+        var batched = prompts.Select(_ => pool.NewCache()).ToArray();
+        try
+        {
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                lm.Forward([new SequenceChunk(alone[i], prompts[i])]).Dispose();
+                lm.Forward([new SequenceChunk(batched[i], prompts[i])]).Dispose();
+            }
+            // 1. every sequence decodes one token, all in one pass (the decode kernel for the whole batch)
+            var expected = prompts.Select((_, i) => lm.Forward([new SequenceChunk(alone[i], [100 + i])])).ToList();
+            using var step = lm.Forward(batched.Select((c, i) => new SequenceChunk(c, [100 + i])).ToList());
+            AssertClose(torch.cat(expected, 0), step, type);
+            // 2. four decode, one takes a 3-token chunk: decode rows and prefill rows in one pass
+            expected = prompts.Select((_, i) => lm.Forward([new SequenceChunk(alone[i], i == 2 ? [1, 2, 3] : [200 + i])])).ToList();
+            using var mixed = lm.Forward(batched.Select((c, i) => new SequenceChunk(c, i == 2 ? [1, 2, 3] : [200 + i])).ToList());
+            AssertClose(torch.cat(expected, 0), mixed, type);
+            Assert.Equal(alone.Select(c => c.Length), batched.Select(c => c.Length));
+        }
+        finally
+        {
+            foreach (var c in alone.Concat(batched)) c.Dispose();
+        }
+    }
+
+    static void AssertClose(torch.Tensor expected, torch.Tensor actual, torch.ScalarType type)
+    {
+        // BF16 activations round differently when rows are computed together; F32 agrees to the last bits
+        double tolerance = type == torch.ScalarType.BFloat16 ? 3e-2 : 1e-4;
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(actual.allclose(expected, rtol: tolerance, atol: tolerance), $"max diff {(actual - expected).abs().max().item<float>()}");
     }
 
     [SkippableFact]
