@@ -107,13 +107,16 @@ public sealed class Attention : IDisposable
         }
 
         // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep
-        var index = tensor(rows.Select(r => (long)r).ToArray(), device: q.device);
-        var queries = (n == t ? q : q.index_select(0, index)).to(ScalarType.Float32).contiguous();
+        var queries = (n == t ? q : q.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: q.device))).to(ScalarType.Float32).contiguous();
+        // Split the heads over the threads only in steps whose matmuls are our GEMV: libtorch's GEMM (larger steps)
+        // leaves its OpenMP workers spinning between calls, and a second hand-off only competes with them
+        // (measured: no faster at 16 sequences, even over 1k-token caches).
+        int threads = t <= CpuGemv.MaxRows ? get_num_threads() : 1;
         var output = n == t ? empty([t, _heads * _headDim], ScalarType.Float32) : zeros([t, _heads * _headDim], ScalarType.Float32);
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
-                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, get_num_threads());
+                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, threads);
         return output;
     }
 
