@@ -45,12 +45,49 @@ public sealed class ChatEndToEndTests(ClusterFixture cluster)
     }
 
     [SkippableFact]
-    public async Task A_wrong_api_key_is_unauthenticated()
+    public async Task Sampling_settings_cross_the_wire_and_those_left_out_come_from_the_models_generation_config()
+    {
+        await cluster.StartAsync();
+        var host = cluster.Model;
+        const string text = "Pick three words.";
+        var prompt = host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", text)], thinking: false), parseSpecial: true).ToArray();
+        string EngineReply(SamplingOptions o)
+        {
+            using var cache = host.Model.NewCache();
+            var tokens = Generator.Generate(host.Model, cache, prompt, o).Where(t => t.Finish != Engine.Generation.FinishReason.Stop).Select(t => t.Token);
+            return host.Tokenizer.Decode(tokens);
+        }
+        async Task<string> ClusterReply(SamplingParameters sampling)
+        {
+            var request = new ChatRequest { SessionId = await NewSessionAsync(), Messages = { new ChatMessage { Role = "user", Content = text } }, Sampling = sampling };
+            return (await TurnResult.ReadAsync(cluster.Client.StreamChat(request, Auth(KeyA)))).Text;
+        }
+
+        // 1. every setting given: the scheduler samples exactly as the engine's own loop with the same seed
+        var all = new SamplingParameters { Temperature = 1.25, TopP = 0.875, TopK = 40, MinP = 0.03125, RepetitionPenalty = 1.25, PresencePenalty = 0.25, FrequencyPenalty = 0.125, Seed = 1234, MaxTokens = 12 };
+        Assert.Equal(EngineReply(new SamplingOptions
+        {
+            Temperature = 1.25, TopP = 0.875, TopK = 40, MinP = 0.03125, RepetitionPenalty = 1.25, PresencePenalty = 0.25, FrequencyPenalty = 0.125,
+            Seed = 1234, MaxTokens = 12, StopTokenIds = host.StopTokenIds,
+        }), await ClusterReply(all));
+
+        // 2. only seed and length given: temperature and top_p come from the fixture's generation_config.json
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Require("tiny-smollm3", "hf"), "generation_config.json")));
+        double temperature = config.RootElement.GetProperty("temperature").GetDouble(), topP = config.RootElement.GetProperty("top_p").GetDouble();
+        var reply = await ClusterReply(new SamplingParameters { Seed = 99, MaxTokens = 12 });
+        Assert.Equal(EngineReply(new SamplingOptions { Temperature = temperature, TopP = topP, Seed = 99, MaxTokens = 12, StopTokenIds = host.StopTokenIds }), reply);
+        Assert.NotEqual(EngineReply(new SamplingOptions { Seed = 99, MaxTokens = 12, StopTokenIds = host.StopTokenIds }), reply);
+    }
+
+    [SkippableFact]
+    public async Task A_wrong_or_missing_api_key_is_unauthenticated()
     {
         await cluster.StartAsync();
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
             await cluster.Client.ListModelsAsync(new ListModelsRequest(), Auth("not-a-key")));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => TurnResult.ReadAsync(cluster.Client.StreamChat(Turn("any", "hi"), new Metadata())));
+        Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
         var models = await cluster.Client.ListModelsAsync(new ListModelsRequest(), Auth(KeyA));
         Assert.Single(models.Models);
     }

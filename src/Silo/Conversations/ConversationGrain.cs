@@ -200,15 +200,15 @@ public sealed class ConversationGrain(
         _tokens.Reset([]);
     }
 
-    /// <summary>Checks the messages and builds the engine's sampling options; throws <see cref="ArgumentException"/>.</summary>
+    /// <summary>Checks the messages and builds the engine's sampling options, what the turn leaves out from the model's generation_config.json; throws <see cref="ArgumentException"/>.</summary>
     SamplingOptions Validate(ChatTurnRequest request)
     {
         if (request.Messages.Length == 0) throw new ArgumentException("messages must not be empty");
         foreach (var m in request.Messages)
             if (!TurnMessage.Roles.Contains(m.Role)) throw new ArgumentException($"unknown role '{m.Role}' (expected system, user or assistant)");
         var s = request.Sampling;
-        var defaults = new SamplingOptions();
-        return new SamplingOptions
+        var defaults = host.Defaults;
+        return (defaults with
         {
             Temperature = s.Temperature ?? defaults.Temperature,
             TopP = s.TopP ?? defaults.TopP,
@@ -219,8 +219,7 @@ public sealed class ConversationGrain(
             FrequencyPenalty = s.FrequencyPenalty ?? defaults.FrequencyPenalty,
             Seed = s.Seed,
             MaxTokens = s.MaxTokens ?? options.Value.DefaultMaxTokens,
-            StopTokenIds = host.StopTokenIds,
-        }.Validate();
+        }).Validate();
     }
 
     /// <summary>The next token; ok = false at the end, with the failure if the scheduler failed the sequence.</summary>

@@ -8,9 +8,9 @@ namespace SmolLM3.Silo.Models;
 /// Renders a transcript with the model's own chat template (tokenizer_config.json / chat_template.jinja,
 /// or a GGUF's tokenizer.chat_template), or ChatML for checkpoints that ship none, through the engine's chat layer.
 /// </summary>
-public sealed class PromptRenderer(string modelPath)
+public sealed class PromptRenderer(ChatPromptBuilder builder)
 {
-    readonly ChatPromptBuilder _builder = ChatPromptBuilder.ForModel(modelPath);
+    readonly ChatPromptBuilder _builder = builder;
 
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant's turn opener.</summary>
     public string Render(IEnumerable<TurnMessage> messages, bool thinking, IReadOnlyList<string>? xmlTools = null) =>
