@@ -2,7 +2,7 @@ namespace SmolLM3.Testing;
 
 /// <summary>
 /// Locates ../shared/fixtures (or SMOLLM3_FIXTURES). Tests that need it call <see cref="Require"/>,
-/// which skips them with a reason where the fixtures are absent (a user's clone).
+/// which skips them with a reason where the fixtures are absent (a user's clone; in CI it fails, see <see cref="Prerequisite"/>).
 /// </summary>
 public static class Fixtures
 {
@@ -24,7 +24,7 @@ public static class Fixtures
     /// <summary>Full path of a fixture file or folder; skips the calling test when fixtures are missing.</summary>
     public static string Require(params string[] parts)
     {
-        Skip.If(Root is null, "fixtures not found: set SMOLLM3_FIXTURES or place shared/fixtures beside the repository");
+        Prerequisite.Need(Root is not null, "fixtures not found: set SMOLLM3_FIXTURES or place shared/fixtures beside the repository");
         var path = Path.Combine([Root!, .. parts]);
         Assert.True(File.Exists(path) || Directory.Exists(path), $"fixture missing: {path}");
         return path;

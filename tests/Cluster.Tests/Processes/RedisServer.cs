@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using SmolLM3.Testing;
 
 namespace SmolLM3.Cluster.Tests.Processes;
 
@@ -24,7 +25,7 @@ public sealed class RedisServer : IDisposable
     public static async Task<RedisServer> StartAsync()
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
-        Skip.If(binary is null, "redis-server is not installed (scripts/setup.sh installs it: apt-get install redis-server)");
+        Prerequisite.Need(binary is not null, "redis-server is not installed (scripts/setup.sh installs it: apt-get install redis-server)");
         var server = new RedisServer(binary!);
         for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(100))
         {
