@@ -23,21 +23,7 @@ public sealed class GatewayDrainTests : IDisposable
         await _cluster.StartSiloAsync();
         var gateway = await _cluster.StartGatewayAsync(new Dictionary<string, string> { [Key] = "tenant-d" },
             new Dictionary<string, string> { ["SmolLM3__DrainDelay"] = "00:00:02", ["DOTNET_shutdownTimeoutSeconds"] = "60" });
-        var session = (await gateway.Chat.CreateSessionAsync(new CreateSessionRequest(), Auth)).SessionId;
-        using var call = gateway.Chat.StreamChat(new ChatRequest
-        {
-            SessionId = session,
-            Messages = { new ChatMessage { Role = "user", Content = "Tell me everything" } },
-            Sampling = new SamplingParameters { Temperature = 0, MaxTokens = LongReply },
-        }, Auth);
-        Assert.True(await call.ResponseStream.MoveNext());
-        Assert.Equal(ChatEvent.EventOneofCase.Started, call.ResponseStream.Current.EventCase);
-        var rest = Task.Run(async () =>
-        {
-            var events = new List<ChatEvent> { call.ResponseStream.Current };
-            await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
-            return TurnResult.From(events);
-        });
+        var rest = await LongStream.StartAsync(gateway.Chat, Auth, LongReply);
 
         gateway.Process.SignalTerminate();
         while (await gateway.HealthAsync() == HealthCheckResponse.Types.ServingStatus.Serving) await Task.Delay(20);
