@@ -56,13 +56,20 @@ public sealed class Attention : IDisposable
         return _oProj.Forward(attended);
     }
 
-    /// <summary>Which sequences feed one position into a CPU cache the decode kernel reads (F32 or BF16).</summary>
+    /// <summary>
+    /// Which sequences feed one position into a CPU cache the decode kernel reads (F32 or BF16), all laid out like
+    /// the first one's (block size, head stride, type: one kernel call takes one layout; any other goes the general way).
+    /// </summary>
     static List<int> CpuDecodeSequences(BatchLayout batch)
     {
         var decode = new List<int>(batch.Count);
+        KvBlockPool? layout = null;
         for (int i = 0; i < batch.Count; i++)
-            if (batch.Lengths[i] == 1 && batch.Caches[i].Pool is { Device.type: DeviceType.CPU, DType: ScalarType.Float32 or ScalarType.BFloat16 })
-                decode.Add(i);
+        {
+            if (batch.Lengths[i] != 1 || batch.Caches[i].Pool is not { Device.type: DeviceType.CPU, DType: ScalarType.Float32 or ScalarType.BFloat16 } pool) continue;
+            layout ??= pool;
+            if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.DType == layout.DType) decode.Add(i);
+        }
         return decode;
     }
 

@@ -53,7 +53,8 @@ public class BatchedForwardTests
         using var pool = new KvBlockPool(lm.Config, type, torch.CPU, blockTokens: 4, totalBlocks: 64);
         int[][] prompts = [[10, 20, 30], [7], [40, 41, 42, 43, 44, 45, 46, 47, 48], [5, 6], [300, 301, 302, 303, 304]];
         var alone = prompts.Select(_ => lm.NewCache()).ToArray();
-        var batched = prompts.Select(_ => pool.NewCache()).ToArray();
+        // the last one keeps its own pool (256-position blocks): a layout the shared pool's decode call cannot take
+        var batched = prompts.Select((_, i) => i < prompts.Length - 1 ? pool.NewCache() : lm.NewCache()).ToArray();
         try
         {
             for (int i = 0; i < prompts.Length; i++)
