@@ -23,19 +23,6 @@ public static unsafe class CpuDecodeAttention
         int kvHeads, int rep, int headDim, int capacity, int length) =>
         Run(q, (byte**)&keys, (byte**)&values, output, kvHeads, rep, headDim, capacity, capacity, length, sizeof(ushort), &DotBf16, &AxpyBf16);
 
-    /// <summary>
-    /// Over a paged cache: position j is row j % <paramref name="blockTokens"/> of block j / blockTokens, whose
-    /// head-0 rows start at <paramref name="keyBlocks"/>[block]; head h's rows are <paramref name="headStride"/> rows
-    /// further. Reading the blocks in place means a decode step never copies the cache.
-    /// </summary>
-    /// <param name="bfloat16">Cache elements are bfloat16 (else float32).</param>
-    public static void RunPaged(float* q, nint* keyBlocks, nint* valueBlocks, float* output,
-        int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length, bool bfloat16)
-    {
-        if (bfloat16) Run(q, (byte**)keyBlocks, (byte**)valueBlocks, output, kvHeads, rep, headDim, blockTokens, headStride, length, sizeof(ushort), &DotBf16, &AxpyBf16);
-        else Run(q, (byte**)keyBlocks, (byte**)valueBlocks, output, kvHeads, rep, headDim, blockTokens, headStride, length, sizeof(float), &DotF32, &AxpyF32);
-    }
-
     static void Run(float* q, byte** keys, byte** values, float* output, int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length,
         int elementSize, delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
@@ -45,7 +32,9 @@ public static unsafe class CpuDecodeAttention
     }
 
     /// <summary>
-    /// The decode positions of several sequences at once, each over its own paged cache: sequence i's query
+    /// The decode positions of several sequences at once, each over its own paged cache. Position j of a sequence
+    /// is row j % <paramref name="blockTokens"/> of its block j / blockTokens, and head h's rows are
+    /// <paramref name="headStride"/> rows after head 0's: the blocks are read in place, never copied. Sequence i's query
     /// (kvHeads, rep, headDim) is at <paramref name="q"/> + i·kvHeads·rep·headDim and its output at
     /// <paramref name="output"/> + outputRows[i]·kvHeads·rep·headDim; the head-0 rows of its blocks start at
     /// <paramref name="keyBlocks"/>[firstBlock[i] + b]. The (sequence, KV head) pairs are spread over

@@ -100,8 +100,10 @@ public class KernelTests
         var ours = empty(kvHeads, rep, headDim);
         var kp = order.Select(b => (nint)(TensorPointers.Float(keys) + b * blockTokens * headDim)).ToArray();
         var vp = order.Select(b => (nint)(TensorPointers.Float(values) + b * blockTokens * headDim)).ToArray();
+        int first = 0, row = 0;
         fixed (nint* k = kp, v = vp)
-            CpuDecodeAttention.RunPaged(TensorPointers.Float(q), k, v, TensorPointers.Float(ours), kvHeads, rep, headDim, blockTokens, stride, length, bfloat16: false);
+            CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q), k, v, &first, &length, &row, TensorPointers.Float(ours), 1,
+                kvHeads, rep, headDim, blockTokens, stride, bfloat16: false, threads: 1);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
     [Theory]
