@@ -67,20 +67,21 @@ public static unsafe class CpuDecodeAttention
     }
 
     /// <summary>
-    /// Every (sequence, KV group) pair, split into contiguous runs of about equal work (cached positions × rep)
-    /// when there is enough of it to pay for a thread hand-off.
+    /// Every (sequence, KV group) pair, split into contiguous runs of about equal work (cached positions)
+    /// when a group's share (positions × rep, summed over the sequences) pays for a thread hand-off.
     /// </summary>
     static void RunAll(Sequence* seqs, int count, Shape shape, int threads,
         delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
         int pairs = count * shape.KvHeads, maxLength = 0;
-        long work = 0;
+        long positions = 0;
         for (int i = 0; i < count; i++)
         {
             maxLength = Math.Max(maxLength, seqs[i].Length);
-            work += (long)seqs[i].Length * shape.KvHeads;
+            positions += seqs[i].Length;
         }
-        int parts = work * shape.Rep >= 2048 ? Math.Min(threads, pairs) : 1;
+        long work = positions * shape.KvHeads;
+        int parts = positions * shape.Rep >= 2048 ? Math.Min(threads, pairs) : 1;
         if (parts <= 1)
         {
             fixed (float* s = new float[shape.Rep * maxLength])

@@ -113,13 +113,13 @@ public class KernelTests
     public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(bool bfloat16, int threads)
     {
         using var scope = NewDisposeScope();
-        const int kvHeads = 2, rep = 3, headDim = 32, blockTokens = 4, storageBlocks = 128, stride = storageBlocks * blockTokens;
+        const int kvHeads = 2, rep = 3, headDim = 32, blockTokens = 4, storageBlocks = 256, stride = storageBlocks * blockTokens;
         var gen = new TorchSharp.torch.Generator(9);
         var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var keys = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
         var values = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
         // three sequences of different lengths on disjoint, scattered blocks; their outputs go to rows 4, 0 and 2 of 5
-        int[] lengths = [1, 37, 400], outputRows = [4, 0, 2];
+        int[] lengths = [1, 37, 700], outputRows = [4, 0, 2];
         var blocks = Enumerable.Range(0, storageBlocks).OrderBy(b => (b * 37) % storageBlocks).ToArray();
         var q = randn([lengths.Length, kvHeads, rep, headDim], generator: gen);
         var firstBlock = new int[lengths.Length];
