@@ -10,11 +10,9 @@ namespace SmolLM3.Silo.Models;
 /// </summary>
 public sealed class PromptRenderer(ChatPromptBuilder builder)
 {
-    readonly ChatPromptBuilder _builder = builder;
-
     /// <summary>The prompt text for <paramref name="messages"/>, ending with the assistant's turn opener.</summary>
     public string Render(IEnumerable<TurnMessage> messages, bool thinking, IReadOnlyList<string>? xmlTools = null) =>
-        _builder.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), new ChatPromptOptions
+        builder.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), new ChatPromptOptions
         {
             EnableThinking = thinking,
             XmlTools = xmlTools is { Count: > 0 } ? [.. xmlTools.Select(t => JsonDocument.Parse(t).RootElement.Clone())] : null,
