@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Model;
 using System.CommandLine;
 using TorchSharp;
 
@@ -41,7 +42,7 @@ sealed class ModelOptions
     public ModelOptions(bool loads)
     {
         _loads = loads;
-        DType.AcceptOnlyFromAmong("f32", "bf16", "f16");
+        DType.AcceptOnlyFromAmong([.. DTypes.Names]);
         Threads.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");
@@ -65,12 +66,7 @@ sealed class ModelOptions
         if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU);
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
-        var dtype = parsed.GetValue(DType) switch
-        {
-            "bf16" => torch.ScalarType.BFloat16,
-            "f16" => torch.ScalarType.Float16,
-            _ => torch.ScalarType.Float32,
-        };
+        var dtype = DTypes.Parse(parsed.GetValue(DType) ?? "f32");
         return new ModelRequest(path, dtype, ParseDevice(parsed.GetValue(Device) ?? "cpu"));
     }
 

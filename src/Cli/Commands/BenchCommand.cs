@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Model;
 using System.CommandLine;
 using System.Text.Json;
 using SmolLM3.Engine.Benchmarking;
@@ -12,7 +13,7 @@ namespace SmolLM3.Cli.Commands;
 /// </summary>
 static class BenchCommand
 {
-    static readonly string[] DTypes = ["f32", "bf16", "f16", "q8_0"];
+    static readonly string[] WeightTypes = [.. DTypes.Names, "q8_0"];
 
     public static Command Create()
     {
@@ -24,7 +25,7 @@ static class BenchCommand
         };
         shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
         var dtype = new Option<string[]>("--dtype") { Description = "Weight types to run (q8_0: packed Q8_0 layers, F32 compute)", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
-        dtype.AcceptOnlyFromAmong(DTypes);
+        dtype.AcceptOnlyFromAmong(WeightTypes);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1"); });
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length for prefill", DefaultValueFactory = _ => 512 };
@@ -55,7 +56,7 @@ static class BenchCommand
                 {
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
-                    results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], ParseDType(d), torch.CPU,
+                    results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
                         parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch)));
                 }
             var output = parsed.InvocationConfiguration.Output;
@@ -67,13 +68,6 @@ static class BenchCommand
         });
         return command;
     }
-
-    static torch.ScalarType ParseDType(string d) => d switch
-    {
-        "bf16" => torch.ScalarType.BFloat16,
-        "f16" => torch.ScalarType.Float16,
-        _ => torch.ScalarType.Float32,
-    };
 
     static Dictionary<string, object> ToJson(BenchmarkResult r, double bandwidth)
     {

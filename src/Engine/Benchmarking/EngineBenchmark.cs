@@ -78,7 +78,7 @@ public static class EngineBenchmark
             {
                 using var logits = model.Forward(caches.Select((c, i) => new SequenceChunk(c, [tokens[i]])).ToList());
                 using var next = logits.argmax(-1);
-                var ids = next.data<long>().ToArray();
+                var ids = HostCopy.ToArray<long>(next);
                 for (int i = 0; i < batch; i++) tokens[i] = (int)ids[i];
             }
             return batch * decodeTokens / sw.Elapsed.TotalSeconds;

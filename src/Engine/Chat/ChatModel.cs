@@ -9,9 +9,9 @@ namespace SmolLM3.Engine.Chat;
 /// A loaded model with everything a conversation needs: tokenizer, chat template, and the default
 /// sampling settings and stop tokens from the model's own files.
 /// </summary>
-public sealed class ChatModel(CausalLM model, TextTokenizer tokenizer, ChatPromptBuilder prompts, SamplingOptions defaults) : IDisposable
+public sealed class ChatModel(ILanguageModel model, TextTokenizer tokenizer, ChatPromptBuilder prompts, SamplingOptions defaults) : IDisposable
 {
-    public CausalLM Model { get; } = model;
+    public ILanguageModel Model { get; } = model;
     public TextTokenizer Tokenizer { get; } = tokenizer;
     public ChatPromptBuilder Prompts { get; } = prompts;
 
@@ -23,7 +23,7 @@ public sealed class ChatModel(CausalLM model, TextTokenizer tokenizer, ChatPromp
     /// <paramref name="path"/> (HF folder or GGUF), around an already loaded <paramref name="model"/>.
     /// Replies stop at the config's and tokenizer's EOS ids and at ChatML's end of turn.
     /// </summary>
-    public static ChatModel ForPath(string path, CausalLM model, Func<DateTime>? now = null)
+    public static ChatModel ForPath(string path, ILanguageModel model, Func<DateTime>? now = null)
     {
         var tokenizer = ModelTokenizers.Open(path);
         var prompts = ChatPromptBuilder.ForModel(path, now);

@@ -1,6 +1,5 @@
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Generation;
@@ -14,7 +13,7 @@ public static class Generator
     /// so afterwards the cache holds the prompt and all generated tokens but the final one.
     /// </summary>
     public static IEnumerable<GeneratedToken> Generate(
-        CausalLM model, KvCache cache, int[] prompt, SamplingOptions options,
+        ILanguageModel model, KvCache cache, int[] prompt, SamplingOptions options,
         int prefillChunk = 256, CancellationToken cancellation = default)
     {
         options.Validate();
@@ -49,8 +48,6 @@ public static class Generator
     /// <summary>Copies a (1, vocab) float32 logits tensor to <paramref name="row"/> and disposes it.</summary>
     static void CopyRow(Tensor logits, float[] row)
     {
-        using (logits)
-        using (var cpu = logits.device_type == DeviceType.CPU ? null : logits.cpu())
-            (cpu ?? logits).data<float>().CopyTo(row, 0);
+        using (logits) HostCopy.CopyTo(logits, row);
     }
 }

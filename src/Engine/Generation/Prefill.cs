@@ -7,7 +7,7 @@ namespace SmolLM3.Engine.Generation;
 public static class Prefill
 {
     /// <summary>Feeds <paramref name="tokens"/> into <paramref name="cache"/>; returns the logits of the last position, (1, vocab).</summary>
-    public static Tensor Run(CausalLM model, KvCache cache, int[] tokens, int chunkSize = 256)
+    public static Tensor Run(ILanguageModel model, KvCache cache, int[] tokens, int chunkSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         if (tokens.Length == 0) throw new ArgumentException("the prompt has no tokens", nameof(tokens));

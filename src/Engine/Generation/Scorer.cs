@@ -11,7 +11,7 @@ public sealed record ScoredStep(int Token, double TokenLogprob, IReadOnlyList<To
 public static class Scorer
 {
     /// <summary>Step by step through the KV cache: prompt (in chunks), then one forced token at a time.</summary>
-    public static IReadOnlyList<ScoredStep> Stepwise(CausalLM model, int[] prompt, int[] forced, int top, int prefillChunk = 256)
+    public static IReadOnlyList<ScoredStep> Stepwise(ILanguageModel model, int[] prompt, int[] forced, int top, int prefillChunk = 256)
     {
         using var cache = model.NewCache();
         var steps = new List<ScoredStep>(forced.Length);
@@ -32,7 +32,7 @@ public static class Scorer
     }
 
     /// <summary>One forward pass over prompt + forced tokens (all but the last), reading logits at every forced position.</summary>
-    public static IReadOnlyList<ScoredStep> OnePass(CausalLM model, int[] prompt, int[] forced, int top)
+    public static IReadOnlyList<ScoredStep> OnePass(ILanguageModel model, int[] prompt, int[] forced, int top)
     {
         if (forced.Length == 0) return [];
         using var cache = model.NewCache();
@@ -46,8 +46,8 @@ public static class Scorer
         using var scope = NewDisposeScope();
         var logp = logitsRow.to(ScalarType.Float64).log_softmax(-1);
         var (values, indices) = logp.topk(top);
-        var v = values.data<double>().ToArray();
-        var ix = indices.data<long>().ToArray();
+        var v = HostCopy.ToArray<double>(values);
+        var ix = HostCopy.ToArray<long>(indices);
         var entries = v.Select((x, j) => new TokenLogProb((int)ix[j], (float)x)).ToList();
         return new ScoredStep(token, logp[token].item<double>(), entries);
     }

@@ -10,7 +10,7 @@ namespace SmolLM3.Engine.Model;
 /// SmolLM3 / SmolLM2 decoder-only transformer: embedding → decoder layers → norm → LM head.
 /// Inference only; caches are owned by callers and passed in per sequence.
 /// </summary>
-public sealed class CausalLM : IDisposable
+public sealed class CausalLM : ILanguageModel
 {
     readonly Tensor _embedTokens;   // (vocab, hidden)
     readonly Linear _lmHead;        // (vocab, hidden); shares the embedding's storage when tied
@@ -126,7 +126,7 @@ public sealed class CausalLM : IDisposable
     public KvCache NewCache(int? maxLength = null) => new(Config, DType, Device, maxLength);
 
     /// <summary>A block pool of at most <paramref name="bytes"/> for many sequences of this model (<see cref="KvBlockPool.NewCache"/>).</summary>
-    public KvBlockPool NewBlockPool(long bytes, int blockTokens = 16) => KvBlockPool.ForBudget(Config, DType, Device, bytes, blockTokens);
+    public KvBlockPool NewBlockPool(long bytes, int blockTokens = KvBlockPool.DefaultBlockTokens) => KvBlockPool.ForBudget(Config, DType, Device, bytes, blockTokens);
 
     /// <summary>
     /// Feeds each sequence its new tokens (sequences may be at different positions) and returns float32

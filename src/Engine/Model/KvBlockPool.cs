@@ -14,6 +14,9 @@ namespace SmolLM3.Engine.Model;
 /// </summary>
 public sealed class KvBlockPool : IDisposable
 {
+    /// <summary>Positions per block unless a caller says otherwise (the silo's <c>KvBlockTokens</c> default too).</summary>
+    public const int DefaultBlockTokens = 16;
+
     // Storage comes in segments, each per layer (kv_heads, SegmentBlocks·BlockTokens, head_dim) for keys and
     // for values: block i of a segment is positions [i·B, (i+1)·B) of every head. Consecutive blocks of one
     // segment are then one narrow() view (a cache that got adjacent blocks attends with no copy), and the
@@ -56,7 +59,7 @@ public sealed class KvBlockPool : IDisposable
     public static long BytesFor(ModelConfig config, ScalarType dtype, int tokens) => config.KvBytesPerToken(dtype.ElementSize()) * tokens;
 
     /// <summary>A pool of as many blocks as <paramref name="bytes"/> holds (at least one).</summary>
-    public static KvBlockPool ForBudget(ModelConfig config, ScalarType dtype, Device device, long bytes, int blockTokens = 16)
+    public static KvBlockPool ForBudget(ModelConfig config, ScalarType dtype, Device device, long bytes, int blockTokens = DefaultBlockTokens)
     {
         long blockBytes = BytesFor(config, dtype, blockTokens);
         long blocks = bytes / blockBytes;

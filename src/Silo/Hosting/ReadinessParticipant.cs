@@ -9,7 +9,7 @@ public sealed class ReadinessParticipant(SiloReadiness readiness, ModelHost mode
     public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(nameof(ReadinessParticipant), ServiceLifecycleStage.Active,
         ct =>
         {
-            ArgumentNullException.ThrowIfNull(model.Info);   // taking ModelHost loaded the model: what readiness promises
+            if (!model.IsLoaded) throw new InvalidOperationException("the silo became active before its model was loaded");
             lifetime.ApplicationStopping.Register(readiness.Draining);
             readiness.Serving();
             return Task.CompletedTask;

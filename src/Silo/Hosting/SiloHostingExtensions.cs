@@ -35,6 +35,7 @@ public static class SiloHostingExtensions
         services.AddMetrics();
         services.AddSingleton<SiloMetrics>();
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelLoading>();
         services.AddSingleton<BatchScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
         services.TryAddSingleton<OpenTurns>();

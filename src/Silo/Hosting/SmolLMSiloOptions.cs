@@ -1,3 +1,5 @@
+using SmolLM3.Engine.Model;
+
 namespace SmolLM3.Silo.Hosting;
 
 /// <summary>What a silo serves and how its scheduler batches.</summary>
@@ -53,7 +55,7 @@ public sealed class SmolLMSiloOptions
     public long? KvCacheBytes { get; set; }
 
     /// <summary>Positions per KV-cache block (the unit conversations take from and give back to the pool).</summary>
-    public int KvBlockTokens { get; set; } = 16;
+    public int KvBlockTokens { get; set; } = KvBlockPool.DefaultBlockTokens;
 
     /// <summary>The KV budget in effect: <see cref="KvCacheBytes"/> or its default.</summary>
     public long ResolvedKvCacheBytes => KvCacheBytes ?? Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);

@@ -11,51 +11,84 @@ using TorchSharp;
 
 namespace SmolLM3.Silo.Models;
 
-/// <summary>The silo's loaded model, tokenizer and prompt renderer; one per process, shared by every grain.</summary>
-public sealed class ModelHost : IDisposable
+/// <summary>
+/// The silo's model, tokenizer and prompt renderer; one per process, shared by every grain. Constructing it loads
+/// nothing: <see cref="Load"/> is the explicit start-up step (<see cref="ModelLoading"/> runs it before the silo
+/// starts), and every member below throws until it has run.
+/// </summary>
+public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<ModelHost> logger, ModelDecorator? decorator = null) : IDisposable
 {
-    public ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<ModelHost> logger)
+    Loaded? _loaded;
+
+    sealed record Loaded(ChatModel Chat, PromptRenderer Renderer, ModelInfo Info, KvBlockPool KvPool);
+
+    Loaded Current => _loaded ?? throw new InvalidOperationException("the model is not loaded yet");
+
+    /// <summary>True once <see cref="Load"/> has finished.</summary>
+    public bool IsLoaded => _loaded is not null;
+
+    /// <summary>
+    /// Loads the weights, tokenizer and template and allocates the KV pool, logging progress; cancelling stops
+    /// between tensors and frees what was loaded.
+    /// </summary>
+    public void Load(CancellationToken cancellation)
     {
+        if (_loaded is not null) throw new InvalidOperationException("the model is already loaded");
         var o = options.Value;
-        logger.LogInformation("Loading model {ModelPath}", o.ModelPath);
+        logger.LogInformation("Loading model {ModelPath} ({DType} on {Device})", o.ModelPath, o.DType, o.Device);
+        var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
         using (var source = ModelSources.Open(o.ModelPath))   // weights are copied out: the file mapping can close
-            model = CausalLM.Load(source, ParseDType(o.DType), torch.device(o.Device));
-        _chat = ChatModel.ForPath(o.ModelPath, model);
-        Renderer = new PromptRenderer(_chat.Prompts);
-        Info = new ModelInfo(o.ResolvedModelId, Model.Config.Architecture, Model.Config.MaxPositionEmbeddings);
-        KvPool = Model.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
-        logger.LogInformation("Loaded {ModelId} ({Architecture}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
-            Info.Id, Info.Architecture, KvPool.TotalBlocks, KvPool.BlockTokens, KvPool.TotalBytes);
+            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress);
+        ILanguageModel served = decorator?.Invoke(model) ?? model;
+        try
+        {
+            var chat = ChatModel.ForPath(o.ModelPath, served);
+            var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.MaxPositionEmbeddings);
+            var pool = served.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
+            _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
+            logger.LogInformation("Loaded {ModelId} ({Architecture}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
+                info.Id, info.Architecture, pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes);
+        }
+        catch
+        {
+            served.Dispose();
+            throw;
+        }
     }
 
-    static torch.ScalarType ParseDType(string dtype) => dtype switch
-    {
-        "f32" => torch.ScalarType.Float32,
-        "bf16" => torch.ScalarType.BFloat16,
-        "f16" => torch.ScalarType.Float16,
-        _ => throw new ArgumentException($"SmolLM3:DType '{dtype}' is not one of f32, bf16, f16"),
-    };
-
-    readonly ChatModel _chat;
-
-    public CausalLM Model => _chat.Model;
-    public TextTokenizer Tokenizer => _chat.Tokenizer;
-    public PromptRenderer Renderer { get; }
-    public ModelInfo Info { get; }
+    public ILanguageModel Model => Current.Chat.Model;
+    public TextTokenizer Tokenizer => Current.Chat.Tokenizer;
+    public PromptRenderer Renderer => Current.Renderer;
+    public ModelInfo Info => Current.Info;
 
     /// <summary>Every conversation's KV cache comes from this pool, sized by <see cref="SmolLMSiloOptions.KvCacheBytes"/>.</summary>
-    public KvBlockPool KvPool { get; }
+    public KvBlockPool KvPool => Current.KvPool;
 
     /// <summary>Sampling settings a turn does not give: the model's generation_config.json, with its stop tokens.</summary>
-    public SamplingOptions Defaults => _chat.Defaults;
+    public SamplingOptions Defaults => Current.Chat.Defaults;
 
     /// <summary>Tokens that end a reply: the config's EOS ids, the tokenizer's, and ChatML's end of turn.</summary>
-    public IReadOnlySet<int> StopTokenIds => _chat.Defaults.StopTokenIds;
+    public IReadOnlySet<int> StopTokenIds => Current.Chat.Defaults.StopTokenIds;
 
     public void Dispose()
     {
-        KvPool.Dispose();
-        _chat.Dispose();
+        _loaded?.KvPool.Dispose();
+        _loaded?.Chat.Dispose();
+    }
+
+    /// <summary>Logs every tenth of the tensors loaded, and stops the load when start-up is cancelled.</summary>
+    sealed class LoadLogging(ILogger logger, CancellationToken cancellation) : IProgress<LoadProgress>
+    {
+        int _lastTenth = -1;
+
+        public void Report(LoadProgress value)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int tenth = value.Total == 0 ? 10 : value.Done * 10 / value.Total;
+            if (tenth == _lastTenth) return;
+            _lastTenth = tenth;
+            logger.LogInformation("Loading weights: {Done}/{Total} tensors", value.Done, value.Total);
+        }
     }
 }

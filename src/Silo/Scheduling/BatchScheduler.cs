@@ -160,7 +160,7 @@ public sealed class BatchScheduler : BackgroundService
             var chunks = batch.Select(b => new SequenceChunk(b.Seq.Request.Cache, b.Seq.Pending[b.Seq.Fed..(b.Seq.Fed + b.Take)], b.Seq.WantsLogits(b.Take) ? 1 : 0)).ToList();
             using var output = host.Model.Forward(chunks);
             // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
-            logits = chunks.Any(c => c.LogitsCount > 0) ? output.data<float>().ToArray() : [];
+            logits = chunks.Any(c => c.LogitsCount > 0) ? HostCopy.ToArray<float>(output) : [];
         }
         catch (Exception e)
         {

@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Model;
+
+/// <summary>
+/// Every read of tensor data into .NET memory goes through here: TorchSharp refuses <c>data&lt;T&gt;()</c> on a
+/// tensor that is not on the CPU, so a tensor on another device is copied over first.
+/// </summary>
+public static class HostCopy
+{
+    /// <summary>The elements of <paramref name="tensor"/> (of element type <typeparamref name="T"/>), in order.</summary>
+    public static T[] ToArray<T>(Tensor tensor) where T : unmanaged
+    {
+        using var cpu = OnCpu(tensor);
+        return (cpu ?? tensor).data<T>().ToArray();
+    }
+
+    /// <summary>Copies the elements of <paramref name="tensor"/> into <paramref name="destination"/> from its start.</summary>
+    public static void CopyTo<T>(Tensor tensor, T[] destination) where T : unmanaged
+    {
+        using var cpu = OnCpu(tensor);
+        (cpu ?? tensor).data<T>().CopyTo(destination, 0);
+    }
+
+    /// <summary>A CPU copy when <paramref name="tensor"/> lives elsewhere; null when it is on the CPU already.</summary>
+    static Tensor? OnCpu(Tensor tensor) => tensor.device_type == DeviceType.CPU ? null : tensor.cpu();
+}
