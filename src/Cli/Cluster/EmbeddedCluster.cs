@@ -35,6 +35,7 @@ public static class EmbeddedCluster
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
             if (!g.Models.Contains(silo.ResolvedModelId)) g.Models.Insert(0, silo.ResolvedModelId);
         });
+        options.ConfigureServices?.Invoke(builder.Services);
         builder.AddOtlpExportWhenConfigured();
         builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Cli.Cluster;
@@ -30,6 +31,9 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
 
     /// <summary>Further silo settings (scheduler limits, KV budget), applied after the ones above.</summary>
     public Action<SmolLMSiloOptions>? ConfigureSilo { get; init; }
+
+    /// <summary>Replaces or decorates services after the silo's and gateway's are registered (tests: a scripted model).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 
     /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
     public int SiloPort { get; init; } = 11111;
