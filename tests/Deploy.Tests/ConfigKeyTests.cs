@@ -1,5 +1,5 @@
 using SmolLM3.Deploy.Tests.Config;
-using SmolLM3.Deploy.Tests.Kustomize;
+using SmolLM3.Deploy.Tests.Manifests;
 
 namespace SmolLM3.Deploy.Tests;
 
@@ -12,7 +12,7 @@ public class ConfigKeyTests
 {
     const string Prefix = "SmolLM3__";
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void Every_SmolLM3_variable_binds_to_a_public_settable_option(string name)
     {
         var o = Overlay.Render(name);

@@ -1,11 +1,11 @@
-using SmolLM3.Deploy.Tests.Kustomize;
+using SmolLM3.Deploy.Tests.Manifests;
 
 namespace SmolLM3.Deploy.Tests;
 
 /// <summary>Shutdown and start-up timing: streams drain before the kill, a model load is not a failure.</summary>
 public class DrainingTests
 {
-    [Theory]
+    [SkippableTheory]
     [InlineData("cpu", "silo"), InlineData("cpu", "gateway"), InlineData("gpu", "silo"), InlineData("gpu", "gateway")]
     public void The_grace_period_outlasts_pre_stop_plus_the_hosts_shutdown_timeout(string overlay, string component)
     {
@@ -20,14 +20,14 @@ public class DrainingTests
         Assert.True(grace > preStop + shutdown, $"{component}: grace {grace} s <= preStop {preStop} s + shutdown {shutdown} s");
     }
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void The_gateway_leaves_the_service_before_it_stops_accepting_calls(string name)
     {
         var gateway = Overlay.Container(Overlay.Render(name).Component("gateway"), "gateway");
         Assert.True(gateway.At("lifecycle", "preStop", "sleep", "seconds") is long s && s >= 5);
     }
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void A_loading_model_is_covered_by_the_startup_probe_not_killed_by_liveness(string name)
     {
         var silo = Overlay.Container(Overlay.Render(name).Component("silo"), "silo");

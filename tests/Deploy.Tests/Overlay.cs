@@ -1,8 +1,8 @@
-using SmolLM3.Deploy.Tests.Kustomize;
+using SmolLM3.Deploy.Tests.Manifests;
 
 namespace SmolLM3.Deploy.Tests;
 
-/// <summary>One rendered overlay (deploy/k8s/overlays/NAME) and lookups the tests share.</summary>
+/// <summary>One overlay (deploy/k8s/overlays/NAME) rendered by <c>kubectl kustomize</c>, and lookups the tests share.</summary>
 public sealed class Overlay
 {
     /// <summary>The overlays that must exist; a test checks the folder holds exactly these.</summary>
@@ -18,7 +18,28 @@ public sealed class Overlay
     Overlay(string name)
     {
         Name = name;
-        Objects = KustomizeRenderer.Render(Path.Combine(Repo.K8s, "overlays", name));
+        var copy = Directory.CreateTempSubdirectory("smollm3-k8s-");
+        try
+        {
+            CopyWithExampleApiKeys(copy.FullName);
+            Objects = YamlTree.Parse(Kubectl.Kustomize(Path.Combine(copy.FullName, "overlays", name)));
+        }
+        finally { copy.Delete(recursive: true); }
+    }
+
+    // kustomize needs base/secrets/api-keys.json, which is the operator's and not in git: the overlay is rendered
+    // from a copy of deploy/k8s holding the example there (the first deploy step), never a real keys file.
+    static void CopyWithExampleApiKeys(string copy)
+    {
+        foreach (var file in Directory.EnumerateFiles(Repo.K8s, "*", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(file) == "api-keys.json") continue;
+            var target = Path.Combine(copy, Path.GetRelativePath(Repo.K8s, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var secrets = Path.Combine(copy, "base", "secrets");
+        File.Copy(Path.Combine(secrets, "api-keys.example.json"), Path.Combine(secrets, "api-keys.json"));
     }
 
     public static Overlay Render(string name)

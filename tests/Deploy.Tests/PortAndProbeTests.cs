@@ -1,4 +1,4 @@
-using SmolLM3.Deploy.Tests.Kustomize;
+using SmolLM3.Deploy.Tests.Manifests;
 
 namespace SmolLM3.Deploy.Tests;
 
@@ -13,7 +13,7 @@ public class PortAndProbeTests
         where probe is not null
         select (kind, probe.At("grpc", "port") ?? probe.At("tcpSocket", "port") ?? probe.At("httpGet", "port"));
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void Every_probe_hits_a_port_its_container_opens(string name)
     {
         var containers = Overlay.Render(name).Workloads.SelectMany(w => w.Containers(includeInit: false)).ToList();
@@ -27,7 +27,7 @@ public class PortAndProbeTests
         });
     }
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void The_silo_listens_on_its_container_ports_and_is_probed_on_its_health_port(string name)
     {
         var o = Overlay.Render(name);
@@ -47,7 +47,7 @@ public class PortAndProbeTests
         Assert.Equal("liveness", silo.At("livenessProbe", "grpc", "service"));
     }
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void The_gateway_listens_on_its_container_ports_and_is_probed_over_grpc(string name)
     {
         var o = Overlay.Render(name);
@@ -69,7 +69,7 @@ public class PortAndProbeTests
         Assert.Equal("/metrics", annotations["prometheus.io/path"]);
     }
 
-    [Theory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
+    [SkippableTheory, MemberData(nameof(Overlay.All), MemberType = typeof(Overlay))]
     public void Grpc_service_ports_are_marked_h2c(string name)
     {
         var o = Overlay.Render(name);

@@ -1,7 +1,7 @@
 namespace SmolLM3.Testing;
 
 /// <summary>
-/// What a test needs from the machine (fixtures, redis-server). Where it is missing the test is skipped with the
+/// What a test needs from the machine (fixtures, redis-server, kubectl). Where it is missing the test is skipped with the
 /// reason (a user's clone), unless SMOLLM3_REQUIRE_ALL=1 (set by .ci/run): CI must run every test, so there a
 /// missing prerequisite is a failure, not a quiet skip.
 /// </summary>

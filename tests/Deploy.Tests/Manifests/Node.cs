@@ -1,4 +1,4 @@
-namespace SmolLM3.Deploy.Tests.Kustomize;
+namespace SmolLM3.Deploy.Tests.Manifests;
 
 /// <summary>Reading paths in a <see cref="YamlTree"/> without a cast at every step.</summary>
 public static class Node

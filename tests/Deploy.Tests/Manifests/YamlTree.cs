@@ -1,6 +1,6 @@
 using YamlDotNet.RepresentationModel;
 
-namespace SmolLM3.Deploy.Tests.Kustomize;
+namespace SmolLM3.Deploy.Tests.Manifests;
 
 /// <summary>
 /// YAML as plain values: maps are <see cref="Dictionary{TKey,TValue}"/> (string keys), sequences
@@ -9,20 +9,16 @@ namespace SmolLM3.Deploy.Tests.Kustomize;
 /// </summary>
 public static class YamlTree
 {
-    /// <summary>Every document of a (multi-document) YAML file, empty documents dropped.</summary>
-    public static List<Dictionary<string, object?>> LoadDocuments(string path)
+    /// <summary>Every document of a multi-document YAML text (kubectl's output), empty documents dropped.</summary>
+    public static List<Dictionary<string, object?>> Parse(string yaml)
     {
         var stream = new YamlStream();
-        using (var reader = new StreamReader(path)) stream.Load(reader);
+        stream.Load(new StringReader(yaml));
         return stream.Documents
             .Select(d => Convert(d.RootNode))
             .OfType<Dictionary<string, object?>>()
             .ToList();
     }
-
-    /// <summary>The one document of a YAML file, which must be a map.</summary>
-    public static Dictionary<string, object?> LoadMap(string path) =>
-        LoadDocuments(path) is [var only] ? only : throw new InvalidDataException($"{path}: expected one YAML document");
 
     static object? Convert(YamlNode node) => node switch
     {
@@ -42,13 +38,5 @@ public static class YamlTree
         _ when long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign,
             System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
         _ => text,
-    };
-
-    /// <summary>A deep copy, so that patches applied to one rendering never touch another.</summary>
-    public static object? Clone(object? value) => value switch
-    {
-        Dictionary<string, object?> map => map.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
-        List<object?> list => list.Select(Clone).ToList(),
-        _ => value,
     };
 }
