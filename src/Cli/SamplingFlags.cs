@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using SmolLM3.Engine.Sampling;
 
 namespace SmolLM3.Cli;
@@ -7,7 +8,7 @@ namespace SmolLM3.Cli;
 /// Sampling options on the command line. Each one left out keeps the model's default (its
 /// generation_config.json), so <c>--temperature 0</c> alone switches to greedy and nothing else changes.
 /// </summary>
-sealed class SamplingFlags
+public sealed class SamplingFlags
 {
     readonly Option<double?> _temperature = new("--temperature") { Description = "0 = greedy" };
     readonly Option<double?> _topP = new("--top-p") { Description = "Nucleus sampling mass, (0, 1]" };
@@ -17,7 +18,7 @@ sealed class SamplingFlags
     readonly Option<double?> _presence = new("--presence-penalty") { Description = "OpenAI presence penalty" };
     readonly Option<double?> _frequency = new("--frequency-penalty") { Description = "OpenAI frequency penalty" };
     readonly Option<long?> _seed = new("--seed") { Description = "Seed for reproducible sampling" };
-    readonly Option<int?> _maxTokens = new("--max-tokens") { Description = "Most tokens to generate (default 512)" };
+    readonly Option<int?> _maxTokens = new("--max-tokens") { Description = $"Most tokens to generate (default {SamplingOptions.DefaultMaxTokens})" };
     readonly Option<string[]> _stop = new("--stop") { Description = "Stop when this text appears (repeatable)", AllowMultipleArgumentsPerToken = false };
 
     public void AddTo(Command command)
@@ -28,19 +29,28 @@ sealed class SamplingFlags
 
     public IReadOnlyList<string> StopStrings(ParseResult parsed) => parsed.GetValue(_stop) ?? [];
 
+    /// <summary>The flags given; those left out are null.</summary>
+    public SamplingOverrides Overrides(ParseResult parsed) => new()
+    {
+        Temperature = parsed.GetValue(_temperature),
+        TopP = parsed.GetValue(_topP),
+        TopK = parsed.GetValue(_topK),
+        MinP = parsed.GetValue(_minP),
+        RepetitionPenalty = parsed.GetValue(_repetition),
+        PresencePenalty = parsed.GetValue(_presence),
+        FrequencyPenalty = parsed.GetValue(_frequency),
+        Seed = parsed.GetValue(_seed),
+        MaxTokens = parsed.GetValue(_maxTokens),
+    };
+
     /// <summary>The model's defaults overridden by what was given; bad values are usage errors naming the flag.</summary>
     public SamplingOptions Read(ParseResult parsed, SamplingOptions defaults)
     {
-        var o = defaults with { MaxTokens = parsed.GetValue(_maxTokens) ?? 512 };
-        if (parsed.GetValue(_temperature) is { } t) o = o with { Temperature = t };
-        if (parsed.GetValue(_topP) is { } p) o = o with { TopP = p };
-        if (parsed.GetValue(_topK) is { } k) o = o with { TopK = k };
-        if (parsed.GetValue(_minP) is { } m) o = o with { MinP = m };
-        if (parsed.GetValue(_repetition) is { } r) o = o with { RepetitionPenalty = r };
-        if (parsed.GetValue(_presence) is { } pr) o = o with { PresencePenalty = pr };
-        if (parsed.GetValue(_frequency) is { } f) o = o with { FrequencyPenalty = f };
-        if (parsed.GetValue(_seed) is { } s) o = o with { Seed = s };
-        try { return o.Validate(); }
-        catch (ArgumentException e) { throw new CliUsageException($"sampling: {e.Message}", e); }
+        // The reply length is ours (as in the cluster), not the model's max_new_tokens.
+        try { return Overrides(parsed).ApplyTo(defaults with { MaxTokens = SamplingOptions.DefaultMaxTokens }); }
+        catch (ArgumentException e) { throw new CliUsageException($"{Flag(e.ParamName)}: {e.Message}", e); }
     }
+
+    /// <summary>The flag of a <see cref="SamplingOptions"/> field: TopP → --top-p.</summary>
+    static string Flag(string? field) => field is null ? "sampling" : "--" + Regex.Replace(field, "(?<=[a-z])([A-Z])", "-$1").ToLowerInvariant();
 }

@@ -81,7 +81,7 @@ public class ChatCommandsTests
     public async Task BadSamplingValuesNameTheField(string flag, string value, string field)
     {
         var run = await CliRun.Of("generate", "--model", Fixtures.Require("tiny-smollm3", "hf"), "--prompt", "hi", flag, value);
-        run.AssertError(2, field);
+        run.AssertError(2, flag, field);
     }
 
     [SkippableFact]

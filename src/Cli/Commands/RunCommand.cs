@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using SmolLM3.Cli.Cluster;
+using SmolLM3.Gateway.Hosting;
 
 namespace SmolLM3.Cli.Commands;
 
@@ -15,8 +16,8 @@ static class RunCommand
     public static Command Create()
     {
         var model = new ModelOptions(loads: true);
-        var grpcPort = PortOption("--grpc-port", "Port of the gRPC endpoint (h2c) on 127.0.0.1", 5080);
-        var httpPort = PortOption("--http-port", "Port of the OpenAI-compatible HTTP API on 127.0.0.1", 8080);
+        var grpcPort = PortOption("--grpc-port", "Port of the gRPC endpoint (h2c) on 127.0.0.1", GatewayOptions.DefaultGrpcPort);
+        var httpPort = PortOption("--http-port", "Port of the OpenAI-compatible HTTP API on 127.0.0.1", GatewayOptions.DefaultHttpPort);
         var apiKey = new Option<string?>("--api-key") { Description = "API key of the default tenant (default: a fresh random key, printed)" };
         var dataDir = new Option<string>("--data-dir")
         {

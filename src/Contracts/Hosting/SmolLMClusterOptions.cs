@@ -8,6 +8,9 @@ public sealed class SmolLMClusterOptions
 {
     public const string Section = "SmolLM3:Cluster";
 
+    /// <summary>Defaults of <see cref="SiloPort"/> and <see cref="GatewayPort"/> (Orleans' usual ports).</summary>
+    public const int DefaultSiloPort = 11111, DefaultGatewayPort = 30000;
+
     /// <summary>Membership: <c>localhost</c> (one silo, development) or <c>redis</c>.</summary>
     public string Provider { get; set; } = "localhost";
 
@@ -21,10 +24,10 @@ public sealed class SmolLMClusterOptions
     public string ServiceId { get; set; } = "smollm3";
 
     /// <summary>Silo-to-silo port.</summary>
-    public int SiloPort { get; set; } = 11111;
+    public int SiloPort { get; set; } = DefaultSiloPort;
 
     /// <summary>Port Orleans clients (the gateway process) connect to.</summary>
-    public int GatewayPort { get; set; } = 30000;
+    public int GatewayPort { get; set; } = DefaultGatewayPort;
 
     /// <summary>Address other silos and clients reach this silo at; default: the host's own (or POD_IP under Kubernetes).</summary>
     public string? AdvertisedIP { get; set; }

@@ -32,7 +32,7 @@ public static class EngineBenchmark
 {
     /// <param name="packQ8_0">Keep the layers' matrices packed in Q8_0 (computing in <paramref name="dtype"/>).</param>
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
-    /// <param name="batch">Also decode this many sequences together (each after the same prompt), in a pool of 16-position blocks.</param>
+    /// <param name="batch">Also decode this many sequences together (each after the same prompt), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
     public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
         int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false, int? kvBlockTokens = null,
         int batch = 1)
@@ -65,7 +65,7 @@ public static class EngineBenchmark
     static double Batched(CausalLM model, int[] prompt, int decodeTokens, int batch)
     {
         int length = prompt.Length + decodeTokens + 1;
-        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, batch * (length + 16)));
+        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, batch * (length + KvBlockPool.DefaultBlockTokens)));
         var caches = Enumerable.Range(0, batch).Select(_ => pool.NewCache(length)).ToArray();
         try
         {

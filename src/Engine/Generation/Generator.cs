@@ -14,7 +14,7 @@ public static class Generator
     /// </summary>
     public static IEnumerable<GeneratedToken> Generate(
         ILanguageModel model, KvCache cache, int[] prompt, SamplingOptions options,
-        int prefillChunk = 256, CancellationToken cancellation = default)
+        int prefillChunk = Prefill.DefaultChunk, CancellationToken cancellation = default)
     {
         options.Validate();
         var sampler = new Sampler(options);

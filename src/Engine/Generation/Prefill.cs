@@ -6,8 +6,11 @@ namespace SmolLM3.Engine.Generation;
 /// <summary>Feeds a long prompt in chunks so attention never needs a full prompt × prompt matrix.</summary>
 public static class Prefill
 {
+    /// <summary>Prompt tokens one forward pass feeds when the caller does not say.</summary>
+    public const int DefaultChunk = 256;
+
     /// <summary>Feeds <paramref name="tokens"/> into <paramref name="cache"/>; returns the logits of the last position, (1, vocab).</summary>
-    public static Tensor Run(ILanguageModel model, KvCache cache, int[] tokens, int chunkSize = 256)
+    public static Tensor Run(ILanguageModel model, KvCache cache, int[] tokens, int chunkSize = DefaultChunk)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         if (tokens.Length == 0) throw new ArgumentException("the prompt has no tokens", nameof(tokens));

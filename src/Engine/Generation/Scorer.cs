@@ -11,7 +11,7 @@ public sealed record ScoredStep(int Token, double TokenLogprob, IReadOnlyList<To
 public static class Scorer
 {
     /// <summary>Step by step through the KV cache: prompt (in chunks), then one forced token at a time.</summary>
-    public static IReadOnlyList<ScoredStep> Stepwise(ILanguageModel model, int[] prompt, int[] forced, int top, int prefillChunk = 256)
+    public static IReadOnlyList<ScoredStep> Stepwise(ILanguageModel model, int[] prompt, int[] forced, int top, int prefillChunk = Prefill.DefaultChunk)
     {
         using var cache = model.NewCache();
         var steps = new List<ScoredStep>(forced.Length);

@@ -28,11 +28,14 @@ public sealed record SamplingOptions
     /// <summary>RNG seed: the same seed, options and logits give the same tokens; null = a random seed.</summary>
     public long? Seed { get; init; }
     /// <summary>Upper bound on generated tokens. Allowed: [1, ∞).</summary>
-    public int MaxTokens { get; init; } = 256;
+    public int MaxTokens { get; init; } = DefaultMaxTokens;
     /// <summary>Token ids that end generation (typically the model's EOS ids).</summary>
     public IReadOnlySet<int> StopTokenIds { get => _stopTokenIds; init => _stopTokenIds = [.. value]; }
     /// <summary>How many alternatives to report with their log-probabilities per position. Allowed: [0, 20].</summary>
     public int TopLogprobs { get; init; }
+
+    /// <summary>Reply length when neither the caller nor the model's generation_config.json says.</summary>
+    public const int DefaultMaxTokens = 512;
 
     /// <summary>The largest <see cref="TopLogprobs"/> accepted (OpenAI's limit).</summary>
     public const int MaxTopLogprobs = 20;

@@ -5,6 +5,9 @@ public sealed class GatewayOptions
 {
     public const string Section = "SmolLM3";
 
+    /// <summary>Defaults of <see cref="GrpcPort"/> and <see cref="HttpPort"/>.</summary>
+    public const int DefaultGrpcPort = 5080, DefaultHttpPort = 8080;
+
     /// <summary>API key → tenant (configuration keys <c>SmolLM3:ApiKeys:KEY = tenant</c>).</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = [];
 
@@ -25,10 +28,10 @@ public sealed class GatewayOptions
     public List<string> Models { get; set; } = [];
 
     /// <summary>Port of the gRPC endpoint (cleartext HTTP/2).</summary>
-    public int GrpcPort { get; set; } = 5080;
+    public int GrpcPort { get; set; } = DefaultGrpcPort;
 
     /// <summary>Port of the OpenAI-compatible HTTP endpoint (HTTP/1.1).</summary>
-    public int HttpPort { get; set; } = 8080;
+    public int HttpPort { get; set; } = DefaultHttpPort;
 
     /// <summary>The limits that apply to <paramref name="tenant"/>: its own entry, field by field over the defaults.</summary>
     public TenantLimits LimitsOf(string tenant) =>

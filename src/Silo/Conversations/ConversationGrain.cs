@@ -206,20 +206,8 @@ public sealed class ConversationGrain(
         if (request.Messages.Length == 0) throw new ArgumentException("messages must not be empty");
         foreach (var m in request.Messages)
             if (!TurnMessage.Roles.Contains(m.Role)) throw new ArgumentException($"unknown role '{m.Role}' (expected system, user or assistant)");
-        var s = request.Sampling;
-        var defaults = host.Defaults;
-        return (defaults with
-        {
-            Temperature = s.Temperature ?? defaults.Temperature,
-            TopP = s.TopP ?? defaults.TopP,
-            TopK = s.TopK ?? defaults.TopK,
-            MinP = s.MinP ?? defaults.MinP,
-            RepetitionPenalty = s.RepetitionPenalty ?? defaults.RepetitionPenalty,
-            PresencePenalty = s.PresencePenalty ?? defaults.PresencePenalty,
-            FrequencyPenalty = s.FrequencyPenalty ?? defaults.FrequencyPenalty,
-            Seed = s.Seed,
-            MaxTokens = s.MaxTokens ?? options.Value.DefaultMaxTokens,
-        }).Validate();
+        // the reply length is the silo's setting, not the model's max_new_tokens
+        return request.Sampling.ToOverrides().ApplyTo(host.Defaults with { MaxTokens = options.Value.DefaultMaxTokens });
     }
 
     /// <summary>The next token; ok = false at the end, with the failure if the scheduler failed the sequence.</summary>

@@ -1,4 +1,6 @@
+using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
+using SmolLM3.Engine.Sampling;
 
 namespace SmolLM3.Silo.Hosting;
 
@@ -6,6 +8,9 @@ namespace SmolLM3.Silo.Hosting;
 public sealed class SmolLMSiloOptions
 {
     public const string Section = "SmolLM3:Silo";
+
+    /// <summary>Default of <see cref="HealthPort"/>.</summary>
+    public const int DefaultHealthPort = 8081;
 
     /// <summary>Model folder, .gguf file, or Hugging Face id (org/name[:QUANT][@rev], downloaded into <see cref="ModelCache"/>).</summary>
     public string ModelPath { get; set; } = "";
@@ -17,7 +22,7 @@ public sealed class SmolLMSiloOptions
     public bool DownloadOnly { get; set; }
 
     /// <summary>Port of the gRPC health service (h2c) the stand-alone silo serves for probes.</summary>
-    public int HealthPort { get; set; } = 8081;
+    public int HealthPort { get; set; } = DefaultHealthPort;
 
     /// <summary>Port of a Prometheus scrape endpoint (<c>GET /metrics</c>) for this silo's metrics; null serves none (the Kubernetes manifests use 9464).</summary>
     public int? MetricsPort { get; set; }
@@ -38,13 +43,13 @@ public sealed class SmolLMSiloOptions
     public int StepTokenBudget { get; set; } = 512;
 
     /// <summary>Largest prefill piece one sequence gets per step.</summary>
-    public int PrefillChunk { get; set; } = 256;
+    public int PrefillChunk { get; set; } = Prefill.DefaultChunk;
 
     /// <summary>Most sequences decoding at once; the rest wait in their tenant's queue.</summary>
     public int MaxActiveSequences { get; set; } = 32;
 
     /// <summary>Reply length when a request does not say.</summary>
-    public int DefaultMaxTokens { get; set; } = 512;
+    public int DefaultMaxTokens { get; set; } = SamplingOptions.DefaultMaxTokens;
 
     /// <summary>
     /// Memory for the model's KV-cache pool, in bytes; null: a quarter of the memory the process may use,

@@ -18,6 +18,7 @@ public class SamplingOptionsTests
         Assert.Null(o.Seed);
         Assert.Empty(o.StopTokenIds);
         Assert.Equal(0, o.TopLogprobs);
+        Assert.Equal(512, o.MaxTokens);   // the reply length README documents
         Assert.False(o.IsGreedy);
     }
 
