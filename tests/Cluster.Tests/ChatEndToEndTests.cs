@@ -30,13 +30,13 @@ public sealed class ChatEndToEndTests(ClusterFixture cluster)
         var prompt = host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", "Hello there!")], thinking: false), parseSpecial: true).ToArray();
         using var cache = host.Model.NewCache();
         var expected = Generator.Generate(host.Model, cache, prompt, new SamplingOptions { Temperature = 0, MaxTokens = 8, StopTokenIds = host.StopTokenIds }).ToList();
-        var expectedText = host.Tokenizer.Decode(expected.Where(t => t.Finish != Engine.Generation.FinishReason.Stop).Select(t => t.Token));
+        var expectedText = host.Tokenizer.Decode(expected.Where(t => t.Finish != Engine.Generation.FinishReason.StopToken).Select(t => t.Token));
 
         Assert.Equal(prompt.Length, first.Started.PromptTokens);
         Assert.Equal(0, first.Started.CachedTokens);
         Assert.Equal(expected.Count, first.Usage.CompletionTokens);
         Assert.Equal(expectedText, first.Text);
-        Assert.Equal(expected[^1].Finish == Engine.Generation.FinishReason.Stop ? Contracts.V1.FinishReason.Stop : Contracts.V1.FinishReason.Length, first.Finished.Reason);
+        Assert.Equal(expected[^1].Finish == Engine.Generation.FinishReason.StopToken ? Contracts.V1.FinishReason.Stop : Contracts.V1.FinishReason.Length, first.Finished.Reason);
 
         Assert.Equal(first.Started.PromptTokens + first.Usage.CompletionTokens, second.Started.CachedTokens);
         Assert.True(second.Started.PromptTokens > second.Started.CachedTokens);
@@ -54,7 +54,7 @@ public sealed class ChatEndToEndTests(ClusterFixture cluster)
         string EngineReply(SamplingOptions o)
         {
             using var cache = host.Model.NewCache();
-            var tokens = Generator.Generate(host.Model, cache, prompt, o).Where(t => t.Finish != Engine.Generation.FinishReason.Stop).Select(t => t.Token);
+            var tokens = Generator.Generate(host.Model, cache, prompt, o).Where(t => t.Finish != Engine.Generation.FinishReason.StopToken).Select(t => t.Token);
             return host.Tokenizer.Decode(tokens);
         }
         async Task<string> ClusterReply(SamplingParameters sampling)

@@ -106,7 +106,7 @@ public class ClusterFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         _channel?.Dispose();
         Http?.Dispose();

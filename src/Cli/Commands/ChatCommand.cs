@@ -36,7 +36,7 @@ static class ChatCommand
             var history = new List<ChatMessage>();
             if (parsed.GetValue(system) is { } s) history.Add(ChatMessage.System(s));
             using var cache = chat.Model.NewCache();
-            var cached = new List<int>();
+            var cached = new ConversationTokens();
             bool interactive = !Console.IsInputRedirected && ReferenceEquals(Cli.Input, Console.In);
 
             while (!ct.IsCancellationRequested)

@@ -49,7 +49,7 @@ static class GenerateCommand
             var output = new ChatOutput(parsed.InvocationConfiguration.Output, parsed.InvocationConfiguration.Error);
             bool echo = !parsed.GetValue(json);
             using var cache = chat.Model.NewCache();
-            foreach (var e in chat.Reply(cache, [], chatPrompt, options, new ChatTurnOptions { StopStrings = sampling.StopStrings(parsed) }, ct))
+            foreach (var e in chat.Reply(cache, new ConversationTokens(), chatPrompt, options, new ChatTurnOptions { StopStrings = sampling.StopStrings(parsed) }, ct))
                 output.Write(e, echo);
             var stdout = parsed.InvocationConfiguration.Output;
             if (echo) stdout.WriteLine();

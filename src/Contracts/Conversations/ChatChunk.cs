@@ -2,7 +2,7 @@ namespace SmolLM3.Contracts.Conversations;
 
 /// <summary>What a <see cref="ChatChunk"/> carries.</summary>
 [GenerateSerializer, Alias("smollm3.ChatChunkKind")]
-public enum ChatChunkKind { Started, Delta, Usage, Finished }
+public enum ChatChunkKind { Started, Delta, Usage, Finished, ToolCall }
 
 /// <summary>Why a turn ended.</summary>
 [GenerateSerializer, Alias("smollm3.TurnFinish")]
@@ -29,11 +29,15 @@ public sealed record ChatChunk
     [Id(7)] public TurnFinish Finish { get; init; }
     /// <summary>Started: the silo generating the reply.</summary>
     [Id(8)] public string Silo { get; init; } = "";
+    /// <summary>ToolCall: the call.</summary>
+    [Id(9)] public TurnToolCall? ToolCall { get; init; }
 
     public static ChatChunk Started(string model, int promptTokens, int cachedTokens, string silo = "") =>
         new() { Kind = ChatChunkKind.Started, Model = model, PromptTokens = promptTokens, CachedTokens = cachedTokens, Silo = silo };
 
     public static ChatChunk Delta(string text, bool reasoning) => new() { Kind = ChatChunkKind.Delta, Text = text, Reasoning = reasoning };
+
+    public static ChatChunk Call(TurnToolCall call) => new() { Kind = ChatChunkKind.ToolCall, ToolCall = call };
 
     public static ChatChunk Usage(int promptTokens, int cachedTokens, int completionTokens) =>
         new() { Kind = ChatChunkKind.Usage, PromptTokens = promptTokens, CachedTokens = cachedTokens, CompletionTokens = completionTokens };

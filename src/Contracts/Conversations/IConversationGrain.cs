@@ -16,6 +16,6 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>Forgets the transcript and frees the cache; false when there was no session.</summary>
     ValueTask<bool> DeleteAsync();
 
-    /// <summary>Appends the request's messages and streams the reply: Started, Deltas, Usage, Finished.</summary>
+    /// <summary>Appends the request's messages and streams the reply: Started, Deltas and ToolCalls, Usage, Finished.</summary>
     IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, CancellationToken cancellationToken = default);
 }

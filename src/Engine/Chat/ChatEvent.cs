@@ -1,3 +1,5 @@
+using SmolLM3.Engine.Generation;
+
 namespace SmolLM3.Engine.Chat;
 
 /// <summary>Something a streaming reply produced; see <see cref="ChatTurn"/>.</summary>
@@ -15,16 +17,5 @@ public sealed record ToolCallEvent(ToolCall Call) : ChatEvent;
 /// <summary>Something went wrong but nothing was lost (e.g. a malformed tool call passed on as answer text).</summary>
 public sealed record WarningEvent(string Message) : ChatEvent;
 
-/// <summary>Why a reply ended.</summary>
-public enum ChatFinishReason
-{
-    /// <summary>The model produced a stop token (e.g. <c>&lt;|im_end|&gt;</c>).</summary>
-    StopToken,
-    /// <summary>The text reached one of the caller's stop strings.</summary>
-    StopString,
-    /// <summary>The token budget ran out.</summary>
-    Length,
-}
-
 /// <summary>The last event of a reply: the reason, the matched stop string if any, and how many tokens were generated.</summary>
-public sealed record FinishedEvent(ChatFinishReason Reason, string? StopString, int TokenCount) : ChatEvent;
+public sealed record FinishedEvent(FinishReason Reason, string? StopString, int TokenCount) : ChatEvent;

@@ -39,49 +39,35 @@ public sealed class ChatModel(ILanguageModel model, TextTokenizer tokenizer, Cha
 
     /// <summary>
     /// Generates a reply to <paramref name="prompt"/> (the full rendered conversation), reusing what
-    /// <paramref name="cache"/> already holds: the longest common prefix of <paramref name="cachedTokens"/>
-    /// and the prompt is kept, only the rest is prefilled. <paramref name="cachedTokens"/> is updated to
-    /// what the cache holds afterwards.
+    /// <paramref name="cache"/> already holds as <paramref name="history"/> says (see <see cref="ConversationTokens"/>):
+    /// only the rest is prefilled. <paramref name="history"/> records the reply once it ends, or what the cache
+    /// holds if it is cut short (a stop string, cancellation).
     /// </summary>
-    public IEnumerable<ChatEvent> Reply(KvCache cache, List<int> cachedTokens, ChatPrompt prompt, SamplingOptions sampling,
+    public IEnumerable<ChatEvent> Reply(KvCache cache, ConversationTokens history, ChatPrompt prompt, SamplingOptions sampling,
         ChatTurnOptions? turn = null, CancellationToken cancellation = default)
     {
-        int reuse = CommonPrefix(cachedTokens, prompt.Tokens);
-        if (reuse == prompt.Tokens.Length) reuse--;   // at least one token must be fed to get logits
-        cache.Truncate(reuse);
-        cachedTokens.RemoveRange(reuse, cachedTokens.Count - reuse);
-        cachedTokens.AddRange(prompt.Tokens[reuse..]);
-        LastReusedTokens = reuse;
-
-        var tokens = Generator.Generate(Model, cache, prompt.Tokens[reuse..], sampling, cancellation: cancellation);
-        var options = (turn ?? new ChatTurnOptions()) with { StartInReasoning = prompt.OpensReasoning };
-        return ChatTurn.Stream(Recorded(tokens, cachedTokens), new StreamingDecoder(Tokenizer), options);
-    }
-
-    /// <summary>
-    /// The generator feeds a token to the cache only when asked for the next one, so a token is
-    /// recorded as cached once its successor arrives; the last one (or one cut off by a stop string) is not.
-    /// </summary>
-    static IEnumerable<GeneratedToken> Recorded(IEnumerable<GeneratedToken> tokens, List<int> cachedTokens)
-    {
-        int? previous = null;
-        foreach (var t in tokens)
+        var (tokens, reused) = history.Extend(Tokenizer, prompt.Text);
+        int keep = ConversationTokens.Keep(cache, reused, tokens.Length);
+        LastReusedTokens = keep;
+        var chat = new ChatTurn(new StreamingDecoder(Tokenizer), (turn ?? new ChatTurnOptions()) with { StartInReasoning = prompt.OpensReasoning });
+        var reply = new List<int>();
+        try
         {
-            if (previous is { } fed) cachedTokens.Add(fed);
-            previous = t.Token;
-            yield return t;
+            foreach (var token in Generator.Generate(Model, cache, tokens[keep..], sampling, cancellation: cancellation))
+            {
+                reply.Add(token.Token);
+                foreach (var e in chat.Push(token)) yield return e;
+                if (chat.IsFinished) yield break;   // a stop string: the generator stops here
+            }
+        }
+        finally
+        {
+            history.Record(tokens, prompt.Text, reply, chat, Tokenizer, cache.Length);
         }
     }
 
     /// <summary>How many prompt tokens the last <see cref="Reply"/> took from the cache.</summary>
     public int LastReusedTokens { get; private set; }
-
-    static int CommonPrefix(List<int> a, int[] b)
-    {
-        int n = Math.Min(a.Count, b.Length), i = 0;
-        while (i < n && a[i] == b[i]) i++;
-        return i;
-    }
 
     public void Dispose() => Model.Dispose();
 }

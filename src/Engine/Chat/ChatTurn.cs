@@ -1,3 +1,4 @@
+using System.Text;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Text;
 
@@ -29,6 +30,7 @@ public sealed class ChatTurn
     readonly StopStringMatcher stops;
     readonly ReasoningSplitter splitter;
     readonly ToolCallParser tools = new();
+    readonly StringBuilder text = new();
     int tokenCount;
 
     public ChatTurn(StreamingDecoder decoder, ChatTurnOptions? options = null)
@@ -39,8 +41,10 @@ public sealed class ChatTurn
         splitter = new ReasoningSplitter(this.options.StartInReasoning);
     }
 
-    /// <summary>Set once the <see cref="FinishedEvent"/> has been produced; later pushes return nothing.</summary>
-    public bool IsFinished { get; private set; }
+    /// <summary>The <see cref="FinishedEvent"/> once produced; later pushes return nothing.</summary>
+    public FinishedEvent? Finished { get; private set; }
+
+    public bool IsFinished => Finished is not null;
 
     /// <summary>Feeds one token; the last one of a reply carries its <see cref="GeneratedToken.Finish"/>.</summary>
     public IReadOnlyList<ChatEvent> Push(GeneratedToken token) => Push(token.Token, token.Finish);
@@ -51,18 +55,19 @@ public sealed class ChatTurn
         tokenCount++;
         var output = new List<ChatEvent>();
         // A stop token ends the reply and is not part of it.
-        if (finish != FinishReason.Stop) Text(decoder.Add(token), output);
-        if (stops.Matched is not null) return End(output, ChatFinishReason.StopString);
-        return finish switch
-        {
-            FinishReason.Stop => End(output, ChatFinishReason.StopToken),
-            FinishReason.Length => End(output, ChatFinishReason.Length),
-            _ => output,
-        };
+        if (finish != FinishReason.StopToken) Decoded(decoder.Add(token), output);
+        if (stops.Matched is not null) return End(output, FinishReason.StopString);
+        return finish is { } reason ? End(output, reason) : output;
     }
 
     /// <summary>Ends a reply whose tokens stopped without a finish reason (e.g. cancelled): counted as Length.</summary>
-    public IReadOnlyList<ChatEvent> Finish() => IsFinished ? [] : End([], ChatFinishReason.Length);
+    public IReadOnlyList<ChatEvent> Finish() => IsFinished ? [] : End([], FinishReason.Length);
+
+    /// <summary>
+    /// The reply's text as generated, up to any stop string: <c>&lt;think&gt;</c> and <c>&lt;tool_call&gt;</c> markup
+    /// included, the stop token not. It is what a chat template renders back as the assistant's message.
+    /// </summary>
+    public string Text => text.ToString();
 
     /// <summary>Runs a whole generation, stopping it (by disposing the enumerator) at a stop string.</summary>
     public static IEnumerable<ChatEvent> Stream(IEnumerable<GeneratedToken> tokens, StreamingDecoder decoder, ChatTurnOptions? options = null)
@@ -76,9 +81,15 @@ public sealed class ChatTurn
         foreach (var e in turn.Finish()) yield return e;
     }
 
-    void Text(string text, List<ChatEvent> output)
+    void Decoded(string piece, List<ChatEvent> output)
     {
-        if (text.Length > 0) Split(splitter.Push(stops.Push(text)), output);
+        if (piece.Length > 0) Shown(stops.Push(piece), output);
+    }
+
+    void Shown(string shown, List<ChatEvent> output)
+    {
+        text.Append(shown);
+        Split(splitter.Push(shown), output);
     }
 
     void Split(IReadOnlyList<ChatEvent> segments, List<ChatEvent> output)
@@ -95,15 +106,15 @@ public sealed class ChatTurn
         }
     }
 
-    List<ChatEvent> End(List<ChatEvent> output, ChatFinishReason reason)
+    List<ChatEvent> End(List<ChatEvent> output, FinishReason reason)
     {
-        if (reason != ChatFinishReason.StopString) Text(decoder.Flush(), output);
-        if (stops.Matched is not null) reason = ChatFinishReason.StopString;   // the flushed bytes completed one
-        Split(splitter.Push(stops.Flush()), output);
+        if (reason != FinishReason.StopString) Decoded(decoder.Flush(), output);
+        if (stops.Matched is not null) reason = FinishReason.StopString;   // the flushed bytes completed one
+        Shown(stops.Flush(), output);
         Split(splitter.Flush(), output);
         if (options.ParseToolCalls) output.AddRange(tools.Flush());
-        output.Add(new FinishedEvent(reason, stops.Matched, tokenCount));
-        IsFinished = true;
+        Finished = new FinishedEvent(reason, stops.Matched, tokenCount);
+        output.Add(Finished);
         return output;
     }
 }

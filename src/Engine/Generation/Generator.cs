@@ -34,8 +34,7 @@ public static class Generator
                 top = LogProbs.TopN(logprobs, options.TopLogprobs);
             }
             double lp = logprobs is not null ? logprobs[token] : LogProbs.Of(row, token);
-            FinishReason? finish = options.StopTokenIds.Contains(token) ? FinishReason.Stop
-                : produced >= options.MaxTokens ? FinishReason.Length : null;
+            var finish = FinishRule.After(token, produced, options);
             yield return new GeneratedToken(token, lp, top, finish);
             if (finish is not null) yield break;
 

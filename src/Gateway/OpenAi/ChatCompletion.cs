@@ -16,8 +16,14 @@ public sealed record CompletionChoice(int Index, AssistantMessage Message, strin
     public object? Logprobs => null;
 }
 
-/// <summary>The assistant's message; <c>reasoning_content</c> holds a &lt;think&gt; section when the model wrote one.</summary>
-public sealed record AssistantMessage(string Content, string? ReasoningContent)
+/// <summary>
+/// The assistant's message; <c>reasoning_content</c> holds a &lt;think&gt; section when the model wrote one, and
+/// <c>tool_calls</c> the calls it made (then <c>content</c> is null if it wrote nothing else).
+/// </summary>
+public sealed record AssistantMessage(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Content,
+    string? ReasoningContent,
+    IReadOnlyList<MessageToolCall>? ToolCalls = null)
 {
     public string Role => "assistant";
 }

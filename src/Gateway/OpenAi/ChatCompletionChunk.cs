@@ -17,5 +17,5 @@ public sealed record ChunkChoice(int Index, ChunkDelta Delta, [property: JsonIgn
     public object? Logprobs => null;
 }
 
-/// <summary>New text: the first chunk carries the role, the rest content (or reasoning_content inside &lt;think&gt;).</summary>
-public sealed record ChunkDelta(string? Role = null, string? Content = null, string? ReasoningContent = null);
+/// <summary>New text: the first chunk carries the role, the rest content (or reasoning_content inside &lt;think&gt;) or a tool call.</summary>
+public sealed record ChunkDelta(string? Role = null, string? Content = null, string? ReasoningContent = null, IReadOnlyList<ChunkToolCall>? ToolCalls = null);

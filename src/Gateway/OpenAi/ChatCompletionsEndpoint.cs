@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Placement;
 using SmolLM3.Gateway.Errors;
 using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.Services;
@@ -30,8 +31,8 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
 
             var tenant = OpenAiAuth.TenantOf(http);
             using var admitted = await turns.AdmitAsync(tenant, model, turn, ct);
-            await using var conversation = await EphemeralConversation.StartAsync(grains, tenant, model, logger);
-            await using var chunks = admitted.RunAsync(conversation.Grain, ct).GetAsyncEnumerator(ct);
+            using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
+            await using var chunks = admitted.RunStatelessAsync(grains, tenant, model, ct).GetAsyncEnumerator(ct);
             // The first chunk (Started) comes once the grain has accepted the prompt: errors up to here are statuses.
             if (!await chunks.MoveNextAsync()) throw new InvalidOperationException("the turn ended before it started");
             var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model);
@@ -70,6 +71,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
     {
         var content = new StringBuilder();
         var reasoning = new StringBuilder();
+        var calls = new List<MessageToolCall>();
         ChatChunk? usage = null, finished = null;
         while (await chunks.MoveNextAsync())
         {
@@ -77,6 +79,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             switch (c.Kind)
             {
                 case ChatChunkKind.Delta: (c.Reasoning ? reasoning : content).Append(c.Text); break;
+                case ChatChunkKind.ToolCall: calls.Add(MessageToolCall.From(c.ToolCall!)); break;
                 case ChatChunkKind.Usage: usage = c; break;
                 case ChatChunkKind.Finished: finished = c; break;
             }
@@ -84,9 +87,10 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         if (finished is null || usage is null) throw new InvalidOperationException("the turn ended without its usage and finish");
         if (finished.Finish == TurnFinish.Error) throw new GenerationFailedException(finished.Text);
 
-        var message = new AssistantMessage(content.ToString(), reasoning.Length > 0 ? reasoning.ToString() : null);
+        var message = new AssistantMessage(content.Length == 0 && calls.Count > 0 ? null : content.ToString(),
+            reasoning.Length > 0 ? reasoning.ToString() : null, calls.Count > 0 ? calls : null);
         var completion = new ChatCompletion(reply.Id, reply.Created, reply.Model,
-            [new CompletionChoice(0, message, OpenAiMapping.FinishReason(finished.Finish))], Usage(usage));
+            [new CompletionChoice(0, message, OpenAiMapping.FinishReason(finished.Finish, calls.Count > 0))], Usage(usage));
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiJson.Default.ChatCompletion, http.RequestAborted);
     }
@@ -99,6 +103,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
 
         await WriteEventAsync(http, Chunk(new ChunkDelta(Role: "assistant", Content: ""), null));
         ChatChunk? usage = null;
+        int calls = 0;
         while (await chunks.MoveNextAsync())
         {
             var c = chunks.Current;
@@ -107,6 +112,10 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
                 case ChatChunkKind.Delta:
                     await WriteEventAsync(http, Chunk(c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text), null));
                     break;
+                case ChatChunkKind.ToolCall:
+                    var call = new ChunkToolCall(calls++, c.ToolCall!.Id, new FunctionCall(c.ToolCall.Name, c.ToolCall.Arguments));
+                    await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [call]), null));
+                    break;
                 case ChatChunkKind.Usage: usage = c; break;
                 case ChatChunkKind.Finished when c.Finish == TurnFinish.Error:
                     // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
@@ -114,7 +123,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
                         OpenAiErrors.Body(ApiError.From(new GenerationFailedException(c.Text))), OpenAiJson.Default.ErrorBody));
                     break;
                 case ChatChunkKind.Finished:
-                    await WriteEventAsync(http, Chunk(new ChunkDelta(), OpenAiMapping.FinishReason(c.Finish)));
+                    await WriteEventAsync(http, Chunk(new ChunkDelta(), OpenAiMapping.FinishReason(c.Finish, calls > 0)));
                     break;
             }
         }

@@ -28,6 +28,10 @@ public static class OpenAiMapping
         return new ChatTurnRequest(messages, sampling, Thinking: false);
     }
 
-    /// <summary>OpenAI's <c>finish_reason</c>; a cancelled turn ended without reaching either limit, so it reports "stop".</summary>
-    public static string FinishReason(TurnFinish finish) => finish == TurnFinish.Length ? "length" : "stop";
+    /// <summary>
+    /// OpenAI's <c>finish_reason</c>: "tool_calls" when a reply that stopped by itself called tools; a cancelled turn
+    /// ended without reaching either limit, so it reports "stop".
+    /// </summary>
+    public static string FinishReason(TurnFinish finish, bool calledTools) =>
+        finish == TurnFinish.Length ? "length" : calledTools ? "tool_calls" : "stop";
 }

@@ -32,6 +32,7 @@ public static class ChatMapping
     {
         ChatChunkKind.Started => new ChatEvent { Started = new Started { SessionId = sessionId, Model = chunk.Model, PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, Silo = chunk.Silo } },
         ChatChunkKind.Delta => new ChatEvent { Delta = new Delta { Text = chunk.Text, Reasoning = chunk.Reasoning } },
+        ChatChunkKind.ToolCall => new ChatEvent { ToolCall = new ToolCall { Id = chunk.ToolCall!.Id, Name = chunk.ToolCall.Name, Arguments = chunk.ToolCall.Arguments } },
         ChatChunkKind.Usage => new ChatEvent { Usage = new Usage { PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, CompletionTokens = chunk.CompletionTokens } },
         _ => new ChatEvent { Finished = new Finished { Reason = ToReason(chunk.Finish), Message = chunk.Text } },
     };

@@ -3,7 +3,6 @@ using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Gateway.Models;
-using SmolLM3.Gateway.OpenAi;
 using SmolLM3.Gateway.Security;
 
 namespace SmolLM3.Gateway.Services;
@@ -12,7 +11,7 @@ namespace SmolLM3.Gateway.Services;
 /// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
 /// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
 /// </summary>
-public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns, ILogger<ChatService> logger) : Chat.ChatBase
+public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns) : Chat.ChatBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
@@ -62,7 +61,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
             await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), ct);
     }
 
-    /// <summary>No session: the messages are the whole conversation, answered in a one-request conversation that is then deleted.</summary>
+    /// <summary>No session: the messages are the whole conversation, answered once by a stateless turn grain that keeps nothing.</summary>
     async Task StreamStateless(ChatRequest request, IServerStreamWriter<ChatEvent> responseStream, ServerCallContext context)
     {
         var turn = ChatMapping.ToTurn(request);
@@ -70,8 +69,8 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
         var ct = context.CancellationToken;
         using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
-        await using var conversation = await EphemeralConversation.StartAsync(grains, context.Tenant(), model, logger);
-        await foreach (var chunk in admitted.RunAsync(conversation.Grain, ct))
+        using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
+        await foreach (var chunk in admitted.RunStatelessAsync(grains, context.Tenant(), model, ct))
             await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), ct);
     }
 

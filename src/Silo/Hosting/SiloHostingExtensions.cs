@@ -39,6 +39,7 @@ public static class SiloHostingExtensions
         services.AddSingleton<BatchScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
         services.TryAddSingleton<OpenTurns>();
+        services.AddSingleton<TurnRunner>();
         services.AddSingleton<KvPoolCapacity>();
         services.AddSingleton<IKvCapacity>(sp => sp.GetRequiredService<KvPoolCapacity>());
         services.TryAddSingleton<SiloReadiness>();

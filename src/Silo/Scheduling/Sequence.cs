@@ -41,8 +41,7 @@ sealed class Sequence(GenerationRequest request)
         int token = Sampler.Sample(logits, History);
         History.Add(token);
         Produced++;
-        FinishReason? finish = Request.Sampling.StopTokenIds.Contains(token) ? FinishReason.Stop
-            : Produced >= Request.Sampling.MaxTokens ? FinishReason.Length : null;
+        var finish = FinishRule.After(token, Produced, Request.Sampling);
         (Pending, Fed, Committing) = ([token], 0, finish is not null);
         return new SequenceToken(token, finish);
     }

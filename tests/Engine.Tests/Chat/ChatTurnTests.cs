@@ -28,14 +28,14 @@ public class ChatTurnTests
     public void ReasoningAnswerAndToolCallUntilStopToken()
     {
         const string text = "<think>\nNeed weather.\n</think>\nChecking 🌤 <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
-        var events = Run(Reply(text, FinishReason.Stop, appendImEnd: true));
+        var events = Run(Reply(text, FinishReason.StopToken, appendImEnd: true));
         var count = Tokenizer.Encode(text, parseSpecial: true).Count + 1;   // + <|im_end|>
         Assert.Equal<ChatEvent>(
             [
                 new ReasoningDelta("\nNeed weather.\n"),
                 new AnswerDelta("\nChecking 🌤 "),
                 new ToolCallEvent(new ToolCall("get_weather", """{"city": "Paris"}""")),
-                new FinishedEvent(ChatFinishReason.StopToken, null, count),
+                new FinishedEvent(FinishReason.StopToken, null, count),
             ], events);
     }
 
@@ -54,7 +54,7 @@ public class ChatTurnTests
         var events = Run(Counted(), new ChatTurnOptions { StopStrings = ["\nQuestion:"] });
         Assert.Equal([new AnswerDelta("Answer: 4\n"), events[^1]], events);
         var finished = Assert.IsType<FinishedEvent>(events[^1]);
-        Assert.Equal((ChatFinishReason.StopString, "\nQuestion:"), (finished.Reason, finished.StopString));
+        Assert.Equal((FinishReason.StopString, "\nQuestion:"), (finished.Reason, finished.StopString));
         Assert.Equal(produced, finished.TokenCount);
         Assert.True(produced < Tokenizer.Encode("Answer: 4\n\nQuestion: what else? More text that must never be generated.").Count);
     }
@@ -63,7 +63,7 @@ public class ChatTurnTests
     public void LengthFinishFlushesHeldTextAndUnterminatedCall()
     {
         var events = Run(Reply("Partial <tool_call>{\"name\": \"f\"", FinishReason.Length, false));
-        Assert.Equal(ChatFinishReason.Length, Assert.IsType<FinishedEvent>(events[^1]).Reason);
+        Assert.Equal(FinishReason.Length, Assert.IsType<FinishedEvent>(events[^1]).Reason);
         Assert.Single(events.OfType<WarningEvent>());
         Assert.Equal("Partial <tool_call>{\"name\": \"f\"", string.Concat(events.OfType<AnswerDelta>().Select(a => a.Text)));
     }
@@ -71,7 +71,7 @@ public class ChatTurnTests
     [SkippableFact]
     public void PromptOpenedReasoningAndNoToolParsing()
     {
-        var events = Run(Reply("plan</think>see <tool_call>{}</tool_call>", FinishReason.Stop, true),
+        var events = Run(Reply("plan</think>see <tool_call>{}</tool_call>", FinishReason.StopToken, true),
             new ChatTurnOptions { StartInReasoning = true, ParseToolCalls = false });
         Assert.Equal([new ReasoningDelta("plan"), new AnswerDelta("see <tool_call>{}</tool_call>")], events[..^1]);
     }
@@ -80,7 +80,7 @@ public class ChatTurnTests
     public void PushAfterFinishReturnsNothing()
     {
         var turn = new ChatTurn(new StreamingDecoder(Tokenizer));
-        Assert.IsType<FinishedEvent>(Assert.Single(turn.Push(ImEnd, FinishReason.Stop)));
+        Assert.IsType<FinishedEvent>(Assert.Single(turn.Push(ImEnd, FinishReason.StopToken)));
         Assert.True(turn.IsFinished);
         Assert.Empty(turn.Push(ImEnd, null));
         Assert.Empty(turn.Finish());

@@ -56,5 +56,20 @@ public class StopStringMatcherTests
     }
 
     [Fact]
+    public void StopStringSplitAcrossThreePiecesIsNeverSent() =>
+        Assert.Equal(("hello ", "END", ""), Run(["END"], "hello E", "N", "D and more"));
+
+    [Fact]
+    public void HeldBackTextIsReleasedWhenNoStopFollows()
+    {
+        var (text, matched, flushed) = Run(["END"], "ends with E");
+        Assert.Null(matched);
+        Assert.Equal("ends with E", text + flushed);
+    }
+
+    [Fact]
+    public void WithoutStopStringsTextPassesStraightThrough() => Assert.Equal(("abc", null, ""), Run([], "abc"));
+
+    [Fact]
     public void EmptyStopStringIsRejected() => Assert.Throws<ArgumentException>(() => new StopStringMatcher(["x", ""]));
 }

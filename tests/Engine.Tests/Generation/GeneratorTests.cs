@@ -47,7 +47,7 @@ public class GeneratorTests
         using var c2 = lm.NewCache();
         var stopped = Generator.Generate(lm, c2, prompt, Greedy with { StopTokenIds = new HashSet<int> { free[2].Token } }).ToList();
         Assert.Equal(free.Take(3).Select(t => t.Token), stopped.Select(t => t.Token));
-        Assert.Equal(FinishReason.Stop, stopped[^1].Finish);
+        Assert.Equal(FinishReason.StopToken, stopped[^1].Finish);
     }
 
     [SkippableFact]

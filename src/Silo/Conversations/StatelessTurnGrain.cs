@@ -1,0 +1,29 @@
+using System.Runtime.CompilerServices;
+using SmolLM3.Contracts.Conversations;
+using SmolLM3.Silo.Placement;
+
+namespace SmolLM3.Silo.Conversations;
+
+/// <summary>
+/// Answers a whole message list once, with no persistent state: its KV cache lives only for the turn and the
+/// activation deactivates as soon as the reply has streamed. Placed like conversations, on a silo serving the model.
+/// </summary>
+[ModelPlacement, GrainType("stateless-turn")]
+public sealed class StatelessTurnGrain(TurnRunner runner) : Grain, IStatelessTurnGrain
+{
+    public async IAsyncEnumerable<ChatChunk> ChatAsync(string model, ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var conversation = new ConversationCache();
+        var input = new TurnInput(this.GetPrimaryKeyString(), model, RuntimeIdentity, [], request,
+            request.Thinking ?? false, request.XmlTools ?? [], DeactivateOnIdle, _ => Task.CompletedTask);
+        try
+        {
+            await foreach (var chunk in runner.RunAsync(input, conversation, cancellationToken)) yield return chunk;
+        }
+        finally
+        {
+            conversation.Drop();   // the runner has waited for the scheduler to let go of it
+            DeactivateOnIdle();
+        }
+    }
+}
