@@ -1,16 +1,17 @@
 using System.Text;
 using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Gateway.Errors;
 using SmolLM3.Gateway.Models;
-using SmolLM3.Gateway.Services;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.OpenAi;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c>, as JSON or as server-sent events (<c>"stream": true</c>), over the same
 /// admission and grains as gRPC. Every check runs before the first byte, so failures get their HTTP status;
-/// a stream that fails later ends with an error event.
+/// a stream that fails later ends with OpenAI's error event instead of <c>[DONE]</c>.
 /// </summary>
 public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog models, ChatTurns turns, ILogger<ChatCompletionsEndpoint> logger)
 {
@@ -21,13 +22,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         {
             var request = await ReadAsync(http);
             var turn = OpenAiMapping.ToTurn(request);
-            var model = string.IsNullOrEmpty(request.Model) ? models.Configured.FirstOrDefault() ?? "" : request.Model;
-            if (!models.IsConfigured(model))
-            {
-                await OpenAiErrors.WriteAsync(http, ApiError.ModelNotFound(model));
-                return;
-            }
-
+            var model = models.Resolve(request.Model);
             var tenant = OpenAiAuth.TenantOf(http);
             using var admitted = await turns.AdmitAsync(tenant, model, turn, ct);
             await using var conversation = await EphemeralConversation.StartAsync(grains, tenant, model, logger);
@@ -38,15 +33,16 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             if (request.Stream) await StreamAsync(http, chunks, reply, request.StreamOptions?.IncludeUsage == true);
             else await CompleteAsync(http, chunks, reply);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception) when (ct.IsCancellationRequested)
         {
             // The client went away; the grain has dropped the sequence.
         }
-        catch (Exception e) when (!http.Response.HasStarted)
+        catch (Exception e)
         {
-            var error = ApiError.From(e);
-            if (error.Http == StatusCodes.Status500InternalServerError) logger.LogError(e, "Chat completion failed");
-            await OpenAiErrors.WriteAsync(http, error);
+            var error = ApiError.From(e, logger, "POST /v1/chat/completions");
+            if (!http.Response.HasStarted) await OpenAiErrors.WriteAsync(http, error);
+            // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
+            else await WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(OpenAiErrors.Body(error), OpenAiJson.Default.ErrorBody));
         }
     }
 
@@ -55,11 +51,11 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         try
         {
             return await JsonSerializer.DeserializeAsync(http.Request.Body, OpenAiJson.Default.ChatCompletionRequest, http.RequestAborted)
-                ?? throw new ArgumentException("the body must be a JSON object");
+                ?? throw new InvalidRequestException("the body must be a JSON object");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"the body is not a valid chat completion request: {e.Message}");
+            throw new InvalidRequestException($"the body is not a valid chat completion request: {e.Message}");
         }
     }
 
@@ -82,7 +78,6 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             }
         }
         if (finished is null || usage is null) throw new InvalidOperationException("the turn ended without its usage and finish");
-        if (finished.Finish == TurnFinish.Error) throw new GenerationFailedException(finished.Text);
 
         var message = new AssistantMessage(content.ToString(), reasoning.Length > 0 ? reasoning.ToString() : null);
         var completion = new ChatCompletion(reply.Id, reply.Created, reply.Model,
@@ -108,11 +103,6 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
                     await WriteEventAsync(http, Chunk(c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text), null));
                     break;
                 case ChatChunkKind.Usage: usage = c; break;
-                case ChatChunkKind.Finished when c.Finish == TurnFinish.Error:
-                    // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
-                    await WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(
-                        OpenAiErrors.Body(ApiError.From(new GenerationFailedException(c.Text))), OpenAiJson.Default.ErrorBody));
-                    break;
                 case ChatChunkKind.Finished:
                     await WriteEventAsync(http, Chunk(new ChunkDelta(), OpenAiMapping.FinishReason(c.Finish)));
                     break;

@@ -1,4 +1,5 @@
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Contracts.Placement;
 
 namespace SmolLM3.Gateway.OpenAi;
@@ -33,7 +34,7 @@ public sealed class EphemeralConversation : IAsyncDisposable
                 await Grain.DeleteAsync();
                 return;
             }
-            catch (InvalidOperationException) when (attempt < 50)
+            catch (SessionBusyException) when (attempt < 50)
             {
                 await Task.Delay(100);
             }

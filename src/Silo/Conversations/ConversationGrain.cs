@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using SmolLM3.Contracts.Conversations;
@@ -11,6 +12,7 @@ using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
 using SmolLM3.Silo.Telemetry;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace SmolLM3.Silo.Conversations;
@@ -30,10 +32,14 @@ public sealed class ConversationGrain(
     OpenTurns openTurns,
     SiloMetrics metrics,
     KvPoolCapacity capacity,
-    IOptions<SmolLMSiloOptions> options) : Grain, IConversationGrain
+    IOptions<SmolLMSiloOptions> options,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
     public const string GrainTypeName = "conversation", StateName = "conversation";
+
+    /// <summary>How long a new turn (or a deletion) waits for the turn before it to end, e.g. one its caller just cancelled.</summary>
+    static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(5);
 
     readonly ConversationTokens _tokens = new();
     KvCache? _cache;
@@ -41,6 +47,7 @@ public sealed class ConversationGrain(
     Task _released = Task.CompletedTask;
 
     string Tenant => this.GetPrimaryKeyString().Split('/')[0];
+    string SessionId => this.GetPrimaryKeyString().Split('/')[1];
 
     public async ValueTask<SessionInfo> CreateAsync(string model)
     {
@@ -56,7 +63,7 @@ public sealed class ConversationGrain(
     public async ValueTask<bool> DeleteAsync()
     {
         if (state.State.Model is null) return false;
-        if (_turn is not null) throw new InvalidOperationException("a reply is being generated; cancel it before deleting the session");
+        await UntilIdleAsync("a reply is being generated; cancel it before deleting the session", CancellationToken.None);
         await state.ClearStateAsync();
         state.State = new ConversationState();
         DropCache();
@@ -65,11 +72,11 @@ public sealed class ConversationGrain(
 
     public async IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var model = state.State.Model ?? throw new KeyNotFoundException("session not found");
         using var open = openTurns.Enter();   // shutdown waits for this stream to end
         if (scheduler.IsDraining) throw Draining(new SiloDrainingException("the silo is shutting down and takes no new turns; retry the call"));
-        if (_turn is not null) throw new InvalidOperationException("the session is already generating a reply");
         var sampling = Validate(request);
+        await UntilIdleAsync("the session is already generating a reply", cancellationToken);
+        var model = state.State.Model ?? throw new SessionNotFoundException(SessionId);
         var telemetry = new TurnTelemetry(metrics);
 
         // 1. prompt: the transcript plus the new messages, reusing the tokens the cache was built from
@@ -96,7 +103,7 @@ public sealed class ConversationGrain(
             Tenant = Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = turn.Token,
             TraceContext = telemetry.TraceContext,
         };
-        var released = new TaskCompletionSource();
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _released = released.Task;
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);
@@ -108,7 +115,6 @@ public sealed class ConversationGrain(
         var stops = new StopStrings(request.Sampling.Stop);
         bool reasoning = false, stopString = false, done = false;
         TurnFinish? finish = null;
-        string error = "";
         try
         {
             yield return ChatChunk.Started(model, prompt.Length, keep, RuntimeIdentity);
@@ -116,7 +122,7 @@ public sealed class ConversationGrain(
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
                 if (failure is SiloDrainingException draining) throw Draining(draining);   // nothing recorded: a retry is exact
-                if (failure is not null) (finish, error) = (TurnFinish.Error, failure.Message);
+                if (failure is not null) { finish = TurnFinish.Error; throw Failed(failure); }   // nothing recorded
                 if (!ok) break;
                 telemetry.Token();
                 reply.Add(token.Id);
@@ -165,7 +171,7 @@ public sealed class ConversationGrain(
         }
 
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);
-        yield return ChatChunk.Finished(finish.Value, error);
+        yield return ChatChunk.Finished(finish.Value);
 
         // A cancelled turn never reaches the transcript: its blocks go back to the pool, and the cache keeps
         // only what it held before the turn (less, if it was preempted and recomputed part of the way).
@@ -184,6 +190,31 @@ public sealed class ConversationGrain(
         DropCache();
     }
 
+    /// <summary>
+    /// Waits, at most <see cref="ReleaseWait"/>, until no turn is in progress: a turn its caller just cancelled is
+    /// still letting go of its cache. Turns are Orleans' always-interleaved stream calls, so the earlier turn winds
+    /// down while this one waits. Throws <see cref="SessionBusyException"/> when it is still generating after that.
+    /// </summary>
+    async Task UntilIdleAsync(string busy, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (_turn is not null)
+        {
+            var left = ReleaseWait - Stopwatch.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero) throw new SessionBusyException(busy);
+            try { await _released.WaitAsync(left, cancellationToken); }
+            catch (TimeoutException) { throw new SessionBusyException(busy); }
+        }
+    }
+
+    /// <summary>Logs why a turn failed under a new error id, which is all its caller is told.</summary>
+    TurnFailedException Failed(Exception failure)
+    {
+        var id = ErrorId.New();
+        logger.LogError(failure, "Turn of conversation {Conversation} failed (error id {ErrorId})", this.GetPrimaryKeyString(), id);
+        return new TurnFailedException(id);
+    }
+
     /// <summary>Leaves this silo once the call ends, so the retry reactivates the conversation on another one.</summary>
     SiloDrainingException Draining(SiloDrainingException e)
     {
@@ -200,26 +231,33 @@ public sealed class ConversationGrain(
         _tokens.Reset([]);
     }
 
-    /// <summary>Checks the messages and builds the engine's sampling options, what the turn leaves out from the model's generation_config.json; throws <see cref="ArgumentException"/>.</summary>
+    /// <summary>Checks the messages and builds the engine's sampling options, what the turn leaves out from the model's generation_config.json; throws <see cref="InvalidRequestException"/>.</summary>
     SamplingOptions Validate(ChatTurnRequest request)
     {
-        if (request.Messages.Length == 0) throw new ArgumentException("messages must not be empty");
+        if (request.Messages.Length == 0) throw new InvalidRequestException("messages must not be empty");
         foreach (var m in request.Messages)
-            if (!TurnMessage.Roles.Contains(m.Role)) throw new ArgumentException($"unknown role '{m.Role}' (expected system, user or assistant)");
+            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user or assistant)");
         var s = request.Sampling;
         var defaults = host.Defaults;
-        return (defaults with
+        try
         {
-            Temperature = s.Temperature ?? defaults.Temperature,
-            TopP = s.TopP ?? defaults.TopP,
-            TopK = s.TopK ?? defaults.TopK,
-            MinP = s.MinP ?? defaults.MinP,
-            RepetitionPenalty = s.RepetitionPenalty ?? defaults.RepetitionPenalty,
-            PresencePenalty = s.PresencePenalty ?? defaults.PresencePenalty,
-            FrequencyPenalty = s.FrequencyPenalty ?? defaults.FrequencyPenalty,
-            Seed = s.Seed,
-            MaxTokens = s.MaxTokens ?? options.Value.DefaultMaxTokens,
-        }).Validate();
+            return (defaults with
+            {
+                Temperature = s.Temperature ?? defaults.Temperature,
+                TopP = s.TopP ?? defaults.TopP,
+                TopK = s.TopK ?? defaults.TopK,
+                MinP = s.MinP ?? defaults.MinP,
+                RepetitionPenalty = s.RepetitionPenalty ?? defaults.RepetitionPenalty,
+                PresencePenalty = s.PresencePenalty ?? defaults.PresencePenalty,
+                FrequencyPenalty = s.FrequencyPenalty ?? defaults.FrequencyPenalty,
+                Seed = s.Seed,
+                MaxTokens = s.MaxTokens ?? options.Value.DefaultMaxTokens,
+            }).Validate();
+        }
+        catch (ArgumentException e)   // the engine's range check of a setting the client sent
+        {
+            throw new InvalidRequestException(e.Message);
+        }
     }
 
     /// <summary>The next token; ok = false at the end, with the failure if the scheduler failed the sequence.</summary>

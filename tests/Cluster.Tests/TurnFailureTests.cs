@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using SmolLM3.Contracts.V1;
+using static SmolLM3.Cluster.Tests.ClusterFixture;
+
+namespace SmolLM3.Cluster.Tests;
+
+/// <summary>
+/// A turn the engine fails midway (an <see cref="ArgumentException"/> from a forward pass) is the server's fault:
+/// clients get INTERNAL / 500 and an error id, never the exception's text, and the silo's log has both.
+/// </summary>
+public sealed partial class TurnFailureTests(FaultingClusterFixture cluster) : IClassFixture<FaultingClusterFixture>
+{
+    const string Failing = $"Please say {FaultingClusterFixture.Marker} now";
+
+    [GeneratedRegex("error id ([0-9a-f]{8})")]
+    private static partial Regex ErrorIdPattern();
+
+    /// <summary>The error id <paramref name="message"/> names, after checking it says nothing of the cause.</summary>
+    string ErrorIdIn(string? message)
+    {
+        Assert.NotNull(message);
+        Assert.DoesNotContain(FaultingModel.Failure, message);
+        var match = ErrorIdPattern().Match(message);
+        Assert.True(match.Success, $"no error id in '{message}'");
+        return match.Groups[1].Value;
+    }
+
+    /// <summary>The silo logged the engine's exception under <paramref name="errorId"/>.</summary>
+    void AssertLogged(string errorId)
+    {
+        var entry = Assert.Single(cluster.Logs.Entries, e => e.Message.Contains(errorId));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, entry.Level);
+        Assert.Equal(FaultingModel.Failure, Assert.IsType<ArgumentException>(entry.Exception).Message);
+    }
+
+    async Task<HttpResponseMessage> PostAsync(bool stream)
+    {
+        var body = JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = Failing } }, max_tokens = 4, stream });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KeyA);
+        return await cluster.Http.SendAsync(request);
+    }
+
+    [SkippableFact]
+    public async Task A_grpc_client_gets_internal_with_the_error_id_and_the_session_goes_on()
+    {
+        await cluster.StartAsync();
+        var session = (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
+
+        var events = new List<ChatEvent>();
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var ev in cluster.Client.StreamChat(ChatRequests.Greedy(session, Failing, 4), Auth(KeyA)).ResponseStream.ReadAllAsync())
+                events.Add(ev);
+        });
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.Equal([ChatEvent.EventOneofCase.Started], events.Select(ev => ev.EventCase));   // it failed after it had started
+        AssertLogged(ErrorIdIn(e.Status.Detail));
+
+        // Nothing of the failed turn was kept, and the session answers the next one.
+        var next = await TurnResult.ReadAsync(cluster.Client.StreamChat(ChatRequests.Greedy(session, "Hello", 4), Auth(KeyA)));
+        Assert.Equal(0, next.Started.CachedTokens);
+        Assert.Equal(2, (await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA))).MessageCount);
+    }
+
+    [SkippableFact]
+    public async Task An_http_client_gets_500_with_the_error_id()
+    {
+        await cluster.StartAsync();
+        using var response = await PostAsync(stream: false);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("internal_error", "server_error"), ((string?)error["code"], (string?)error["type"]));
+        AssertLogged(ErrorIdIn((string?)error["message"]));
+    }
+
+    [SkippableFact]
+    public async Task A_stream_whose_headers_are_sent_ends_with_an_error_event_carrying_the_error_id()
+    {
+        await cluster.StartAsync();
+        using var response = await PostAsync(stream: true);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(events, e => Assert.StartsWith("data: ", e));
+        Assert.DoesNotContain("data: [DONE]", events);
+        var error = JsonNode.Parse(events[^1]["data: ".Length..])!["error"]!;
+        Assert.Equal("internal_error", (string?)error["code"]);
+        AssertLogged(ErrorIdIn((string?)error["message"]));
+    }
+}
