@@ -1,10 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpc.Core;
-using SmolLM3.Contracts;
 using SmolLM3.Contracts.V1;
 using static SmolLM3.Cluster.Tests.ClusterFixture;
 
@@ -18,8 +14,6 @@ namespace SmolLM3.Cluster.Tests;
 public sealed class CancelThenTalkTests(ClusterFixture cluster)
 {
     const int Rounds = 20, EventsBeforeLeaving = 3, Endless = 60_000;
-
-    Task<KvCacheStats> StatsAsync() => cluster.Grains.GetGrain<IModelGrain>(cluster.Model.Info.Id).GetKvCacheStatsAsync().AsTask();
 
     [SkippableFact]
     public async Task A_grpc_turn_sent_right_after_cancelling_one_on_the_same_session_is_answered()
@@ -43,25 +37,14 @@ public sealed class CancelThenTalkTests(ClusterFixture cluster)
         Assert.Equal(2 * Rounds, (await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA))).MessageCount);
     }
 
-    static HttpRequestMessage Completion(bool stream, int maxTokens)
-    {
-        var body = JsonSerializer.Serialize(new
-        {
-            messages = new[] { new { role = "user", content = "Talk for a long time" } },
-            temperature = 0,
-            max_tokens = maxTokens,
-            stream,
-        });
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KeyA);
-        return request;
-    }
+    static HttpRequestMessage Completion(bool stream, int maxTokens) =>
+        ChatRequests.Completion(KeyA, new { messages = new[] { new { role = "user", content = "Talk for a long time" } }, temperature = 0, max_tokens = maxTokens, stream });
 
     [SkippableFact]
     public async Task A_request_sent_right_after_dropping_a_stream_is_answered_and_the_kv_pool_returns_to_its_baseline()
     {
         await cluster.StartAsync();
-        var baseline = await StatsAsync();
+        var baseline = await cluster.KvStatsAsync();
         for (int round = 0; round < Rounds; round++)
         {
             using (var cts = new CancellationTokenSource())
@@ -84,13 +67,7 @@ public sealed class CancelThenTalkTests(ClusterFixture cluster)
             Assert.Equal("chat.completion", (string?)completion["object"]);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var after = await StatsAsync();
-        while ((after.UsedBlocks != baseline.UsedBlocks || cluster.Scheduler.Stats.ActiveSequences > 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            after = await StatsAsync();
-        }
+        var after = await cluster.KvSettledAsync(baseline);
         Assert.Equal(baseline.UsedBlocks, after.UsedBlocks);
         Assert.Equal(0, cluster.Scheduler.Stats.ActiveSequences);
     }

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Grpc.Core;
@@ -39,13 +36,8 @@ public sealed partial class TurnFailureTests(FaultingClusterFixture cluster) : I
         Assert.Equal(FaultingModel.Failure, Assert.IsType<ArgumentException>(entry.Exception).Message);
     }
 
-    async Task<HttpResponseMessage> PostAsync(bool stream)
-    {
-        var body = JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = Failing } }, max_tokens = 4, stream });
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KeyA);
-        return await cluster.Http.SendAsync(request);
-    }
+    Task<HttpResponseMessage> PostAsync(bool stream) =>
+        cluster.Http.SendAsync(ChatRequests.Completion(KeyA, new { messages = new[] { new { role = "user", content = Failing } }, max_tokens = 4, stream }));
 
     [SkippableFact]
     public async Task A_grpc_client_gets_internal_with_the_error_id_and_the_session_goes_on()
