@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Grpc.Core;
 using SmolLM3.Contracts.V1;
 using static SmolLM3.Cluster.Tests.ClusterFixture;
@@ -11,21 +10,15 @@ namespace SmolLM3.Cluster.Tests;
 /// A turn the engine fails midway (an <see cref="ArgumentException"/> from a forward pass) is the server's fault:
 /// clients get INTERNAL / 500 and an error id, never the exception's text, and the silo's log has both.
 /// </summary>
-public sealed partial class TurnFailureTests(FaultingClusterFixture cluster) : IClassFixture<FaultingClusterFixture>
+public sealed class TurnFailureTests(FaultingClusterFixture cluster) : IClassFixture<FaultingClusterFixture>
 {
     const string Failing = $"Please say {FaultingClusterFixture.Marker} now";
 
-    [GeneratedRegex("error id ([0-9a-f]{8})")]
-    private static partial Regex ErrorIdPattern();
-
     /// <summary>The error id <paramref name="message"/> names, after checking it says nothing of the cause.</summary>
-    string ErrorIdIn(string? message)
+    static string ErrorIdIn(string? message)
     {
-        Assert.NotNull(message);
-        Assert.DoesNotContain(FaultingModel.Failure, message);
-        var match = ErrorIdPattern().Match(message);
-        Assert.True(match.Success, $"no error id in '{message}'");
-        return match.Groups[1].Value;
+        Assert.DoesNotContain(FaultingModel.Failure, message ?? "");
+        return ErrorIds.In(message);
     }
 
     /// <summary>The silo logged the engine's exception under <paramref name="errorId"/>.</summary>
