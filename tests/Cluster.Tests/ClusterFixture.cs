@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Cli.Cluster;
+using SmolLM3.Contracts;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
@@ -90,6 +91,22 @@ public class ClusterFixture : IAsyncLifetime
             Http = new HttpClient { BaseAddress = new Uri(app.HttpAddress()) };
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>The KV pool's counters, as the model grain reports them.</summary>
+    public Task<KvCacheStats> KvStatsAsync() => Grains.GetGrain<IModelGrain>(Model.Info.Id).GetKvCacheStatsAsync().AsTask();
+
+    /// <summary>The KV pool's counters once no sequence runs and its used blocks are back to <paramref name="baseline"/>'s (at most 30 s).</summary>
+    public async Task<KvCacheStats> KvSettledAsync(KvCacheStats baseline)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var after = await KvStatsAsync();
+        while ((after.UsedBlocks != baseline.UsedBlocks || Scheduler.Stats.ActiveSequences > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            after = await KvStatsAsync();
+        }
+        return after;
     }
 
     /// <summary>Call headers authenticating with <paramref name="key"/>, both ways the gateway accepts.</summary>

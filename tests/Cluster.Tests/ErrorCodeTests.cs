@@ -171,4 +171,19 @@ public sealed class ErrorCodeTests(ClusterFixture cluster)
         var models = await cluster.Client.ListModelsAsync(new ListModelsRequest(), Auth(KeyA));
         Assert.DoesNotContain(models.Models, m => m.Id == GhostModel);
     }
+
+    [SkippableFact]
+    public async Task An_unknown_model_is_an_invalid_argument_for_a_new_session_and_for_a_sessionless_turn_alike()
+    {
+        await cluster.StartAsync();
+        var create = await Assert.ThrowsAsync<RpcException>(async () =>
+            await cluster.Client.CreateSessionAsync(new CreateSessionRequest { Model = "no-such-model" }, Auth(KeyA)));
+        var stateless = Turn("", "hi");
+        stateless.Model = "no-such-model";
+        var chat = await FailsAsync(KeyA, stateless);
+
+        Assert.Equal((StatusCode.InvalidArgument, StatusCode.InvalidArgument), (create.StatusCode, chat.StatusCode));
+        Assert.Contains("model 'no-such-model' is not served", create.Status.Detail);
+        Assert.Equal(create.Status.Detail, chat.Status.Detail);
+    }
 }

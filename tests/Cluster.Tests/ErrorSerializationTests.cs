@@ -34,4 +34,35 @@ public sealed class ErrorSerializationTests
         Assert.Equal("smol", copy.Model);
         Assert.Contains("no silo has joined", copy.Message);
     }
+
+    [Fact]
+    public void Session_not_found_error_keeps_the_session_id()
+    {
+        var copy = RoundTrip(new SessionNotFoundException("abc"));
+        Assert.Equal("abc", copy.SessionId);
+        Assert.Equal("session 'abc' not found", copy.Message);
+    }
+
+    [Fact]
+    public void Model_not_served_error_keeps_the_model()
+    {
+        var copy = RoundTrip(new ModelNotServedException("nope"));
+        Assert.Equal("nope", copy.Model);
+        Assert.Contains("model 'nope' is not served", copy.Message);
+    }
+
+    [Fact]
+    public void Turn_failed_error_keeps_only_its_error_id()
+    {
+        var copy = RoundTrip(new TurnFailedException("0badf00d"));
+        Assert.Equal("0badf00d", copy.ErrorId);
+        Assert.Equal("the turn failed on its silo (error id 0badf00d)", copy.Message);
+    }
+
+    [Fact]
+    public void Invalid_request_and_session_busy_errors_keep_their_message()
+    {
+        Assert.Equal("messages must not be empty", RoundTrip(new InvalidRequestException("messages must not be empty")).Message);
+        Assert.Equal("the session is already generating a reply", RoundTrip(new SessionBusyException("the session is already generating a reply")).Message);
+    }
 }

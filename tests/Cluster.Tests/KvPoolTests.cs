@@ -9,14 +9,12 @@ namespace SmolLM3.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class KvPoolTests(ClusterFixture cluster)
 {
-    Task<KvCacheStats> StatsAsync() => cluster.Grains.GetGrain<IModelGrain>(cluster.Model.Info.Id).GetKvCacheStatsAsync().AsTask();
-
     [SkippableFact]
     public async Task Cancelling_a_stream_mid_generation_returns_the_pool_to_its_baseline()
     {
         await cluster.StartAsync();
         var session = (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
-        var baseline = await StatsAsync();
+        var baseline = await cluster.KvStatsAsync();
         var request = new ChatRequest
         {
             SessionId = session,
@@ -33,20 +31,14 @@ public sealed class KvPoolTests(ClusterFixture cluster)
             await foreach (var ev in call.ResponseStream.ReadAllAsync())
                 if (ev.EventCase == ChatEvent.EventOneofCase.Delta && ++deltas == 3)
                 {
-                    during = await StatsAsync();
+                    during = await cluster.KvStatsAsync();
                     cts.Cancel();
                 }
         });
         Assert.Equal(StatusCode.Cancelled, e.StatusCode);
         Assert.True(during!.UsedBlocks > baseline.UsedBlocks, $"the stream held {during.UsedBlocks} blocks, baseline {baseline.UsedBlocks}");
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var after = await StatsAsync();
-        while ((after.UsedBlocks != baseline.UsedBlocks || cluster.Scheduler.Stats.ActiveSequences > 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            after = await StatsAsync();
-        }
+        var after = await cluster.KvSettledAsync(baseline);
         Assert.Equal((baseline.UsedBlocks, baseline.FreeBlocks, baseline.IdleBlocks), (after.UsedBlocks, after.FreeBlocks, after.IdleBlocks));
         Assert.Equal(0, cluster.Scheduler.Stats.ActiveSequences);
         var info = await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA));

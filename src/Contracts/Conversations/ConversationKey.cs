@@ -1,3 +1,5 @@
+using SmolLM3.Contracts.Errors;
+
 namespace SmolLM3.Contracts.Conversations;
 
 /// <summary>Builds and splits conversation grain keys: "tenant/session".</summary>
@@ -8,7 +10,7 @@ public static class ConversationKey
     {
         // A '/' in either part would let one tenant forge another's key.
         if (tenant.Contains('/') || sessionId.Contains('/'))
-            throw new ArgumentException("tenant and session ids must not contain '/'");
+            throw new InvalidRequestException("tenant and session ids must not contain '/'");
         return $"{tenant}/{sessionId}";
     }
 }

@@ -14,41 +14,58 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
     const string InvalidRequest = "invalid_request_error", ServerError = "server_error";
 
     /// <summary>
+    /// The error for <paramref name="e"/>. Only the project's own error types (and Orleans' transport failures,
+    /// timeouts and cancellation) say what went wrong; anything else is INTERNAL / 500 with a new error id,
+    /// logged here with the exception, whose text the client never sees.
+    /// </summary>
+    public static ApiError From(Exception e, ILogger logger, string operation)
+    {
+        if (Known(e) is { } known) return known;
+        var id = ErrorId.New();
+        logger.LogError(e, "{Operation} failed unexpectedly (error id {ErrorId})", operation, id);
+        return Internal(id);
+    }
+
+    /// <summary>
     /// Bad arguments → INVALID_ARGUMENT/400; a prompt over the context → OUT_OF_RANGE/400
     /// (context_length_exceeded, OpenAI's code); a tenant over quota → RESOURCE_EXHAUSTED/429 with retry-after;
-    /// a sequence larger than the KV pool → RESOURCE_EXHAUSTED/400 (retrying cannot help); no silo for the model
-    /// or a lost silo → UNAVAILABLE/503; missing → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409;
-    /// a turn that failed midway → INTERNAL/500 with its reason; cancellation → CANCELLED/499; anything else → INTERNAL/500 without details.
+    /// a sequence larger than the KV pool → RESOURCE_EXHAUSTED/400 (retrying cannot help); an unknown model →
+    /// INVALID_ARGUMENT/404 (model_not_found); no silo for the model or a lost silo → UNAVAILABLE/503; no such
+    /// session → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409; a turn that failed midway on its silo →
+    /// INTERNAL/500 with the silo's error id; cancellation → CANCELLED/499; anything else → null.
     /// </summary>
-    public static ApiError From(Exception e) => e switch
+    static ApiError? Known(Exception e) => e switch
     {
-        QuotaExceededException q => new(StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded", q.Message, q.RetryAfter),
+        InvalidRequestException => new(StatusCode.InvalidArgument, 400, InvalidRequest, "invalid_argument", e.Message),
         ContextLengthExceededException => new(StatusCode.OutOfRange, 400, InvalidRequest, "context_length_exceeded", e.Message),
+        QuotaExceededException q => new(StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded", q.Message, q.RetryAfter),
         KvCapacityExceededException => new(StatusCode.ResourceExhausted, 400, InvalidRequest, "kv_capacity_exceeded", e.Message),
+        ModelNotServedException m => NotServed(m),
         ModelUnavailableException => new(StatusCode.Unavailable, 503, ServerError, "model_unavailable", e.Message),
         SiloDrainingException => new(StatusCode.Unavailable, 503, ServerError, "silo_draining", e.Message),
         SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
             new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session went away; retry the call"),
         // A stream's calls are answered at least every half response timeout while its silo lives (heartbeats), so no answer means it died.
         TimeoutException => new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session stopped answering; retry the call"),
-        ArgumentException => new(StatusCode.InvalidArgument, 400, InvalidRequest, "invalid_argument", e.Message),
-        KeyNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),
-        InvalidOperationException => new(StatusCode.FailedPrecondition, 409, InvalidRequest, "failed_precondition", e.Message),
-        GenerationFailedException => new(StatusCode.Internal, 500, ServerError, "generation_failed", e.Message),
+        SessionNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),
+        SessionBusyException => new(StatusCode.FailedPrecondition, 409, InvalidRequest, "failed_precondition", e.Message),
+        TurnFailedException t => Internal(t.ErrorId),
         OperationCanceledException => new(StatusCode.Cancelled, 499, InvalidRequest, "cancelled", "the call was cancelled"),
-        _ => Internal,
+        _ => null,
     };
 
-    /// <summary>An unexpected failure; its details stay in the log.</summary>
-    public static readonly ApiError Internal = new(StatusCode.Internal, 500, ServerError, "internal_error", "internal error");
+    /// <summary>An unexpected failure: the client gets the id its details are logged under, nothing more.</summary>
+    public static ApiError Internal(string errorId) =>
+        new(StatusCode.Internal, 500, ServerError, "internal_error", $"internal error (error id {errorId})");
 
     /// <summary>A missing or unknown API key.</summary>
     public static readonly ApiError Unauthenticated = new(StatusCode.Unauthenticated, 401, "authentication_error", "invalid_api_key",
         "a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY)");
 
     /// <summary>A model the gateway does not route to (OpenAI's 404 model_not_found).</summary>
-    public static ApiError ModelNotFound(string model) =>
-        new(StatusCode.NotFound, 404, InvalidRequest, "model_not_found", $"model '{model}' is not served (see GET /v1/models)");
+    public static ApiError ModelNotFound(string model) => NotServed(new ModelNotServedException(model));
+
+    static ApiError NotServed(ModelNotServedException e) => new(StatusCode.InvalidArgument, 404, InvalidRequest, "model_not_found", e.Message);
 
     /// <summary>The gRPC exception for this error; a retry-after travels as a trailer of whole seconds.</summary>
     public RpcException ToRpcException()

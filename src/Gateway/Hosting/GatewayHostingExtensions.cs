@@ -7,6 +7,7 @@ using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.OpenAi;
 using SmolLM3.Gateway.Security;
 using SmolLM3.Gateway.Services;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.Hosting;
 

@@ -20,8 +20,16 @@ public sealed class ModelCatalog(IGrainFactory grains, IOptionsMonitor<GatewayOp
     /// <summary>Ids of the models the gateway routes to, the default first.</summary>
     public IReadOnlyList<string> Configured => options.CurrentValue.Models;
 
-    /// <summary>Whether <paramref name="model"/> is one of <see cref="Configured"/>.</summary>
-    public bool IsConfigured(string model) => options.CurrentValue.Models.Contains(model);
+    /// <summary>
+    /// The model a request names, or the default (the first configured) when it names none; throws
+    /// <see cref="ModelNotServedException"/> when that is not one of <see cref="Configured"/>.
+    /// </summary>
+    public string Resolve(string? model)
+    {
+        var configured = Configured;
+        var resolved = string.IsNullOrEmpty(model) ? configured.FirstOrDefault() : model;
+        return resolved is not null && configured.Contains(resolved) ? resolved : throw new ModelNotServedException(model ?? "");
+    }
 
     /// <summary>Describes a configured model; throws <see cref="ModelUnavailableException"/> when no silo answers for it.</summary>
     public async ValueTask<ModelInfo> DescribeAsync(string model, CancellationToken ct = default)

@@ -1,17 +1,18 @@
 using System.Text;
 using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Gateway.Errors;
 using SmolLM3.Gateway.Models;
-using SmolLM3.Gateway.Services;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.OpenAi;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c>, as JSON or as server-sent events (<c>"stream": true</c>), over the same
 /// admission and grains as gRPC. Every check runs before the first byte, so failures get their HTTP status;
-/// a stream that fails later ends with an error event.
+/// a stream that fails later ends with OpenAI's error event instead of <c>[DONE]</c>.
 /// </summary>
 public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog models, ChatTurns turns, ILogger<ChatCompletionsEndpoint> logger)
 {
@@ -22,13 +23,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         {
             var request = await ReadAsync(http);
             var turn = OpenAiMapping.ToTurn(request);
-            var model = string.IsNullOrEmpty(request.Model) ? models.Configured.FirstOrDefault() ?? "" : request.Model;
-            if (!models.IsConfigured(model))
-            {
-                await OpenAiErrors.WriteAsync(http, ApiError.ModelNotFound(model));
-                return;
-            }
-
+            var model = models.Resolve(request.Model);
             var tenant = OpenAiAuth.TenantOf(http);
             using var admitted = await turns.AdmitAsync(tenant, model, turn, ct);
             using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
@@ -39,15 +34,16 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             if (request.Stream) await StreamAsync(http, chunks, reply, request.StreamOptions?.IncludeUsage == true);
             else await CompleteAsync(http, chunks, reply);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception) when (ct.IsCancellationRequested)
         {
             // The client went away; the grain has dropped the sequence.
         }
-        catch (Exception e) when (!http.Response.HasStarted)
+        catch (Exception e)
         {
-            var error = ApiError.From(e);
-            if (error.Http == StatusCodes.Status500InternalServerError) logger.LogError(e, "Chat completion failed");
-            await OpenAiErrors.WriteAsync(http, error);
+            var error = ApiError.From(e, logger, "POST /v1/chat/completions");
+            if (!http.Response.HasStarted) await OpenAiErrors.WriteAsync(http, error);
+            // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
+            else await WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(OpenAiErrors.Body(error), OpenAiJson.Default.ErrorBody));
         }
     }
 
@@ -56,11 +52,11 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         try
         {
             return await JsonSerializer.DeserializeAsync(http.Request.Body, OpenAiJson.Default.ChatCompletionRequest, http.RequestAborted)
-                ?? throw new ArgumentException("the body must be a JSON object");
+                ?? throw new InvalidRequestException("the body must be a JSON object");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"the body is not a valid chat completion request: {e.Message}");
+            throw new InvalidRequestException($"the body is not a valid chat completion request: {e.Message}");
         }
     }
 
@@ -85,7 +81,6 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             }
         }
         if (finished is null || usage is null) throw new InvalidOperationException("the turn ended without its usage and finish");
-        if (finished.Finish == TurnFinish.Error) throw new GenerationFailedException(finished.Text);
 
         var message = new AssistantMessage(content.Length == 0 && calls.Count > 0 ? null : content.ToString(),
             reasoning.Length > 0 ? reasoning.ToString() : null, calls.Count > 0 ? calls : null);
@@ -117,11 +112,6 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
                     await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [call]), null));
                     break;
                 case ChatChunkKind.Usage: usage = c; break;
-                case ChatChunkKind.Finished when c.Finish == TurnFinish.Error:
-                    // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
-                    await WriteDataAsync(http, JsonSerializer.SerializeToUtf8Bytes(
-                        OpenAiErrors.Body(ApiError.From(new GenerationFailedException(c.Text))), OpenAiJson.Default.ErrorBody));
-                    break;
                 case ChatChunkKind.Finished:
                     await WriteEventAsync(http, Chunk(new ChunkDelta(), OpenAiMapping.FinishReason(c.Finish, calls > 0)));
                     break;

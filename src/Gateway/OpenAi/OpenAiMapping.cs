@@ -1,15 +1,16 @@
 using SmolLM3.Contracts.Conversations;
-using SmolLM3.Gateway.Services;
+using SmolLM3.Contracts.Errors;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.OpenAi;
 
 /// <summary>Translates OpenAI requests into grain turns and grain finish reasons into OpenAI's.</summary>
 public static class OpenAiMapping
 {
-    /// <summary>The turn for <paramref name="request"/>: its whole message list, as the API is stateless; throws <see cref="ArgumentException"/>.</summary>
+    /// <summary>The turn for <paramref name="request"/>: its whole message list, as the API is stateless; throws <see cref="InvalidRequestException"/>.</summary>
     public static ChatTurnRequest ToTurn(ChatCompletionRequest request)
     {
-        if (request.N is { } n && n != 1) throw new ArgumentException($"n must be 1 (one choice per request); got {n}");
+        if (request.N is { } n && n != 1) throw new InvalidRequestException($"n must be 1 (one choice per request); got {n}");
         // OpenAI's newer name for the system role.
         var messages = TurnMessages.From([.. (request.Messages ?? []).Select(m => (m.Role == "developer" ? "system" : m.Role, m.Content))]);
         var sampling = new TurnSampling

@@ -1,12 +1,13 @@
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.V1;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.Services;
 
 /// <summary>Translates between the public protobuf messages and the grain messages.</summary>
 public static class ChatMapping
 {
-    /// <summary>The grain request for <paramref name="request"/>; throws <see cref="ArgumentException"/> on a malformed one.</summary>
+    /// <summary>The grain request for <paramref name="request"/>; throws <see cref="Contracts.Errors.InvalidRequestException"/> on a malformed one.</summary>
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
         var messages = TurnMessages.From([.. request.Messages.Select(m => ((string?)m.Role, (string?)m.Content))]);

@@ -1,9 +1,11 @@
 using Grpc.Core;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.Security;
+using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.Services;
 
@@ -15,8 +17,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
-        var model = request.Model is "" ? models.Configured.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
-        if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        var model = models.Resolve(request.Model);
         await models.DescribeAsync(model, context.CancellationToken);   // UNAVAILABLE now rather than on the first turn
         var sessionId = Guid.NewGuid().ToString("N");
         using var _ = ModelPlacementHint.For(model);   // the new conversation goes to a silo serving its model
@@ -65,8 +66,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
     async Task StreamStateless(ChatRequest request, IServerStreamWriter<ChatEvent> responseStream, ServerCallContext context)
     {
         var turn = ChatMapping.ToTurn(request);
-        var model = request.Model is "" ? models.Configured.FirstOrDefault() ?? throw new InvalidOperationException("no model is configured") : request.Model;
-        if (!models.IsConfigured(model)) throw new ArgumentException($"model '{model}' is not served (see ListModels)");
+        var model = models.Resolve(request.Model);
         var ct = context.CancellationToken;
         using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
         using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
@@ -76,9 +76,9 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
 
     IConversationGrain Conversation(ServerCallContext context, string sessionId)
     {
-        if (string.IsNullOrWhiteSpace(sessionId)) throw new ArgumentException("session_id is required");
+        if (string.IsNullOrWhiteSpace(sessionId)) throw new InvalidRequestException("session_id is required");
         return grains.GetGrain<IConversationGrain>(ConversationKey.For(context.Tenant(), sessionId));
     }
 
-    static KeyNotFoundException NotFound(string sessionId) => new($"session '{sessionId}' not found");
+    static SessionNotFoundException NotFound(string sessionId) => new(sessionId);
 }

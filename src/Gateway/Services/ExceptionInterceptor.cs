@@ -8,7 +8,7 @@ namespace SmolLM3.Gateway.Services;
 /// <summary>
 /// Turns exceptions, including those a grain threw on its silo, into status codes as <see cref="ApiError.From"/>
 /// classifies them; a quota's retry-after goes out as the <c>retry-after</c> trailer. Unexpected failures are
-/// logged and answered INTERNAL without details.
+/// logged and answered INTERNAL with only the error id they are logged under.
 /// </summary>
 public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
 {
@@ -26,10 +26,5 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
     }
 
-    RpcException Map(Exception e, ServerCallContext context)
-    {
-        var error = ApiError.From(e);
-        if (error.Grpc == StatusCode.Internal) logger.LogError(e, "Unhandled failure in {Method}", context.Method);
-        return error.ToRpcException();
-    }
+    RpcException Map(Exception e, ServerCallContext context) => ApiError.From(e, logger, context.Method).ToRpcException();
 }

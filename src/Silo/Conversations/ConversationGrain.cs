@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
@@ -21,6 +23,9 @@ public sealed class ConversationGrain(
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
     public const string GrainTypeName = "conversation", StateName = "conversation";
 
+    /// <summary>How long a new turn (or a deletion) waits for the turn before it to end, e.g. one its caller just cancelled.</summary>
+    static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(5);
+
     readonly ConversationCache _conversation = new();
     CancellationTokenSource? _turn;   // set while a reply is generating
     Task _released = Task.CompletedTask;
@@ -39,7 +44,7 @@ public sealed class ConversationGrain(
     public async ValueTask<bool> DeleteAsync()
     {
         if (state.State.Model is null) return false;
-        if (_turn is not null) throw new InvalidOperationException("a reply is being generated; cancel it before deleting the session");
+        await UntilIdleAsync("a reply is being generated; cancel it before deleting the session", CancellationToken.None);
         await state.ClearStateAsync();
         state.State = new ConversationState();
         _conversation.Drop();
@@ -48,8 +53,8 @@ public sealed class ConversationGrain(
 
     public async IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var model = state.State.Model ?? throw new KeyNotFoundException("session not found");
-        if (_turn is not null) throw new InvalidOperationException("the session is already generating a reply");
+        await UntilIdleAsync("the session is already generating a reply", cancellationToken);
+        var model = state.State.Model ?? throw new SessionNotFoundException(SessionId);
 
         // The turn renders in the session's template state, which it may change; a completed turn is remembered.
         bool thinking = request.Thinking ?? state.State.Thinking;
@@ -63,7 +68,7 @@ public sealed class ConversationGrain(
                 await state.WriteStateAsync();
             });
         using var turn = _turn = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var released = new TaskCompletionSource();
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _released = released.Task;
         try
         {
@@ -82,6 +87,25 @@ public sealed class ConversationGrain(
         _turn?.Cancel();
         await _released;
         _conversation.Drop();
+    }
+
+    string SessionId => this.GetPrimaryKeyString().Split('/')[1];
+
+    /// <summary>
+    /// Waits, at most <see cref="ReleaseWait"/>, until no turn is in progress: a turn its caller just cancelled is
+    /// still letting go of its cache. Turns are Orleans' always-interleaved stream calls, so the earlier turn winds
+    /// down while this one waits. Throws <see cref="SessionBusyException"/> when it is still generating after that.
+    /// </summary>
+    async Task UntilIdleAsync(string busy, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (_turn is not null)
+        {
+            var left = ReleaseWait - Stopwatch.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero) throw new SessionBusyException(busy);
+            try { await _released.WaitAsync(left, cancellationToken); }
+            catch (TimeoutException) { throw new SessionBusyException(busy); }
+        }
     }
 
     SessionInfo Describe() => new(state.State.Model!, state.State.Messages.Count, _conversation.Length);

@@ -70,7 +70,6 @@ public sealed class TurnRunner(
         // 3. stream events as tokens arrive (reading without a token: the scheduler always completes the channel)
         var reply = new List<int>();
         TurnFinish? finish = null;
-        string error = "";
         bool done = false;
         try
         {
@@ -79,7 +78,7 @@ public sealed class TurnRunner(
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
                 if (failure is SiloDrainingException draining) throw Draining(input, draining);   // nothing recorded: a retry is exact
-                if (failure is not null && turn.Finished?.Reason != FinishReason.StopString) (finish, error) = (TurnFinish.Error, failure.Message);
+                if (failure is not null && turn.Finished?.Reason != FinishReason.StopString) throw Failed(failure, input);   // nothing recorded
                 if (!ok) break;
                 telemetry.Token();
                 reply.Add(token.Id);
@@ -115,7 +114,7 @@ public sealed class TurnRunner(
         }
 
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);
-        yield return ChatChunk.Finished(finish.Value, error);
+        yield return ChatChunk.Finished(finish.Value);
 
         // A cancelled turn never reaches the transcript: its blocks go back to the pool, and the cache keeps
         // only what it held before the turn (less, if it was preempted and recomputed part of the way).
@@ -144,20 +143,35 @@ public sealed class TurnRunner(
     /// <summary>The engine's reason as the grain contract reports it: a stop token and a stop string are both a stop.</summary>
     static TurnFinish ToTurnFinish(FinishReason reason) => reason == FinishReason.Length ? TurnFinish.Length : TurnFinish.Stop;
 
+    /// <summary>Logs why a turn failed under a new error id, which is all its caller is told.</summary>
+    TurnFailedException Failed(Exception failure, TurnInput input)
+    {
+        var id = ErrorId.New();
+        logger.LogError(failure, "Turn of conversation {Conversation} failed (error id {ErrorId})", input.Key, id);
+        return new TurnFailedException(id);
+    }
+
     static SiloDrainingException Draining(TurnInput input, SiloDrainingException e)
     {
         input.LeaveSilo();
         return e;
     }
 
-    /// <summary>Checks the messages and builds the engine's sampling options, what the turn leaves out from the model's generation_config.json; throws <see cref="ArgumentException"/>.</summary>
+    /// <summary>Checks the messages and builds the engine's sampling options, what the turn leaves out from the model's generation_config.json; throws <see cref="InvalidRequestException"/>.</summary>
     SamplingOptions Validate(ChatTurnRequest request)
     {
-        if (request.Messages.Length == 0) throw new ArgumentException("messages must not be empty");
+        if (request.Messages.Length == 0) throw new InvalidRequestException("messages must not be empty");
         foreach (var m in request.Messages)
-            if (!TurnMessage.Roles.Contains(m.Role)) throw new ArgumentException($"unknown role '{m.Role}' (expected system, user or assistant)");
-        // the reply length is the silo's setting, not the model's max_new_tokens
-        return request.Sampling.ToOverrides().ApplyTo(host.Defaults with { MaxTokens = options.Value.DefaultMaxTokens });
+            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user or assistant)");
+        try
+        {
+            // the reply length is the silo's setting, not the model's max_new_tokens
+            return request.Sampling.ToOverrides().ApplyTo(host.Defaults with { MaxTokens = options.Value.DefaultMaxTokens });
+        }
+        catch (ArgumentException e)   // the engine's range check of a setting the client sent
+        {
+            throw new InvalidRequestException(e.Message);
+        }
     }
 
     /// <summary>The next token; ok = false at the end, with the failure if the scheduler failed the sequence.</summary>

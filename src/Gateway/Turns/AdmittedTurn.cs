@@ -3,7 +3,7 @@ using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Gateway.Limits;
 
-namespace SmolLM3.Gateway.Services;
+namespace SmolLM3.Gateway.Turns;
 
 /// <summary>A turn past admission: holds the tenant's stream slot until disposed and charges the tokens it uses.</summary>
 public sealed class AdmittedTurn(ChatTurnRequest turn, TurnLease lease) : IDisposable

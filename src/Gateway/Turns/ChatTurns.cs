@@ -1,8 +1,9 @@
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Contracts.Errors;
 using SmolLM3.Gateway.Limits;
 using SmolLM3.Gateway.Models;
 
-namespace SmolLM3.Gateway.Services;
+namespace SmolLM3.Gateway.Turns;
 
 /// <summary>
 /// Admission of a chat turn as both APIs do it: max_tokens checked against the model's context and the
@@ -18,9 +19,9 @@ public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits)
         if (turn.Sampling.MaxTokens is { } maxTokens)
         {
             if (maxTokens > context)
-                throw new ArgumentException($"max_tokens is {maxTokens}, more than the {context}-token context of model '{model}'");
+                throw new InvalidRequestException($"max_tokens is {maxTokens}, more than the {context}-token context of model '{model}'");
             if (maxTokens > allowance)
-                throw new ArgumentException($"max_tokens is {maxTokens}, more than this tenant's context allowance of {allowance} tokens");
+                throw new InvalidRequestException($"max_tokens is {maxTokens}, more than this tenant's context allowance of {allowance} tokens");
         }
         // The grain checks the prompt's length against the context and the allowance (OUT_OF_RANGE).
         return new AdmittedTurn(turn with { MaxContextTokens = allowance }, limits.Admit(tenant));

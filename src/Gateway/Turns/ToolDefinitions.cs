@@ -1,6 +1,7 @@
 using System.Text.Json;
+using SmolLM3.Contracts.Errors;
 
-namespace SmolLM3.Gateway.Services;
+namespace SmolLM3.Gateway.Turns;
 
 /// <summary>Checks tool definitions before they reach a chat template: each must be one JSON object.</summary>
 public static class ToolDefinitions
@@ -13,11 +14,11 @@ public static class ToolDefinitions
             try
             {
                 using var doc = JsonDocument.Parse(checkedTools[i]);
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ArgumentException($"xml_tools[{i}] must be a JSON object, not {doc.RootElement.ValueKind}");
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidRequestException($"xml_tools[{i}] must be a JSON object, not {doc.RootElement.ValueKind}");
             }
             catch (JsonException e)
             {
-                throw new ArgumentException($"xml_tools[{i}] is not valid JSON: {e.Message}");
+                throw new InvalidRequestException($"xml_tools[{i}] is not valid JSON: {e.Message}");
             }
         }
         return checkedTools;

@@ -1,0 +1,45 @@
+using Grpc.Core;
+using SmolLM3.Contracts.Errors;
+using SmolLM3.Gateway.Errors;
+
+namespace SmolLM3.Cluster.Tests;
+
+/// <summary>Which exceptions tell the client what went wrong: only the project's own error types.</summary>
+public sealed class ApiErrorTests
+{
+    [Fact]
+    public void A_dotnet_exception_is_internal_with_an_error_id_logged_beside_it_and_none_of_its_text()
+    {
+        Exception[] unexpected = [new ArgumentException("bad shape"), new InvalidOperationException("bad state"), new KeyNotFoundException("no key"), new NullReferenceException()];
+        foreach (var e in unexpected)
+        {
+            var logs = new LogCapture();
+            var error = ApiError.From(e, logs.CreateLogger("gateway"), "Test");
+            Assert.Equal((StatusCode.Internal, 500, "internal_error"), (error.Grpc, error.Http, error.Code));
+            Assert.DoesNotContain(e.Message, error.Message);
+            var id = ErrorIds.In(error.Message);
+            var entry = Assert.Single(logs.Entries);
+            Assert.Same(e, entry.Exception);
+            Assert.Contains(id, entry.Message);
+        }
+    }
+
+    [Fact]
+    public void The_projects_error_types_keep_their_codes_and_messages()
+    {
+        var logs = new LogCapture();
+        (StatusCode, int, string, string) Of(Exception e)
+        {
+            var error = ApiError.From(e, logs.CreateLogger("gateway"), "Test");
+            return (error.Grpc, error.Http, error.Code, error.Message);
+        }
+
+        Assert.Equal((StatusCode.InvalidArgument, 400, "invalid_argument", "n must be 1"), Of(new InvalidRequestException("n must be 1")));
+        Assert.Equal((StatusCode.NotFound, 404, "not_found", "session 's' not found"), Of(new SessionNotFoundException("s")));
+        Assert.Equal((StatusCode.FailedPrecondition, 409, "failed_precondition", "busy"), Of(new SessionBusyException("busy")));
+        Assert.Equal((StatusCode.InvalidArgument, 404, "model_not_found", new ModelNotServedException("m").Message), Of(new ModelNotServedException("m")));
+        // The silo logged a failed turn already: the gateway passes its id on and logs nothing.
+        Assert.Equal((StatusCode.Internal, 500, "internal_error", "internal error (error id 0badf00d)"), Of(new TurnFailedException("0badf00d")));
+        Assert.Empty(logs.Entries);
+    }
+}
