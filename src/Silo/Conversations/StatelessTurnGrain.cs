@@ -8,7 +8,7 @@ namespace SmolLM3.Silo.Conversations;
 /// Answers a whole message list once, with no persistent state: its KV cache lives only for the turn and the
 /// activation deactivates as soon as the reply has streamed. Placed like conversations, on a silo serving the model.
 /// </summary>
-[ModelPlacement, GrainType("stateless-turn")]
+[ModelPlacement, GrainType("stateless-turn"), CollectionAgeLimit(Minutes = 2)]
 public sealed class StatelessTurnGrain(TurnRunner runner) : Grain, IStatelessTurnGrain
 {
     public async IAsyncEnumerable<ChatChunk> ChatAsync(string model, ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -23,7 +23,9 @@ public sealed class StatelessTurnGrain(TurnRunner runner) : Grain, IStatelessTur
         finally
         {
             conversation.Drop();   // the runner has waited for the scheduler to let go of it
-            DeactivateOnIdle();
         }
+        // Only after a whole reply: deactivating while a failure is on its way would abort the caller's enumeration
+        // before the error reaches it. A failed or abandoned activation holds nothing and is collected within minutes.
+        DeactivateOnIdle();
     }
 }
