@@ -6,10 +6,9 @@ using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Engine.Text;
-using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
-using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
+using SmolLM3.Silo.Storage;
 using SmolLM3.Silo.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +23,7 @@ namespace SmolLM3.Silo.Conversations;
 /// </summary>
 [ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ConversationGrain(
-    [PersistentState(ConversationGrain.StateName, SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
+    [PersistentState(ConversationGrain.StateName, ConversationStorageExtensions.StorageName)] IPersistentState<ConversationState> state,
     ModelHost host,
     BatchScheduler scheduler,
     OpenTurns openTurns,

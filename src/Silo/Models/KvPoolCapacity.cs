@@ -1,5 +1,4 @@
 using SmolLM3.Contracts.Errors;
-using SmolLM3.Silo.Placement;
 
 namespace SmolLM3.Silo.Models;
 

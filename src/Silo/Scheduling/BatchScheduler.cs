@@ -7,7 +7,6 @@ using SmolLM3.Contracts;
 using SmolLM3.Contracts.Errors;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
-using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Telemetry;
 
@@ -19,7 +18,7 @@ namespace SmolLM3.Silo.Scheduling;
 /// <see cref="ILanguageModel.Forward"/>, samples each sequence with its own sampler, and hands the tokens back
 /// to the planner and to each request's channel.
 /// </summary>
-public sealed class BatchScheduler : BackgroundService
+public sealed class BatchScheduler : BackgroundService, ISchedulerStats
 {
     readonly ModelHost host;
     readonly KvPoolCapacity capacity;

@@ -1,6 +1,6 @@
 using SmolLM3.Engine.Model;
 
-namespace SmolLM3.Silo.Hosting;
+namespace SmolLM3.Silo;
 
 /// <summary>What a silo serves and how its scheduler batches.</summary>
 public sealed class SmolLMSiloOptions
