@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmolLM3.Contracts.Hosting;
 using SmolLM3.Gateway.Hosting;
+using SmolLM3.Silo;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Telemetry;
 using SmolLM3.Silo.Storage;

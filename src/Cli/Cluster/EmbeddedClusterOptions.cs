@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo;
 
 namespace SmolLM3.Cli.Cluster;
 

@@ -10,7 +10,11 @@ public static class FinishRule
     /// token wins over the budget, so a reply whose last allowed token is a stop token ended by itself.
     /// </summary>
     public static FinishReason? After(int token, int produced, SamplingOptions sampling) =>
-        sampling.StopTokenIds.Contains(token) ? FinishReason.StopToken
-        : produced >= sampling.MaxTokens ? FinishReason.Length
+        After(token, produced, sampling.StopTokenIds, sampling.MaxTokens);
+
+    /// <summary>The same rule for a caller that keeps only the stop tokens and the budget.</summary>
+    public static FinishReason? After(int token, int produced, IReadOnlySet<int> stopTokenIds, int maxTokens) =>
+        stopTokenIds.Contains(token) ? FinishReason.StopToken
+        : produced >= maxTokens ? FinishReason.Length
         : null;
 }

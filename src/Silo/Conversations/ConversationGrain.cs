@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
-using SmolLM3.Silo.Hosting;
-using SmolLM3.Silo.Placement;
+using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
+using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Silo.Conversations;
 
@@ -17,7 +17,7 @@ namespace SmolLM3.Silo.Conversations;
 /// </summary>
 [ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ConversationGrain(
-    [PersistentState(ConversationGrain.StateName, SiloHostingExtensions.ConversationStorage)] IPersistentState<ConversationState> state,
+    [PersistentState(ConversationGrain.StateName, ConversationStorageExtensions.StorageName)] IPersistentState<ConversationState> state,
     TurnRunner runner) : Grain, IConversationGrain
 {
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>

@@ -15,9 +15,6 @@ namespace SmolLM3.Silo.Hosting;
 /// <summary>Composition of a SmolLM silo: the model and its KV pool, its scheduler, the grains, their storage and placement.</summary>
 public static class SiloHostingExtensions
 {
-    /// <summary>Grain storage holding conversation transcripts.</summary>
-    public const string ConversationStorage = "conversations";
-
     /// <summary>Hosts an Orleans silo as <paramref name="settings"/> say (model path already local: see <see cref="SiloModel"/>).</summary>
     public static IHostApplicationBuilder AddSmolLMSilo(this IHostApplicationBuilder builder, SiloSettings settings)
     {
@@ -38,6 +35,7 @@ public static class SiloHostingExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelLoading>();
         services.AddSingleton<BatchScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BatchScheduler>());
+        services.AddSingleton<ISchedulerStats>(sp => sp.GetRequiredService<BatchScheduler>());
         services.TryAddSingleton<OpenTurns>();
         services.AddSingleton<TurnRunner>();
         services.AddSingleton<KvPoolCapacity>();

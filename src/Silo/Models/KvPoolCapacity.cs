@@ -1,5 +1,4 @@
 using SmolLM3.Contracts.Errors;
-using SmolLM3.Silo.Placement;
 
 namespace SmolLM3.Silo.Models;
 
@@ -20,13 +19,13 @@ public sealed class KvPoolCapacity(ModelHost host) : IKvCapacity
     /// <summary>Throws <see cref="KvCapacityExceededException"/> when <paramref name="tokens"/> positions are more than the whole pool.</summary>
     public void EnsureFits(int tokens)
     {
-        if (NeverFits(tokens) is { } e) throw e;
+        if (tokens > host.KvPool.TotalTokens) throw TooLarge(tokens);
     }
 
-    /// <summary>The error for a sequence of <paramref name="tokens"/> positions if the whole pool is smaller, else null.</summary>
-    public KvCapacityExceededException? NeverFits(int tokens)
+    /// <summary>The error saying <paramref name="tokens"/> positions are more than the whole pool, with both sizes in tokens and bytes.</summary>
+    public KvCapacityExceededException TooLarge(int tokens)
     {
         var pool = host.KvPool;
-        return tokens > pool.TotalTokens ? new KvCapacityExceededException(tokens, pool.TotalTokens, tokens * pool.BytesPerToken, pool.TotalBytes) : null;
+        return new KvCapacityExceededException(tokens, pool.TotalTokens, tokens * pool.BytesPerToken, pool.TotalBytes);
     }
 }

@@ -1,12 +1,10 @@
 using SmolLM3.Contracts;
-using SmolLM3.Silo.Placement;
-using SmolLM3.Silo.Scheduling;
 
 namespace SmolLM3.Silo.Models;
 
 /// <summary>Answers for the model a silo hosts (placed on one that serves it): what it is and how its scheduler is doing.</summary>
 [ModelPlacement, GrainType(GrainTypeName)]
-public sealed class ModelGrain(ModelHost host, BatchScheduler scheduler) : Grain, IModelGrain
+public sealed class ModelGrain(ModelHost host, ISchedulerStats scheduler) : Grain, IModelGrain
 {
     public const string GrainTypeName = "model";
 

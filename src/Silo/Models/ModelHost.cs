@@ -6,7 +6,6 @@ using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Engine.Text;
-using SmolLM3.Silo.Hosting;
 using TorchSharp;
 
 namespace SmolLM3.Silo.Models;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Silo.Placement;

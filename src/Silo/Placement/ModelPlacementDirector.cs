@@ -1,5 +1,6 @@
 using Orleans.Runtime.Placement;
 using SmolLM3.Contracts.Errors;
+using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Silo.Placement;
 

@@ -3,8 +3,8 @@ using Orleans.Runtime.Placement;
 using Orleans.Storage;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Silo.Conversations;
-using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Storage;
 
 namespace SmolLM3.Silo.Placement;
 
@@ -13,7 +13,7 @@ namespace SmolLM3.Silo.Placement;
 /// created), a model grain's own key, or the model stored with a conversation (one reactivated after its
 /// silo was lost or it went idle). Null when nothing says (e.g. a session that was never created).
 /// </summary>
-public sealed class PlacementModels([FromKeyedServices(SiloHostingExtensions.ConversationStorage)] IGrainStorage conversations)
+public sealed class PlacementModels([FromKeyedServices(ConversationStorageExtensions.StorageName)] IGrainStorage conversations)
 {
     static readonly GrainType Conversation = GrainType.Create(ConversationGrain.GrainTypeName);
     static readonly GrainType Model = GrainType.Create(ModelGrain.GrainTypeName);

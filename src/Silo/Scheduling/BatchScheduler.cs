@@ -6,30 +6,31 @@ using Microsoft.Extensions.Options;
 using SmolLM3.Contracts;
 using SmolLM3.Contracts.Errors;
 using SmolLM3.Engine.Model;
-using SmolLM3.Silo.Hosting;
+using SmolLM3.Engine.Sampling;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Telemetry;
 
 namespace SmolLM3.Silo.Scheduling;
 
 /// <summary>
-/// The one loop that owns batching on this silo. Requests arrive through a channel and wait in
-/// per-tenant queues; each step (1) drops cancelled sequences, (2) gives every running sequence its
-/// next tokens — one decode token each, prefill pieces under the step's token budget — admitting
-/// waiting sequences round-robin by tenant while budget remains, each piece with its KV blocks
-/// reserved first (see <see cref="Reserve"/>), (3) runs all of them in ONE ragged
-/// <see cref="CausalLM.Forward"/>, and (4) samples each sequence with its own sampler.
+/// The one loop that owns batching on this silo. Requests arrive through a channel; each step the
+/// <see cref="StepPlanner"/> decides who runs and who leaves, then this loop runs the whole batch in ONE ragged
+/// <see cref="ILanguageModel.Forward"/>, samples each sequence with its own sampler, and hands the tokens back
+/// to the planner and to each request's channel.
 /// </summary>
-public sealed class BatchScheduler : BackgroundService
+public sealed class BatchScheduler : BackgroundService, ISchedulerStats
 {
     readonly ModelHost host;
     readonly KvPoolCapacity capacity;
     readonly ILogger<BatchScheduler> logger;
     readonly SiloMetrics _metrics;
+    readonly StepPlanner _planner;
 
     public BatchScheduler(ModelHost host, KvPoolCapacity capacity, IOptions<SmolLMSiloOptions> options, SiloMetrics metrics, ILogger<BatchScheduler> logger)
     {
-        (this.host, this.capacity, this.logger, _metrics, _options) = (host, capacity, logger, metrics, options.Value);
+        (this.host, this.capacity, this.logger, _metrics) = (host, capacity, logger, metrics);
+        var o = options.Value;
+        _planner = new StepPlanner(new StepLimits(o.StepTokenBudget, o.PrefillChunk, o.MaxActiveSequences), new KvPoolAdapter(host));
         metrics.Gauge("smollm3.queue.depth", "{sequence}", "Sequences waiting for a slot", () => Stats.QueuedSequences);
         metrics.Gauge("smollm3.sequences.active", "{sequence}", "Sequences being prefilled or decoded", () => Stats.ActiveSequences);
         metrics.Gauge("smollm3.kv.blocks.used", "{block}", "KV-cache blocks holding tokens (running or idle conversations)", () => host.KvPool.Stats.UsedBlocks);
@@ -39,18 +40,34 @@ public sealed class BatchScheduler : BackgroundService
         metrics.Gauge("smollm3.kv.preemptions", "{sequence}", "Running sequences pushed back to recompute since start", () => _counters.KvCounts().Preemptions);
     }
 
-    readonly Channel<GenerationRequest> _incoming = Channel.CreateUnbounded<GenerationRequest>(new UnboundedChannelOptions { SingleReader = true });
-    readonly TenantQueues _waiting = new();
-    readonly List<Sequence> _running = [];
+    /// <summary>A request, the planner's sequence for it, and its own sampler.</summary>
+    sealed record Generation(GenerationRequest Request, Sequence Sequence, Sampler Sampler);
+
+    readonly Channel<Generation> _incoming = Channel.CreateUnbounded<Generation>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Dictionary<Sequence, Generation> _live = [];
     readonly SchedulerCounters _counters = new();
-    readonly SmolLMSiloOptions _options;
 
     /// <summary>Queues a request; its tokens arrive on <see cref="GenerationRequest.Tokens"/>. Once draining, fails it at once (retryable).</summary>
     public void Submit(GenerationRequest request)
     {
         if (_draining)
+        {
             request.Output.TryComplete(new SiloDrainingException("the silo is shutting down and takes no new turns; retry the call"));
-        else if (!_incoming.Writer.TryWrite(request))
+            return;
+        }
+        Generation generation;
+        try
+        {
+            var sequence = new Sequence(request.Tenant, new KvCacheAdapter(request.Cache), request.Feed, request.History,
+                request.Sampling.MaxTokens, request.Sampling.StopTokenIds, request.Cancellation);
+            generation = new Generation(request, sequence, new Sampler(request.Sampling));
+        }
+        catch (ArgumentException e)
+        {
+            request.Output.TryComplete(e);
+            return;
+        }
+        if (!_incoming.Writer.TryWrite(generation))
             request.Output.TryComplete(new InvalidOperationException("the scheduler has stopped"));
     }
 
@@ -91,19 +108,20 @@ public sealed class BatchScheduler : BackgroundService
         {
             while (!stopping.IsCancellationRequested)
             {
-                while (_incoming.Reader.TryRead(out var request))
+                while (_incoming.Reader.TryRead(out var g))
                 {
-                    _counters.RecordCachedPrompt(request.History.Count - request.Feed.Length);
-                    _waiting.Enqueue(new Sequence(request));
+                    _counters.RecordCachedPrompt(g.Request.History.Count - g.Request.Feed.Length);
+                    _live[g.Sequence] = g;
+                    _planner.Add(g.Sequence);
                 }
-                if (_running.Count == 0 && _waiting.Count == 0)
+                if (_planner.IsIdle)
                 {
                     _counters.SetOccupancy(0, 0);
                     await _incoming.Reader.WaitToReadAsync(stopping);
                     continue;
                 }
                 bool stepped = Step();
-                _counters.SetOccupancy(_running.Count, _waiting.Count);
+                _counters.SetOccupancy(_planner.Running.Count, _planner.WaitingCount);
                 // Nothing could run (the blocks a waiting sequence needs are briefly held outside the loop,
                 // e.g. by a conversation between turns): look again shortly rather than spin.
                 if (!stepped) await Task.Delay(10, stopping);
@@ -114,157 +132,72 @@ public sealed class BatchScheduler : BackgroundService
         {
             _incoming.Writer.TryComplete();
             var stopped = new OperationCanceledException("the silo is shutting down");
-            foreach (var s in _running) s.Request.Output.TryComplete(stopped);
-            foreach (var s in _waiting.RemoveWhere(_ => true)) s.Request.Output.TryComplete(stopped);
-            while (_incoming.Reader.TryRead(out var r)) r.Output.TryComplete(stopped);
+            foreach (var s in _planner.RemoveAll()) Release(s, stopped);
+            while (_incoming.Reader.TryRead(out var g)) g.Request.Output.TryComplete(stopped);
         }
     }
 
-    /// <summary>One step; false when no sequence could be fed.</summary>
+    /// <summary>One step as the planner decides it; false when no sequence could be fed.</summary>
     bool Step()
     {
-        // 0. past the shutdown grace period, everyone still here ends retryable
-        if (_abandoned is { } abandoned)
+        if (_abandoned is not null) _planner.AbandonRemaining();
+        var plan = _planner.Plan();
+        foreach (var p in plan.Preempted)
         {
-            foreach (var s in _running.ToList()) Release(s, abandoned);
-            foreach (var s in _waiting.RemoveWhere(_ => true)) Release(s, abandoned);
+            _counters.RecordPreemption();
+            logger.LogDebug("Preempting a sequence of tenant {Tenant} holding {Blocks} KV blocks", p.Sequence.Tenant, p.Blocks);
         }
+        foreach (var end in plan.Ended) Release(end.Sequence, Failure(end));
+        if (plan.Batch.Count == 0) return false;
+        foreach (var chunk in plan.Batch)
+            if (_live[chunk.Sequence].Request is { AdmittedAt: 0 } admitted) admitted.AdmittedAt = Stopwatch.GetTimestamp();
 
-        // 1. cancelled sequences leave at once, running or waiting
-        foreach (var s in _running.Where(s => s.Request.Cancellation.IsCancellationRequested).ToList()) Release(s);
-        foreach (var s in _waiting.RemoveWhere(s => s.Request.Cancellation.IsCancellationRequested)) Release(s);
-
-        // 2. decode tokens first (one each), then prefill pieces and admissions under the budget
-        int budget = _options.StepTokenBudget;
-        var batch = new List<(Sequence Seq, int Take)>();
-        foreach (var s in _running.OrderBy(s => s.IsPrefilling ? 1 : 0).ToList())
-            if (_running.Contains(s)) Plan(s, admitting: false);   // an earlier one may have preempted it
-        while (budget > 0 && _running.Count < _options.MaxActiveSequences && _waiting.TryDequeue(out var admitted))
-        {
-            _running.Add(admitted);
-            if (Plan(admitted, admitting: true)) continue;
-            // No blocks until running sequences finish: it stays first in line, and nothing overtakes it.
-            _running.Remove(admitted);
-            _waiting.PushFront(admitted);
-            break;
-        }
-        if (batch.Count == 0) return false;
-
-        // 3. one forward pass for everyone: (Σ logits rows, vocab); the step's span links every turn it serves
+        // one forward pass for everyone: (Σ logits rows, vocab); the step's span links every turn it serves
         using var span = SiloTelemetry.Source.StartActivity("batch step", ActivityKind.Internal, default(ActivityContext),
-            links: batch.Select(b => new ActivityLink(b.Seq.Request.TraceContext)));
-        span?.SetTag("smollm3.batch.sequences", batch.Count);
+            links: plan.Batch.Select(c => new ActivityLink(_live[c.Sequence].Request.TraceContext)));
+        span?.SetTag("smollm3.batch.sequences", plan.Batch.Count);
         float[] logits;
         try
         {
-            var chunks = batch.Select(b => new SequenceChunk(b.Seq.Request.Cache, b.Seq.Pending[b.Seq.Fed..(b.Seq.Fed + b.Take)], b.Seq.WantsLogits(b.Take) ? 1 : 0)).ToList();
+            var chunks = plan.Batch.Select(c => new SequenceChunk(_live[c.Sequence].Request.Cache, c.Tokens, c.WantsLogits ? 1 : 0)).ToList();
             using var output = host.Model.Forward(chunks);
             // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
-            logits = chunks.Any(c => c.LogitsCount > 0) ? HostCopy.ToArray<float>(output) : [];
+            logits = plan.SampleCount > 0 ? HostCopy.ToArray<float>(output) : [];
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Forward pass over {Count} sequences failed", batch.Count);
-            foreach (var (s, _) in batch) Release(s, e);
+            logger.LogError(e, "Forward pass over {Count} sequences failed", plan.Batch.Count);
+            foreach (var s in _planner.Fail(plan)) Release(s, e);
             return true;
         }
 
-        // 4. each sequence samples from its own row
-        int vocab = host.Model.Config.VocabSize, row = 0, sampled = 0;
-        foreach (var (s, take) in batch)
-        {
-            bool wantsLogits = s.WantsLogits(take);
-            s.Fed += take;
-            if (s.Committing)
-            {
-                if (s.Remaining == 0) Release(s);
-                continue;
-            }
-            if (!wantsLogits) continue;
-            var token = s.Sample(logits.AsSpan(row++ * vocab, vocab));
-            sampled++;
-            s.Request.Output.TryWrite(token);
-        }
-        _counters.RecordStep(batch.Count, sampled);
-        _metrics.BatchSize.Record(batch.Count, _metrics.Model);
-        _metrics.BatchTokens.Record(batch.Sum(b => b.Take), _metrics.Model);
-        _metrics.GeneratedTokens.Add(sampled, _metrics.Model);
-        return true;
-
-        // false: an admission found no blocks and must wait
-        bool Plan(Sequence s, bool admitting)
-        {
-            int take = s.IsPrefilling ? Math.Min(s.Remaining, Math.Min(_options.PrefillChunk, budget)) : s.Remaining;
-            if (take <= 0) return true;
-            var cache = s.Request.Cache;
-            if (cache.Length + take > cache.MaxLength)
-            {
-                // The final token of a reply at the very end of the context has nowhere to go: nothing lost.
-                if (s.Committing) Release(s);
-                else Release(s, new ContextOverflowException(cache.Length + take, cache.MaxLength));
-                return true;
-            }
-            if (capacity.NeverFits(cache.Length + take) is { } tooLarge)
-            {
-                // Waiting or preempting could never make room (grains refuse such turns up front; this guards the loop).
-                Release(s, tooLarge);
-                return true;
-            }
-            if (!Reserve(s, take, admitting, batch)) return !admitting;
-            batch.Add((s, take));
-            budget -= take;
-            if (s.Request.AdmittedAt == 0) s.Request.AdmittedAt = Stopwatch.GetTimestamp();
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Gets the blocks for <paramref name="s"/>'s next <paramref name="take"/> tokens: from the free list, else
-    /// from idle conversations (least recently used first; they recompute on their next turn), else from the
-    /// caches of sequences still waiting (they recompute when admitted). An admission that still finds no
-    /// room waits. A running sequence then preempts the most recently admitted running sequence not yet in
-    /// this step's batch, and finally itself (vLLM's recompute preemption): the first sequence of a step can
-    /// always take everything, so some sequence always progresses and none that fits the pool is refused.
-    /// </summary>
-    bool Reserve(Sequence s, int take, bool admitting, List<(Sequence Seq, int Take)> batch)
-    {
-        var cache = s.Request.Cache;
-        while (!cache.TryReserve(take))
-        {
-            if (host.KvPool.EvictIdle()) continue;
-            if (_waiting.All.FirstOrDefault(w => w != s && w.Request.Cache.BlockCount > 0) is { } holder)
-            {
-                holder.Recompute();
-                continue;
-            }
-            if (admitting) return false;
-            var victim = _running.LastOrDefault(r => r != s && !batch.Any(b => b.Seq == r));
-            Preempt(victim ?? s);
-            if (victim is null) return false;
-        }
+        // each sequence samples from its own row, then the planner takes the tokens back
+        int vocab = host.Model.Config.VocabSize;
+        var sampled = plan.Batch.Where(c => c.WantsLogits)
+            .Select((c, row) => _live[c.Sequence].Sampler.Sample(logits.AsSpan(row * vocab, vocab), c.Sequence.History))
+            .ToList();
+        var result = _planner.Update(plan, sampled);
+        foreach (var (s, token) in result.Tokens) _live[s].Request.Output.TryWrite(token);
+        foreach (var s in result.Completed) Release(s);
+        _counters.RecordStep(plan.Batch.Count, sampled.Count);
+        _metrics.BatchSize.Record(plan.Batch.Count, _metrics.Model);
+        _metrics.BatchTokens.Record(plan.Batch.Sum(c => c.Tokens.Length), _metrics.Model);
+        _metrics.GeneratedTokens.Add(sampled.Count, _metrics.Model);
         return true;
     }
 
-    /// <summary>Frees a running sequence's blocks and queues it first in line to recompute them.</summary>
-    void Preempt(Sequence s)
+    /// <summary>The error a sequence's caller sees for how it ended; null for a normal end (finished or cancelled).</summary>
+    Exception? Failure(SequenceEnd end) => end.Reason switch
     {
-        _running.Remove(s);
-        _counters.RecordPreemption();
-        logger.LogDebug("Preempting a sequence of tenant {Tenant} holding {Blocks} KV blocks", s.Request.Tenant, s.Request.Cache.BlockCount);
-        // A finished reply only lacks its last token in the cache: let it go rather than recompute it.
-        if (s.Committing)
-        {
-            s.Request.Output.TryComplete();
-            return;
-        }
-        s.Recompute();
-        _waiting.PushFront(s);
-    }
+        EndReason.ContextOverflow => new ContextOverflowException(end.Needed, end.Limit),
+        EndReason.PoolTooSmall => capacity.TooLarge(end.Needed),
+        EndReason.Abandoned => _abandoned,
+        _ => null,
+    };
 
-    /// <summary>Drops a sequence and hands its cache back by completing its output.</summary>
+    /// <summary>Lets go of a sequence: completing its output hands its cache back to the caller.</summary>
     void Release(Sequence s, Exception? error = null)
     {
-        _running.Remove(s);
-        s.Request.Output.TryComplete(error);
+        if (_live.Remove(s, out var g)) g.Request.Output.TryComplete(error);
     }
 }

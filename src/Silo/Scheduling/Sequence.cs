@@ -1,18 +1,34 @@
 using SmolLM3.Engine.Generation;
-using SmolLM3.Engine.Sampling;
 
 namespace SmolLM3.Silo.Scheduling;
 
-/// <summary>The scheduler's private state of one request: what is left to feed and what was produced.</summary>
-sealed class Sequence(GenerationRequest request)
+/// <summary>One reply as the <see cref="StepPlanner"/> tracks it: what is left to feed, what was produced, and when it stops.</summary>
+public sealed class Sequence
 {
-    public GenerationRequest Request { get; } = request;
-    public Sampler Sampler { get; } = new(request.Sampling);
-    public List<int> History { get; } = [.. request.History];
+    readonly List<int> _history;
+    readonly int _maxTokens;
+    readonly IReadOnlySet<int> _stopTokenIds;
+
+    /// <param name="feed">Tokens the cache does not hold yet (at least one).</param>
+    /// <param name="history">Every token of the prompt (the cache holds its first <c>history.Count - feed.Length</c>).</param>
+    public Sequence(string tenant, ISequenceCache cache, int[] feed, IReadOnlyList<int> history, int maxTokens, IReadOnlySet<int> stopTokenIds, CancellationToken cancellation = default)
+    {
+        if (feed.Length == 0) throw new ArgumentException("a sequence needs at least one token to feed before its first sample", nameof(feed));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
+        (Tenant, Cache, Pending, _history, _maxTokens, _stopTokenIds, Cancellation) = (tenant, cache, feed, [.. history], maxTokens, stopTokenIds, cancellation);
+    }
+
+    /// <summary>Tenant whose queue it waits in.</summary>
+    public string Tenant { get; }
+    public ISequenceCache Cache { get; }
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>The prompt and every token sampled so far (what a recompute feeds, and the sampler's penalty history).</summary>
+    public IReadOnlyList<int> History => _history;
 
     /// <summary>Tokens to feed: the prompt remainder while prefilling, then the last sampled token.</summary>
-    public int[] Pending { get; private set; } = request.Feed;
-    public int Fed { get; set; }
+    public int[] Pending { get; private set; }
+    public int Fed { get; private set; }
     public int Produced { get; private set; }
 
     /// <summary>The reply is over; this last step only feeds the final token into the cache.</summary>
@@ -22,27 +38,28 @@ sealed class Sequence(GenerationRequest request)
     public bool IsPrefilling => Remaining > 1;
     public int Remaining => Pending.Length - Fed;
 
-    /// <summary>Whether this step's piece ends the pending tokens and so needs logits.</summary>
-    public bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
+    /// <summary>Whether feeding the next <paramref name="take"/> tokens ends the pending ones and so needs logits.</summary>
+    internal bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
+
+    internal void Advance(int fed) => Fed += fed;
 
     /// <summary>
     /// Gives up the whole cache (preempted, or its blocks taken while it waited) and plans to feed the prompt
     /// and every token sampled so far again; sampling then continues where it was.
     /// </summary>
-    public void Recompute()
+    internal void Recompute()
     {
-        Request.Cache.Truncate(0);
-        (Pending, Fed) = ([.. History], 0);
+        Cache.Clear();
+        (Pending, Fed) = ([.. _history], 0);
     }
 
-    /// <summary>Samples from <paramref name="logits"/>, records the token and returns it with its finish reason.</summary>
-    public SequenceToken Sample(ReadOnlySpan<float> logits)
+    /// <summary>Records a sampled token and returns its finish reason (a stop token, or the reply's length reached).</summary>
+    internal FinishReason? Accept(int token)
     {
-        int token = Sampler.Sample(logits, History);
-        History.Add(token);
+        _history.Add(token);
         Produced++;
-        var finish = FinishRule.After(token, Produced, Request.Sampling);
+        var finish = FinishRule.After(token, Produced, _stopTokenIds, _maxTokens);
         (Pending, Fed, Committing) = ([token], 0, finish is not null);
-        return new SequenceToken(token, finish);
+        return finish;
     }
 }

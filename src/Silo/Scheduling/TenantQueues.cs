@@ -10,10 +10,10 @@ sealed class TenantQueues
 
     public void Enqueue(Sequence s)
     {
-        if (!_byTenant.TryGetValue(s.Request.Tenant, out var q))
+        if (!_byTenant.TryGetValue(s.Tenant, out var q))
         {
-            _byTenant[s.Request.Tenant] = q = new LinkedList<Sequence>();
-            _turns.AddLast(s.Request.Tenant);
+            _byTenant[s.Tenant] = q = new LinkedList<Sequence>();
+            _turns.AddLast(s.Tenant);
         }
         q.AddLast(s);
         Count++;
@@ -22,9 +22,9 @@ sealed class TenantQueues
     /// <summary>Puts <paramref name="s"/> back first in line (and its tenant next), e.g. when it could not get KV blocks.</summary>
     public void PushFront(Sequence s)
     {
-        if (_byTenant.TryGetValue(s.Request.Tenant, out var q)) _turns.Remove(s.Request.Tenant);
-        else _byTenant[s.Request.Tenant] = q = new LinkedList<Sequence>();
-        _turns.AddFirst(s.Request.Tenant);
+        if (_byTenant.TryGetValue(s.Tenant, out var q)) _turns.Remove(s.Tenant);
+        else _byTenant[s.Tenant] = q = new LinkedList<Sequence>();
+        _turns.AddFirst(s.Tenant);
         q.AddFirst(s);
         Count++;
     }

@@ -2,16 +2,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
-using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Silo.Storage;
 
 /// <summary>Registers the "conversations" grain storage the configured provider names.</summary>
 public static class ConversationStorageExtensions
 {
+    /// <summary>Grain storage holding conversation transcripts (part of every stored key: fixed).</summary>
+    public const string StorageName = "conversations";
+
     public static ISiloBuilder AddConversationStorage(this ISiloBuilder silo, SmolLMStorageOptions storage)
     {
-        const string name = SiloHostingExtensions.ConversationStorage;
+        const string name = StorageName;
         switch (storage.Validate().Provider)
         {
             case "memory":

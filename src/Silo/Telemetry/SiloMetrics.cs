@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
-using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Silo.Telemetry;
 

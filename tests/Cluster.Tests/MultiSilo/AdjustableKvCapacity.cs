@@ -1,4 +1,4 @@
-using SmolLM3.Silo.Placement;
+using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Cluster.Tests.MultiSilo;
 

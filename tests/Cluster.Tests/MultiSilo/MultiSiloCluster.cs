@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
+using SmolLM3.Silo;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Storage;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using SmolLM3.Silo;
 using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Cluster.Tests.Processes;

@@ -8,7 +8,7 @@ namespace SmolLM3.Deploy.Tests.Config;
 /// </summary>
 public static class OptionsCatalog
 {
-    public const string SiloOptions = "SmolLM3.Silo.Hosting.SmolLMSiloOptions";
+    public const string SiloOptions = "SmolLM3.Silo.SmolLMSiloOptions";
     public const string GatewayOptions = "SmolLM3.Gateway.Hosting.GatewayOptions";
 
     static readonly Lazy<Type[]> Types = new(() => Directory.GetFiles(AppContext.BaseDirectory, "SmolLM3.*.dll")

@@ -1,6 +1,6 @@
-namespace SmolLM3.Silo.Placement;
+namespace SmolLM3.Silo.Models;
 
-/// <summary>What placement needs to know of this silo's KV-cache pool for its model.</summary>
+/// <summary>What placement needs to know of this silo's KV-cache pool for its model (reported to the cluster).</summary>
 public interface IKvCapacity
 {
     /// <summary>Tokens the whole pool can hold.</summary>

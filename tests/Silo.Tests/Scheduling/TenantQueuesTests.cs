@@ -1,19 +1,17 @@
-using SmolLM3.Engine.Sampling;
 using SmolLM3.Silo.Scheduling;
 
-namespace SmolLM3.Cluster.Tests;
+namespace SmolLM3.Silo.Tests.Scheduling;
 
 public sealed class TenantQueuesTests
 {
-    static Sequence Of(string tenant) => new(new GenerationRequest
-    {
-        Tenant = tenant, Cache = null!, Feed = [1], History = [1], Sampling = new SamplingOptions { Temperature = 0 },
-    });
+    static readonly FakeKvPool Pool = new(blocks: 1, blockTokens: 1);
+
+    static Sequence Of(string tenant) => new(tenant, Pool.NewCache(16), [1], [1], maxTokens: 1, new HashSet<int>());
 
     static List<string> Drain(TenantQueues queues)
     {
         var order = new List<string>();
-        while (queues.TryDequeue(out var s)) order.Add(s.Request.Tenant);
+        while (queues.TryDequeue(out var s)) order.Add(s.Tenant);
         return order;
     }
 
@@ -31,7 +29,7 @@ public sealed class TenantQueuesTests
     {
         var queues = new TenantQueues();
         foreach (var t in new[] { "a", "b", "a", "b" }) queues.Enqueue(Of(t));
-        var removed = queues.RemoveWhere(s => s.Request.Tenant == "b");
+        var removed = queues.RemoveWhere(s => s.Tenant == "b");
         Assert.Equal(2, removed.Count);
         Assert.Equal(["a", "a"], Drain(queues));
     }

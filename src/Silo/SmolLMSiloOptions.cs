@@ -2,7 +2,7 @@ using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 
-namespace SmolLM3.Silo.Hosting;
+namespace SmolLM3.Silo;
 
 /// <summary>What a silo serves and how its scheduler batches.</summary>
 public sealed class SmolLMSiloOptions

@@ -1,6 +1,6 @@
 using Orleans.Placement;
 
-namespace SmolLM3.Silo.Placement;
+namespace SmolLM3.Silo.Models;
 
 /// <summary>Marks a grain class as placed by <see cref="ModelPlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
