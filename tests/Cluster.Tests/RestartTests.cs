@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 using SmolLM3.Contracts.V1;
 
 namespace SmolLM3.Cluster.Tests;

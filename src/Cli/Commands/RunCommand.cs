@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using SmolLM3.Silo.Hosting;
 
-namespace SmolLM3.Cli.Cluster;
+namespace SmolLM3.Hosting;
 
 /// <summary>Settings of a one-process cluster: a localhost silo and the gateway in one host.</summary>
 public sealed record EmbeddedClusterOptions(string ModelPath)

@@ -10,7 +10,7 @@ using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Telemetry;
 using SmolLM3.Silo.Storage;
 
-namespace SmolLM3.Cli.Cluster;
+namespace SmolLM3.Hosting;
 
 /// <summary>One host running a localhost silo and the gateway, which reaches grains through the silo's own client.</summary>
 public static class EmbeddedCluster
