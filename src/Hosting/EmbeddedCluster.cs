@@ -37,6 +37,7 @@ public static class EmbeddedCluster
         });
         builder.AddOtlpExportWhenConfigured();
         builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
+        options.ConfigureServices?.Invoke(builder.Services);   // last, so it can replace what the silo and gateway registered
         var app = builder.Build();
         app.MapSmolLMGateway();
         return app;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Silo.Hosting;
 
 namespace SmolLM3.Hosting;
@@ -30,6 +31,12 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
 
     /// <summary>Further silo settings (scheduler limits, KV budget), applied after the ones above.</summary>
     public Action<SmolLMSiloOptions>? ConfigureSilo { get; init; }
+
+    /// <summary>
+    /// Runs on the host's services after the silo and the gateway have registered theirs, so it can replace or
+    /// decorate any of them (a test's scripted model, say). Null changes nothing.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 
     /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
     public int SiloPort { get; init; } = 11111;
