@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,13 +43,7 @@ public static class EmbeddedCluster
     }
 
     /// <summary>Orleans needs its localhost ports up front, so 0 becomes a port free right now.</summary>
-    static int OrFree(int port)
-    {
-        if (port != 0) return port;
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int OrFree(int port) => port != 0 ? port : FreePort.OnLoopback();
 
     /// <summary>The gRPC address Kestrel bound, once started (resolves port 0).</summary>
     public static string Address(this WebApplication app) => app.Services.GetRequiredService<GatewayEndpoints>().GrpcAddress;
