@@ -33,7 +33,13 @@ static class Cli
         }
         try
         {
-            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+            var config = new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false,
+                // System.CommandLine handles no signals: run's host drains on SIGTERM and Ctrl+C itself (with a timeout here,
+                // System.CommandLine would return 143 or 130 once it passed, cutting the drain), and chat catches Ctrl+C per reply.
+                ProcessTerminationTimeout = null,
+            };
             return await parsed.InvokeAsync(config, ct);
         }
         catch (Exception e)

@@ -5,8 +5,12 @@ using System.Text.RegularExpressions;
 namespace SmolLM3.Cli.Tests;
 
 /// <summary><c>smollm3 run</c>: the ready line names both endpoints, and the HTTP one answers with the printed key.</summary>
+[Collection(Collection)]
 public class RunCommandTests
 {
+    /// <summary>Tests that run the cluster, one at a time: its Orleans ports are fixed (11111, 30000).</summary>
+    public const string Collection = "smollm3 run";
+
     [SkippableFact]
     public async Task RunPrintsTheGrpcAndHttpAddressesAndServesTheOpenAiApi()
     {

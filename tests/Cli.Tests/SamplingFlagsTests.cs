@@ -2,7 +2,7 @@ using System.CommandLine;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Silo.Conversations;
-using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo;
 
 namespace SmolLM3.Cli.Tests;
 

@@ -1,10 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 using SmolLM3.Contracts;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Silo.Models;
@@ -64,8 +62,8 @@ public class ClusterFixture : IAsyncLifetime
             {
                 GrpcPort = 0,
                 HttpPort = 0,
-                SiloPort = FreePort(),
-                OrleansGatewayPort = FreePort(),
+                SiloPort = 0,
+                OrleansGatewayPort = 0,
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
                 // The keys a deployment uses: SmolLM3:ApiKeys, :ApiKeysFile, :Tenants:NAME:…, :Models.
                 Configuration = new Dictionary<string, string?>
@@ -112,14 +110,6 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Call headers authenticating with <paramref name="key"/>, both ways the gateway accepts.</summary>
     public static Metadata Auth(string key) =>
         key == KeyB ? new Metadata { { "x-api-key", key } } : new Metadata { { "authorization", $"Bearer {key}" } };
-
-    /// <summary>A loopback port free right now (for Orleans' silo and gateway ports).</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -3,7 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;

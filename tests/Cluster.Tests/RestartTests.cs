@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 using SmolLM3.Contracts.V1;
 
 namespace SmolLM3.Cluster.Tests;
@@ -21,8 +21,8 @@ public sealed class RestartTests : IDisposable
         {
             GrpcPort = 0,
             HttpPort = 0,
-            SiloPort = ClusterFixture.FreePort(),
-            OrleansGatewayPort = ClusterFixture.FreePort(),
+            SiloPort = 0,
+            OrleansGatewayPort = 0,
             DataFolder = _data,
             ApiKeys = new Dictionary<string, string> { ["restart-key"] = "tenant-r" },
         });

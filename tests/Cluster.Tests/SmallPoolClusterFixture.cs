@@ -1,4 +1,4 @@
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Cluster.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Grpc.Net.Client;
 using SmolLM3.Cli.Cluster;
 using SmolLM3.Engine.Benchmarking;
+using SmolLM3.Hosting;
 using Spectre.Console;
 
 namespace SmolLM3.Cli.Commands;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using SmolLM3.Cli.Cluster;
+using Microsoft.Extensions.Hosting;
 using SmolLM3.Gateway.Hosting;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Cli.Commands;
 
@@ -24,7 +25,7 @@ static class RunCommand
             Description = "Folder where conversations are kept across restarts",
             DefaultValueFactory = _ => DefaultDataDir(),
         };
-        var command = new Command("run", "Serve the model over gRPC and an OpenAI-compatible HTTP API (silo and gateway in one process) until Ctrl+C");
+        var command = new Command("run", "Serve the model over gRPC and an OpenAI-compatible HTTP API (silo and gateway in one process) until Ctrl+C or SIGTERM");
         model.AddTo(command);
         command.Add(grpcPort);
         command.Add(httpPort);
@@ -49,9 +50,9 @@ static class RunCommand
             await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens
             await output.WriteLineAsync(
                 $"ready: gRPC on {app.Address()}, OpenAI API on {app.HttpAddress()}/v1, conversations in {parsed.GetValue(dataDir)}");
-            try { await Task.Delay(Timeout.Infinite, ct); }
-            catch (OperationCanceledException) { }
-            await app.StopAsync(CancellationToken.None);
+            // SIGTERM and Ctrl+C reach the host's console lifetime; the host then drains the gateway and the silo within
+            // its shutdown timeout (DOTNET_shutdownTimeoutSeconds), as the stand-alone processes do. ct (a test's) stops it too.
+            await app.WaitForShutdownAsync(ct);
             return Cli.Ok;
         });
         return command;

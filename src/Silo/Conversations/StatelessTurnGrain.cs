@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using SmolLM3.Contracts.Conversations;
-using SmolLM3.Silo.Placement;
+using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Silo.Conversations;
 

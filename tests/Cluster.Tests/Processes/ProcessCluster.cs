@@ -3,6 +3,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using SmolLM3.Contracts.V1;
 using SmolLM3.Silo.Hosting;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Cluster.Tests.Processes;
 
@@ -17,7 +18,7 @@ public sealed class ProcessCluster(Dictionary<string, string> cluster, Dictionar
     readonly List<ServerProcess> _processes = [];
 
     public static Dictionary<string, string> LocalhostClustering() =>
-        new() { ["SmolLM3__Cluster__Provider"] = "localhost", ["SmolLM3__Cluster__GatewayPort"] = ClusterFixture.FreePort().ToString() };
+        new() { ["SmolLM3__Cluster__Provider"] = "localhost", ["SmolLM3__Cluster__GatewayPort"] = FreePort.OnLoopback().ToString() };
 
     public static Dictionary<string, string> RedisClustering(string redis) => new()
     {
@@ -34,7 +35,7 @@ public sealed class ProcessCluster(Dictionary<string, string> cluster, Dictionar
     /// <summary>Starts a silo serving the tiny model and waits until its health service says SERVING.</summary>
     public async Task<SiloProcess> StartSiloAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        int healthPort = ClusterFixture.FreePort(), siloPort = ClusterFixture.FreePort();
+        int healthPort = FreePort.OnLoopback(), siloPort = FreePort.OnLoopback();
         var env = new Dictionary<string, string>(cluster)
         {
             ["SmolLM3__Silo__ModelPath"] = Fixtures.Require("tiny-smollm3", "hf"),
@@ -43,7 +44,7 @@ public sealed class ProcessCluster(Dictionary<string, string> cluster, Dictionar
             ["SmolLM3__Cluster__SiloPort"] = siloPort.ToString(),
             ["SmolLM3__Cluster__AdvertisedIP"] = "127.0.0.1",
         };
-        if (!env.ContainsKey("SmolLM3__Cluster__GatewayPort")) env["SmolLM3__Cluster__GatewayPort"] = ClusterFixture.FreePort().ToString();
+        if (!env.ContainsKey("SmolLM3__Cluster__GatewayPort")) env["SmolLM3__Cluster__GatewayPort"] = FreePort.OnLoopback().ToString();
         foreach (var (k, v) in storage) env[k] = v;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
         var process = Track(ServerProcess.Start("Silo", env));
@@ -56,8 +57,8 @@ public sealed class ProcessCluster(Dictionary<string, string> cluster, Dictionar
     /// <summary>Starts the gateway with <paramref name="apiKeys"/> (key → tenant) and waits until it lists the model.</summary>
     public async Task<GatewayProcess> StartGatewayAsync(IReadOnlyDictionary<string, string> apiKeys, IReadOnlyDictionary<string, string>? settings = null)
     {
-        int grpcPort = ClusterFixture.FreePort();
-        var env = new Dictionary<string, string>(cluster) { ["SmolLM3__GrpcPort"] = grpcPort.ToString(), ["SmolLM3__HttpPort"] = ClusterFixture.FreePort().ToString(), ["SmolLM3__Models__0"] = Model };
+        int grpcPort = FreePort.OnLoopback();
+        var env = new Dictionary<string, string>(cluster) { ["SmolLM3__GrpcPort"] = grpcPort.ToString(), ["SmolLM3__HttpPort"] = FreePort.OnLoopback().ToString(), ["SmolLM3__Models__0"] = Model };
         foreach (var (key, tenant) in apiKeys) env[$"SmolLM3__ApiKeys__{key}"] = tenant;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
         var process = Track(ServerProcess.Start("Gateway", env));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using SmolLM3.Hosting;
 using SmolLM3.Testing;
 
 namespace SmolLM3.Cluster.Tests.Processes;
@@ -14,7 +15,7 @@ public sealed class RedisServer : IDisposable
 
     RedisServer(string binary)
     {
-        Port = ClusterFixture.FreePort();
+        Port = FreePort.OnLoopback();
         _process = Process.Start(new ProcessStartInfo(binary, ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true,

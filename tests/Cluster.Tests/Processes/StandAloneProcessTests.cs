@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SmolLM3.Contracts.V1;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Cluster.Tests.Processes;
 
@@ -37,7 +38,7 @@ public sealed class StandAloneProcessTests : IDisposable
     public async Task ASiloAndAGatewayWithLocalhostClusteringAndFolderStorageChat()
     {
         _cluster = new ProcessCluster(ProcessCluster.LocalhostClustering(), new() { ["SmolLM3__Storage__Provider"] = "folder", ["SmolLM3__Storage__Folder"] = _data });
-        int metricsPort = ClusterFixture.FreePort();
+        int metricsPort = FreePort.OnLoopback();
         var silo = await _cluster.StartSiloAsync(new Dictionary<string, string> { ["SmolLM3__Silo__MetricsPort"] = metricsPort.ToString() });
         var chat = (await _cluster.StartGatewayAsync(Keys)).Chat;
 

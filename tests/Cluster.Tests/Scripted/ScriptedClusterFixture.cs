@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using SmolLM3.Cli.Cluster;
+using SmolLM3.Hosting;
 using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Cluster.Tests.Scripted;

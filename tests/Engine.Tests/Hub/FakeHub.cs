@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SmolLM3.Hosting;
 
 namespace SmolLM3.Engine.Tests.Hub;
 
@@ -35,7 +35,7 @@ public sealed class FakeHub : IDisposable
 
     public FakeHub()
     {
-        var port = FreePort();
+        var port = FreePort.OnLoopback();
         Endpoint = $"http://127.0.0.1:{port}";
         listener.Prefixes.Add(Endpoint + "/");
         listener.Start();
@@ -177,13 +177,6 @@ public sealed class FakeHub : IDisposable
     }
 
     static bool IsLfs(string path) => path.EndsWith(".safetensors") || path.EndsWith(".gguf");
-
-    static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public void Dispose() => listener.Close();
 }

@@ -179,7 +179,7 @@ public sealed class PlannerSimulationTests
                 }
                 Assert.Equal(EndReason.Completed, end.Reason);
                 Assert.Equal(script.Reply, tokens);
-                Assert.Equal(script.Stops ? FinishReason.Stop : FinishReason.Length, Driver.LastFinish(s));
+                Assert.Equal(script.Stops ? FinishReason.StopToken : FinishReason.Length, Driver.LastFinish(s));
             }
         }
     }

@@ -233,7 +233,7 @@ public sealed class StepPlannerTests
         d.RunToEnd();
 
         Assert.Equal([50, 51, PlannerDriver.StopToken], d.Tokens(s));
-        Assert.Equal(FinishReason.Stop, d.LastFinish(s));
+        Assert.Equal(FinishReason.StopToken, d.LastFinish(s));
     }
 
     [Fact]

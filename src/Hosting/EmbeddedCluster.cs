@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +10,7 @@ using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Telemetry;
 using SmolLM3.Silo.Storage;
 
-namespace SmolLM3.Cli.Cluster;
+namespace SmolLM3.Hosting;
 
 /// <summary>One host running a localhost silo and the gateway, which reaches grains through the silo's own client.</summary>
 public static class EmbeddedCluster
@@ -39,19 +38,14 @@ public static class EmbeddedCluster
         options.ConfigureServices?.Invoke(builder.Services);
         builder.AddOtlpExportWhenConfigured();
         builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
+        options.ConfigureServices?.Invoke(builder.Services);   // last, so it can replace what the silo and gateway registered
         var app = builder.Build();
         app.MapSmolLMGateway();
         return app;
     }
 
     /// <summary>Orleans needs its localhost ports up front, so 0 becomes a port free right now.</summary>
-    static int OrFree(int port)
-    {
-        if (port != 0) return port;
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int OrFree(int port) => port != 0 ? port : FreePort.OnLoopback();
 
     /// <summary>The gRPC address Kestrel bound, once started (resolves port 0).</summary>
     public static string Address(this WebApplication app) => app.Services.GetRequiredService<GatewayEndpoints>().GrpcAddress;

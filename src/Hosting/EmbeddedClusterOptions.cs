@@ -1,16 +1,19 @@
+using SmolLM3.Contracts.Hosting;
+using SmolLM3.Engine.Model;
+using SmolLM3.Gateway.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Silo;
 
-namespace SmolLM3.Cli.Cluster;
+namespace SmolLM3.Hosting;
 
 /// <summary>Settings of a one-process cluster: a localhost silo and the gateway in one host.</summary>
 public sealed record EmbeddedClusterOptions(string ModelPath)
 {
     /// <summary>Port of the gRPC (h2c) endpoint on 127.0.0.1; 0 picks a free one.</summary>
-    public int GrpcPort { get; init; } = 5080;
+    public int GrpcPort { get; init; } = GatewayOptions.DefaultGrpcPort;
 
     /// <summary>Port of the OpenAI-compatible HTTP endpoint on 127.0.0.1; 0 picks a free one.</summary>
-    public int HttpPort { get; init; } = 8080;
+    public int HttpPort { get; init; } = GatewayOptions.DefaultHttpPort;
 
     /// <summary>API keys and the tenant each one authenticates as.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; init; } = new Dictionary<string, string>();
@@ -24,7 +27,7 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
 
     /// <summary>KV-cache pool budget in bytes (null: the silo's default) and positions per block.</summary>
     public long? KvCacheBytes { get; init; }
-    public int KvBlockTokens { get; init; } = 16;
+    public int KvBlockTokens { get; init; } = KvBlockPool.DefaultBlockTokens;
 
     /// <summary>Where conversations are stored (they survive restarts); null keeps them in memory.</summary>
     public string? DataFolder { get; init; }
@@ -32,10 +35,13 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Further silo settings (scheduler limits, KV budget), applied after the ones above.</summary>
     public Action<SmolLMSiloOptions>? ConfigureSilo { get; init; }
 
-    /// <summary>Replaces or decorates services after the silo's and gateway's are registered (tests: a scripted model).</summary>
+    /// <summary>
+    /// Runs on the host's services after the silo and the gateway have registered theirs, so it can replace or
+    /// decorate any of them (a test's scripted model, say). Null changes nothing.
+    /// </summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
     /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
-    public int SiloPort { get; init; } = 11111;
-    public int OrleansGatewayPort { get; init; } = 30000;
+    public int SiloPort { get; init; } = SmolLMClusterOptions.DefaultSiloPort;
+    public int OrleansGatewayPort { get; init; } = SmolLMClusterOptions.DefaultGatewayPort;
 }

@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
-namespace SmolLM3.Cluster.Tests.Processes;
+namespace SmolLM3.Testing;
 
-/// <summary>A built SmolLM3.Silo or SmolLM3.Gateway run with <c>dotnet</c> and environment settings; killed on dispose.</summary>
+/// <summary>
+/// A built server (SmolLM3.Silo, SmolLM3.Gateway, or <c>smollm3 run</c>) run with <c>dotnet</c>, arguments and
+/// environment settings; killed on dispose.
+/// </summary>
 public sealed class ServerProcess : IDisposable
 {
     readonly Process _process;
     readonly StringBuilder _output = new();
 
-    ServerProcess(string dll, IReadOnlyDictionary<string, string> environment)
+    ServerProcess(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -27,11 +31,15 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts project <paramref name="project"/> (Silo or Gateway) from its build folder, built like this test.</summary>
-    public static ServerProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    public static ServerProcess Start(string project, IReadOnlyDictionary<string, string> environment) =>
+        Start(project, $"SmolLM3.{project}", [], environment);
+
+    /// <summary>Starts <paramref name="assembly"/>.dll from the build folder of src/<paramref name="project"/> with <paramref name="args"/>.</summary>
+    public static ServerProcess Start(string project, string assembly, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var dll = Path.Combine(RepoRoot(), "src", project, "bin", BuildConfiguration(), "net10.0", $"SmolLM3.{project}.dll");
+        var dll = Path.Combine(RepoRoot(), "src", project, "bin", BuildConfiguration(), "net10.0", $"{assembly}.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
-        return new ServerProcess(dll, environment);
+        return new ServerProcess(dll, args, environment);
     }
 
     public bool HasExited => _process.HasExited;
@@ -49,7 +57,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM and returns at once: the process drains meanwhile.</summary>
-    public void SignalTerminate() => Assert.Equal(0, kill(_process.Id, 15));
+    public void SignalTerminate() => Signal(15);
+
+    /// <summary>Sends <paramref name="signal"/> (15 SIGTERM, 2 SIGINT as Ctrl+C does) and returns at once.</summary>
+    public void Signal(int signal) => Assert.Equal(0, kill(_process.Id, signal));
 
     /// <summary>SIGKILL: the process dies on the spot, as in a crash or an OOM kill.</summary>
     public void KillHard()
@@ -67,10 +78,21 @@ public sealed class ServerProcess : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int signal);
 
-    /// <summary>What the process printed so far, for failure messages.</summary>
+    /// <summary>What the process printed so far (stdout and stderr), for failure messages.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    // The test binary lives in tests/Cluster.Tests/bin/{Configuration}/net10.0/.
+    /// <summary>Waits until the output has a match of <paramref name="pattern"/>, for up to two minutes while the process runs.</summary>
+    public async Task<Match> WaitForOutputAsync(Regex pattern)
+    {
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); ; await Task.Delay(100))
+        {
+            if (pattern.Match(Output) is { Success: true } match) return match;
+            Assert.False(HasExited, $"{Name} exited:\n{Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"{Name} printed no {pattern} within 2 minutes:\n{Output}");
+        }
+    }
+
+    // The test binary lives in tests/{Project}/bin/{Configuration}/net10.0/.
     static string BuildConfiguration() => new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
 
     static string RepoRoot()
