@@ -1,5 +1,6 @@
 using SmolLM3.Contracts.Hosting;
 using SmolLM3.Engine.Model;
+using SmolLM3.Gateway;
 using SmolLM3.Gateway.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Silo;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SmolLM3.Gateway;
 using SmolLM3.Gateway.Hosting;
 using SmolLM3.Gateway.Limits;
 

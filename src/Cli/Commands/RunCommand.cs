@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
-using SmolLM3.Gateway.Hosting;
+using SmolLM3.Gateway;
 using SmolLM3.Hosting;
 
 namespace SmolLM3.Cli.Commands;

@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using SmolLM3.Gateway.Hosting;
 
 namespace SmolLM3.Gateway.Limits;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SmolLM3.Contracts;
 using SmolLM3.Contracts.Errors;
-using SmolLM3.Gateway.Hosting;
 
 namespace SmolLM3.Gateway.Models;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using SmolLM3.Gateway.Hosting;
 
 namespace SmolLM3.Gateway.Security;
 

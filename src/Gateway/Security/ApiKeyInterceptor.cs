@@ -1,6 +1,6 @@
 using Grpc.Core;
 using SmolLM3.Gateway.Errors;
-using SmolLM3.Gateway.Services;
+
 
 namespace SmolLM3.Gateway.Security;
 

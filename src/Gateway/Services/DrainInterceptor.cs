@@ -1,5 +1,6 @@
 using Grpc.Core;
-using SmolLM3.Gateway.Hosting;
+
+using SmolLM3.Gateway.Security;
 
 namespace SmolLM3.Gateway.Services;
 

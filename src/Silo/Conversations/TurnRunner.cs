@@ -8,7 +8,6 @@ using SmolLM3.Engine.Chat;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Engine.Text;
-using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
 using SmolLM3.Silo.Telemetry;

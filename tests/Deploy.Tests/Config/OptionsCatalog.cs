@@ -9,7 +9,7 @@ namespace SmolLM3.Deploy.Tests.Config;
 public static class OptionsCatalog
 {
     public const string SiloOptions = "SmolLM3.Silo.SmolLMSiloOptions";
-    public const string GatewayOptions = "SmolLM3.Gateway.Hosting.GatewayOptions";
+    public const string GatewayOptions = "SmolLM3.Gateway.GatewayOptions";
 
     static readonly Lazy<Type[]> Types = new(() => Directory.GetFiles(AppContext.BaseDirectory, "SmolLM3.*.dll")
         .Where(f => !Path.GetFileName(f).StartsWith("SmolLM3.Deploy.Tests"))

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace SmolLM3.Gateway.Services;
+namespace SmolLM3.Gateway.Security;
 
 /// <summary>
 /// An interceptor that only decides whether a call may start (authentication, draining), the same way for

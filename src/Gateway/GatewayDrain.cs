@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace SmolLM3.Gateway.Hosting;
+namespace SmolLM3.Gateway;
 
 /// <summary>
 /// Graceful shutdown of the gateway (SIGTERM). Before the server stops: health turns NOT_SERVING and new calls

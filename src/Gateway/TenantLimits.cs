@@ -1,4 +1,4 @@
-namespace SmolLM3.Gateway.Hosting;
+namespace SmolLM3.Gateway;
 
 /// <summary>What one tenant may use; a null field is unlimited (or inherits, see <see cref="GatewayOptions.DefaultLimits"/>).</summary>
 public sealed record TenantLimits

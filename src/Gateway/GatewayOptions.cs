@@ -1,4 +1,4 @@
-namespace SmolLM3.Gateway.Hosting;
+namespace SmolLM3.Gateway;
 
 /// <summary>The gateway's configuration section "SmolLM3".</summary>
 public sealed class GatewayOptions
