@@ -35,7 +35,6 @@ public static class EmbeddedCluster
             foreach (var (key, tenant) in options.ApiKeys) g.ApiKeys[key] = tenant;
             if (!g.Models.Contains(silo.ResolvedModelId)) g.Models.Insert(0, silo.ResolvedModelId);
         });
-        options.ConfigureServices?.Invoke(builder.Services);
         builder.AddOtlpExportWhenConfigured();
         builder.ListenOn(IPAddress.Loopback, options.GrpcPort, options.HttpPort);
         options.ConfigureServices?.Invoke(builder.Services);   // last, so it can replace what the silo and gateway registered
