@@ -36,9 +36,6 @@ public sealed class KvCache : IDisposable
         (_pool, MaxLength, _ownsPool) = (pool, maxLength, ownsPool);
     }
 
-    /// <summary>Bytes of the blocks this cache holds.</summary>
-    public long ReservedBytes => _blocks.Count * _pool.BlockBytes;
-
     /// <summary>
     /// Takes the blocks for <paramref name="extra"/> more positions; false, holding nothing more, when the pool
     /// has too few free. Throws <see cref="ContextOverflowException"/> past <see cref="MaxLength"/>.
@@ -71,6 +68,13 @@ public sealed class KvCache : IDisposable
             done += take;
         }
     }
+
+    /// <summary>
+    /// Writes one position's keys and values, each (kv_heads, D) as raw bytes in the pool's type, at position
+    /// <see cref="Length"/> of one layer (room reserved by <see cref="EnsureRoom"/>; CPU F32/BF16 pools).
+    /// </summary>
+    internal void AppendPosition(int layer, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values) =>
+        _pool.Write(layer, _blocks[Length / _pool.BlockTokens], Length % _pool.BlockTokens, keys, values);
 
     /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D).</summary>
     internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);
