@@ -91,19 +91,19 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
+        // each cache writes its new position's (KVH, D) keys and values (in its type) into its block, then
+        // hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        for (int j = 0; j < n; j++)
-            batch.Caches[decode[j]].Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
-
-        // each decode row's (KVH, D) keys and values, in the cache's type, written by its cache into its blocks
         var (kc, vc) = (k.contiguous(), v.contiguous());
         int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
         byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)
         {
+            var cache = batch.Caches[decode[j]];
             long src = (long)rows[j] * positionBytes;
-            batch.Caches[decode[j]].AppendPosition(_layer, new ReadOnlySpan<byte>(kSrc + src, positionBytes), new ReadOnlySpan<byte>(vSrc + src, positionBytes));
+            cache.AppendPosition(_layer, new ReadOnlySpan<byte>(kSrc + src, positionBytes), new ReadOnlySpan<byte>(vSrc + src, positionBytes));
+            cache.Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
         }
 
         // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep

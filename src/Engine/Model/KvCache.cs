@@ -80,12 +80,8 @@ public sealed class KvCache : IDisposable
     internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);
 
     /// <summary>Per block covering the first <paramref name="length"/> positions: pointers to its head-0 key and value rows in one layer (CPU F32/BF16 pools).</summary>
-    internal int Pointers(int layer, int length, Span<nint> keys, Span<nint> values)
-    {
-        int count = _pool.BlocksFor(length);
-        _pool.Pointers(layer, _blocks, count, keys, values);
-        return count;
-    }
+    internal void Pointers(int layer, int length, Span<nint> keys, Span<nint> values) =>
+        _pool.Pointers(layer, _blocks, _pool.BlocksFor(length), keys, values);
 
     internal void Advance(int tokens) => Length += tokens;
 
