@@ -3,34 +3,13 @@ using System.Runtime.Intrinsics;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// Attention for one new query position over a sequence's cached keys and values (float32 or
-/// bfloat16) on the CPU, computed in float32, reading a contiguous cache or a paged one's blocks in place.
+/// Attention for the one new query position of each of several sequences over their cached keys and values
+/// (float32 or bfloat16) on the CPU, computed in float32, reading the paged caches' blocks in place.
 /// A decode step has too little work per head for libtorch's parallel attention kernels, whose thread
 /// hand-offs cost more than the arithmetic; this runs the heads as plain loops instead.
 /// </summary>
 public static unsafe class CpuDecodeAttention
 {
-    /// <param name="q">(kvHeads, rep, headDim): query heads grouped by the KV head they share.</param>
-    /// <param name="keys">Contiguous cache storage (kvHeads, capacity, headDim); the first <paramref name="length"/> positions are used.</param>
-    /// <param name="values">Like <paramref name="keys"/>.</param>
-    /// <param name="output">(kvHeads, rep, headDim), overwritten.</param>
-    public static void Run(float* q, float* keys, float* values, float* output,
-        int kvHeads, int rep, int headDim, int capacity, int length) =>
-        Run(q, (byte**)&keys, (byte**)&values, output, kvHeads, rep, headDim, capacity, capacity, length, sizeof(float), &DotF32, &AxpyF32);
-
-    /// <summary>As above with the cache in bfloat16 (query and output stay float32).</summary>
-    public static void Run(float* q, ushort* keys, ushort* values, float* output,
-        int kvHeads, int rep, int headDim, int capacity, int length) =>
-        Run(q, (byte**)&keys, (byte**)&values, output, kvHeads, rep, headDim, capacity, capacity, length, sizeof(ushort), &DotBf16, &AxpyBf16);
-
-    static void Run(float* q, byte** keys, byte** values, float* output, int kvHeads, int rep, int headDim, int blockTokens, int headStride, int length,
-        int elementSize, delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
-    {
-        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, elementSize);
-        var seq = new Sequence(q, keys, values, output, length);
-        RunAll(&seq, 1, shape, Environment.ProcessorCount, dot, axpy);
-    }
-
     /// <summary>
     /// The decode positions of several sequences at once, each over its own paged cache. Position j of a sequence
     /// is row j % <paramref name="blockTokens"/> of its block j / blockTokens, and head h's rows are
@@ -107,7 +86,7 @@ public static unsafe class CpuDecodeAttention
 
     /// <summary>
     /// The query heads of KV group <paramref name="g"/> read each key and value row once, while it is in L1.
-    /// Positions are visited in order, block by block, so the sums are the same as over one contiguous cache.
+    /// Positions are visited in order, block by block, so the sums do not depend on where the blocks lie.
     /// </summary>
     static void Group(in Sequence seq, int g, in Shape shape, float* s,
         delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)

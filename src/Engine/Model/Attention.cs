@@ -66,7 +66,7 @@ public sealed class Attention : IDisposable
         KvBlockPool? layout = null;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (batch.Lengths[i] != 1 || batch.Caches[i].Pool is not { Device.type: DeviceType.CPU, DType: ScalarType.Float32 or ScalarType.BFloat16 } pool) continue;
+            if (batch.Lengths[i] != 1 || batch.Caches[i].Pool is not { InPlace: true } pool) continue;
             layout ??= pool;
             if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.DType == layout.DType) decode.Add(i);
         }
@@ -74,7 +74,7 @@ public sealed class Attention : IDisposable
     }
 
     /// <summary>
-    /// The decode sequences' keys and values written straight into their blocks, then one <see cref="CpuDecodeAttention"/>
+    /// The decode sequences' keys and values written by their caches straight into their blocks, then one <see cref="CpuDecodeAttention"/>
     /// call for all of them. Returns (T, H·D) in F32 with those sequences' rows filled (the others are left for the caller).
     /// </summary>
     unsafe Tensor AttendDecodeCpu(Tensor q, Tensor k, Tensor v, BatchLayout batch, List<int> decode, long t)
@@ -91,26 +91,19 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
+        // each cache writes its new position's (KVH, D) keys and values (in its type) into its block, then
+        // hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        for (int j = 0; j < n; j++)
-            batch.Caches[decode[j]].Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
-
-        // (T, KVH, D) in the cache's type: row `position % B` of block `position / B`, head h HeadStride rows further
         var (kc, vc) = (k.contiguous(), v.contiguous());
-        int elementSize = (int)kc.ElementSize, rowBytes = _headDim * elementSize;
+        int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
         byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)
         {
             var cache = batch.Caches[decode[j]];
-            int position = cache.Length, b = cache.Pool.BlockTokens, stride = cache.Pool.HeadStride;
-            byte* kDst = (byte*)keyBlocks[first[j] + position / b], vDst = (byte*)valueBlocks[first[j] + position / b];
-            for (int h = 0; h < _kvHeads; h++)
-            {
-                long dst = ((long)h * stride + position % b) * rowBytes, src = ((long)rows[j] * _kvHeads + h) * rowBytes;
-                Buffer.MemoryCopy(kSrc + src, kDst + dst, rowBytes, rowBytes);
-                Buffer.MemoryCopy(vSrc + src, vDst + dst, rowBytes, rowBytes);
-            }
+            long src = (long)rows[j] * positionBytes;
+            cache.AppendPosition(_layer, new ReadOnlySpan<byte>(kSrc + src, positionBytes), new ReadOnlySpan<byte>(vSrc + src, positionBytes));
+            cache.Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
         }
 
         // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep

@@ -19,14 +19,14 @@ public sealed class KvBlockPool : IDisposable
 
     // Storage comes in segments, each per layer (kv_heads, SegmentBlocks·BlockTokens, head_dim) for keys and
     // for values: block i of a segment is positions [i·B, (i+1)·B) of every head. Consecutive blocks of one
-    // segment are then one narrow() view (a cache that got adjacent blocks attends with no copy), and the
-    // layout of one segment is exactly the old contiguous cache's. Segments are made on first need.
+    // segment are then one narrow() view (a cache that got adjacent blocks attends with no copy).
+    // Segments are made on first need. Only this type computes where a position's rows are.
     readonly List<(Tensor[] Keys, Tensor[] Values)> _segments = [];
     readonly List<(nint[] Keys, nint[] Values)> _bases = [];   // per segment and layer, on the CPU: data pointers read once
     readonly SortedSet<int> _free = [];   // blocks given back; lowest id first, so a cache's blocks tend to be adjacent
     readonly LinkedList<KvCache> _idle = new();   // least recently parked first
     readonly Lock _lock = new();
-    readonly int _layers, _kvHeads, _headDim;
+    readonly int _layers, _kvHeads, _headDim, _rowBytes;
     int _made;       // blocks in the segments made so far
     int _fresh;      // blocks from here to _made were never handed out (kept out of _free: a large budget has millions)
     long _evictions;
@@ -37,6 +37,9 @@ public sealed class KvBlockPool : IDisposable
     public int BlockTokens { get; }
     public int TotalBlocks { get; }
     public int SegmentBlocks { get; }
+
+    /// <summary>Whether the CPU kernels read and write the blocks in place (a CPU pool of F32 or BF16).</summary>
+    internal bool InPlace { get; }
 
     /// <summary>Bytes of keys and values per cached position over all layers.</summary>
     public long BytesPerToken { get; }
@@ -52,6 +55,8 @@ public sealed class KvBlockPool : IDisposable
         (Config, DType, Device, BlockTokens, TotalBlocks) = (config, dtype, device, blockTokens, totalBlocks);
         SegmentBlocks = Math.Clamp(segmentBlocks ?? totalBlocks, 1, totalBlocks);
         (_layers, _kvHeads, _headDim) = (config.NumLayers, config.NumKvHeads, config.HeadDim);
+        _rowBytes = _headDim * dtype.ElementSize();
+        InPlace = device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
         BytesPerToken = config.KvBytesPerToken(dtype.ElementSize());
     }
 
@@ -70,7 +75,7 @@ public sealed class KvBlockPool : IDisposable
 
     /// <summary>
     /// A pool for one standalone sequence: 256-position blocks made one at a time up to the context,
-    /// like the contiguous cache it replaces grew (and never evicting anything).
+    /// so a short sequence holds little memory (and never evicting anything).
     /// </summary>
     internal static KvBlockPool Private(ModelConfig config, ScalarType dtype, Device device, int maxLength)
     {
@@ -126,7 +131,7 @@ public sealed class KvBlockPool : IDisposable
             .Select(_ => empty([_kvHeads, (long)blocks * BlockTokens, _headDim], DType, Device).DetachFromDisposeScope()).ToArray();
         var (keys, values) = (Make(), Make());
         _segments.Add((keys, values));
-        if (Device.type == DeviceType.CPU && DType is ScalarType.Float32 or ScalarType.BFloat16)
+        if (InPlace)
             _bases.Add((keys.Select(Base).ToArray(), values.Select(Base).ToArray()));
         _made += blocks;
     }
@@ -177,14 +182,38 @@ public sealed class KvBlockPool : IDisposable
     /// <summary>Data pointers of each block's first key and value row (head 0) in one layer; head h is <see cref="HeadStride"/> rows further.</summary>
     internal void Pointers(int layer, List<int> blocks, int count, Span<nint> keys, Span<nint> values)
     {
-        long rowBytes = (long)_headDim * DType.ElementSize();
+        RequireInPlace();
         for (int i = 0; i < count; i++)
         {
             var (seg, first) = Locate(blocks[i]);
             var (k, v) = _bases[seg];
-            keys[i] = k[layer] + (nint)(first * rowBytes);
-            values[i] = v[layer] + (nint)(first * rowBytes);
+            keys[i] = k[layer] + (nint)((long)first * _rowBytes);
+            values[i] = v[layer] + (nint)((long)first * _rowBytes);
         }
+    }
+
+    /// <summary>
+    /// Writes one position's keys and values, each (kv_heads, D) as raw bytes in the pool's type, at row
+    /// <paramref name="row"/> of block <paramref name="block"/> in one layer.
+    /// </summary>
+    internal unsafe void Write(int layer, int block, int row, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values)
+    {
+        RequireInPlace();
+        if (keys.Length != _kvHeads * _rowBytes || values.Length != keys.Length)
+            throw new ArgumentException($"one position's keys and values take {_kvHeads * _rowBytes} bytes each of {DType}, got {keys.Length} and {values.Length}");
+        var (seg, first) = Locate(block);
+        var (k, v) = _bases[seg];
+        for (int h = 0; h < _kvHeads; h++)
+        {
+            long dst = ((long)h * HeadStride + first + row) * _rowBytes;
+            keys.Slice(h * _rowBytes, _rowBytes).CopyTo(new Span<byte>((byte*)k[layer] + dst, _rowBytes));
+            values.Slice(h * _rowBytes, _rowBytes).CopyTo(new Span<byte>((byte*)v[layer] + dst, _rowBytes));
+        }
+    }
+
+    void RequireInPlace()
+    {
+        if (!InPlace) throw new InvalidOperationException($"a {DType} pool on {Device} is not read or written in place (only CPU F32 and BF16 pools are)");
     }
 
     /// <summary>Rows between one KV head's positions and the next head's in a block's storage.</summary>

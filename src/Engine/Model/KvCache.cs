@@ -36,9 +36,6 @@ public sealed class KvCache : IDisposable
         (_pool, MaxLength, _ownsPool) = (pool, maxLength, ownsPool);
     }
 
-    /// <summary>Bytes of the blocks this cache holds.</summary>
-    public long ReservedBytes => _blocks.Count * _pool.BlockBytes;
-
     /// <summary>
     /// Takes the blocks for <paramref name="extra"/> more positions; false, holding nothing more, when the pool
     /// has too few free. Throws <see cref="ContextOverflowException"/> past <see cref="MaxLength"/>.
@@ -72,16 +69,19 @@ public sealed class KvCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes one position's keys and values, each (kv_heads, D) as raw bytes in the pool's type, at position
+    /// <see cref="Length"/> of one layer (room reserved by <see cref="EnsureRoom"/>; CPU F32/BF16 pools).
+    /// </summary>
+    internal void AppendPosition(int layer, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values) =>
+        _pool.Write(layer, _blocks[Length / _pool.BlockTokens], Length % _pool.BlockTokens, keys, values);
+
     /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D).</summary>
     internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);
 
     /// <summary>Per block covering the first <paramref name="length"/> positions: pointers to its head-0 key and value rows in one layer (CPU F32/BF16 pools).</summary>
-    internal int Pointers(int layer, int length, Span<nint> keys, Span<nint> values)
-    {
-        int count = _pool.BlocksFor(length);
-        _pool.Pointers(layer, _blocks, count, keys, values);
-        return count;
-    }
+    internal void Pointers(int layer, int length, Span<nint> keys, Span<nint> values) =>
+        _pool.Pointers(layer, _blocks, _pool.BlocksFor(length), keys, values);
 
     internal void Advance(int tokens) => Length += tokens;
 

@@ -31,7 +31,6 @@ public sealed class Linear : IDisposable
 
     public long OutFeatures => _weight?.shape[0] ?? _packed!.Rows;
     public long InFeatures => _weight?.shape[1] ?? _packed!.Columns;
-    public bool IsPacked => _packed is not null;
 
     public Tensor Forward(Tensor x)
     {

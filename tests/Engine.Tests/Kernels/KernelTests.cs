@@ -55,28 +55,36 @@ public class KernelTests
     [InlineData(1, 4, 16, 1)]
     [InlineData(3, 3, 64, 37)]
     [InlineData(4, 4, 128, 300)]
-    public unsafe void DecodeAttentionMatchesScaledDotProductAttention(int kvHeads, int rep, int headDim, int length)
+    public void DecodeAttentionMatchesScaledDotProductAttention(int kvHeads, int rep, int headDim, int length)
     {
         using var scope = NewDisposeScope();
         var gen = new TorchSharp.torch.Generator(3);
+        // one block of storage (kvHeads, capacity, headDim) with room to spare; the first `length` positions are used
         int capacity = length + 5;
         var keys = randn([kvHeads, capacity, headDim], generator: gen);
         var values = randn([kvHeads, capacity, headDim], generator: gen);
         var q = randn([kvHeads, rep, headDim], generator: gen);
-        var ours = empty(kvHeads, rep, headDim);
-        CpuDecodeAttention.Run(TensorPointers.Float(q), TensorPointers.Float(keys), TensorPointers.Float(values), TensorPointers.Float(ours),
-            kvHeads, rep, headDim, capacity, length);
+        var ours = DecodeOneBlock(q, keys, values, length);
         var want = F.scaled_dot_product_attention(q, keys.narrow(1, 0, length), values.narrow(1, 0, length));
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
 
         // the same cache stored in BF16: compare with torch on the BF16 values widened to F32
         var kb = keys.to(ScalarType.BFloat16);
         var vb = values.to(ScalarType.BFloat16);
-        var oursBf16 = empty(kvHeads, rep, headDim);
-        CpuDecodeAttention.Run(TensorPointers.Float(q), TensorPointers.BFloat16(kb), TensorPointers.BFloat16(vb), TensorPointers.Float(oursBf16),
-            kvHeads, rep, headDim, capacity, length);
+        var oursBf16 = DecodeOneBlock(q, kb, vb, length);
         var wantBf16 = F.scaled_dot_product_attention(q, kb.narrow(1, 0, length).to(ScalarType.Float32), vb.narrow(1, 0, length).to(ScalarType.Float32));
         Assert.True(oursBf16.allclose(wantBf16, rtol: 1e-4, atol: 1e-5), $"bf16 max diff {(oursBf16 - wantBf16).abs().max().item<float>()}");
+    }
+
+    /// <summary>One sequence whose cache is a single block: all of <paramref name="keys"/>' (kvHeads, capacity, headDim) storage.</summary>
+    static unsafe Tensor DecodeOneBlock(Tensor q, Tensor keys, Tensor values, int length)
+    {
+        int kvHeads = (int)q.shape[0], rep = (int)q.shape[1], headDim = (int)q.shape[2], capacity = (int)keys.shape[1], first = 0, row = 0;
+        var output = empty(kvHeads, rep, headDim);
+        nint k = (nint)TensorPointers.Bytes(keys), v = (nint)TensorPointers.Bytes(values);
+        CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q), &k, &v, &first, &length, &row, TensorPointers.Float(output), 1,
+            kvHeads, rep, headDim, capacity, capacity, keys.dtype == ScalarType.BFloat16, Environment.ProcessorCount);
+        return output;
     }
 
     [Theory]
@@ -106,6 +114,7 @@ public class KernelTests
                 kvHeads, rep, headDim, blockTokens, stride, bfloat16: false, threads: 1);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
+
     [Theory]
     [InlineData(false, 1)]
     [InlineData(false, 2)]   // enough work to split the (sequence, head) pairs over threads

@@ -4,7 +4,7 @@ using TorchSharp;
 
 namespace SmolLM3.Engine.Tests.Model;
 
-/// <summary>Block accounting of the paged KV pool: budget to blocks, reserve, truncate, dispose, idle eviction.</summary>
+/// <summary>Block accounting of the paged KV pool: budget to blocks, reserve, truncate, dispose, idle eviction; in-place writes.</summary>
 public class KvBlockPoolTests
 {
     // 2 layers × 2 KV heads × head_dim 8 × (K and V) × 4 bytes = 256 bytes per token in F32
@@ -100,5 +100,46 @@ public class KvBlockPoolTests
         cache.Dispose();
         Assert.Equal(new KvPoolStats(16, 4, 4, 0, 0), pool.Stats);
         Assert.False(pool.EvictIdle());
+    }
+
+    [Theory]
+    [InlineData(torch.ScalarType.Float32)]
+    [InlineData(torch.ScalarType.BFloat16)]
+    public void Positions_written_in_place_are_read_back_in_order_from_blocks_of_several_segments(torch.ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        // blocks of 4, two per segment, taken in turn with a spacer: the cache gets blocks 0, 2 and 4, one per segment
+        using var pool = new KvBlockPool(Shape, dtype, torch.CPU, blockTokens: 4, totalBlocks: 6, segmentBlocks: 2);
+        using var cache = pool.NewCache();
+        using var spacer = pool.NewCache();
+        var keys = torch.randn(10, 2, 8).to(dtype);      // (positions, kv_heads, head_dim)
+        var values = torch.randn(10, 2, 8).to(dtype);
+        for (int p = 0; p < 10; p++)
+        {
+            if (p % 4 == 0) Assert.True(cache.TryReserve(1) && spacer.TryReserve(spacer.Capacity + 1));
+            cache.AppendPosition(1, keys[p].bytes, values[p].bytes);
+            cache.Advance(1);
+        }
+        Assert.Equal((3, 0), (cache.BlockCount, pool.Stats.FreeBlocks));
+        var (k, v) = cache.Gather(1, 10);
+        Assert.True(k.equal(keys.transpose(0, 1)).all().item<bool>() && v.equal(values.transpose(0, 1)).all().item<bool>());
+    }
+
+    [Fact]
+    public void An_in_place_write_of_the_wrong_size_or_into_a_pool_the_kernels_do_not_read_is_refused()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var pool = Pool(1);
+        using var cache = pool.NewCache();
+        Assert.True(cache.TryReserve(1));
+        var bf16 = torch.zeros(2, 8, dtype: torch.ScalarType.BFloat16);
+        var e = Assert.Throws<ArgumentException>(() => cache.AppendPosition(0, bf16.bytes, bf16.bytes));
+        Assert.Contains("64 bytes each of Float32, got 32", e.Message);
+
+        using var f16 = new KvBlockPool(Shape, torch.ScalarType.Float16, torch.CPU, blockTokens: 16, totalBlocks: 1);
+        using var other = f16.NewCache();
+        Assert.True(other.TryReserve(1));
+        var row = torch.zeros(2, 8, dtype: torch.ScalarType.Float16);
+        Assert.Throws<InvalidOperationException>(() => other.AppendPosition(0, row.bytes, row.bytes));
     }
 }

@@ -26,7 +26,7 @@ public class PagedAttentionTests
     [InlineData("tiny-smollm3/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm2/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm3/hf", torch.ScalarType.BFloat16)]
-    public void Scattered_blocks_give_the_logits_of_a_contiguous_cache(string model, torch.ScalarType dtype)
+    public void Scattered_blocks_give_the_logits_of_a_standalone_cache(string model, torch.ScalarType dtype)
     {
         using var lm = Load(model, dtype);
         using var pool = new KvBlockPool(lm.Config, dtype, torch.CPU, blockTokens: 4, totalBlocks: 64);
