@@ -26,7 +26,7 @@ public sealed class RunSignalTests
         using var data = new TempFolder();
         using var run = ServerProcess.Start("Cli", "smollm3",
             ["run", "--model", model, "--grpc-port", "0", "--http-port", "0", "--api-key", Key, "--data-dir", data.Path],
-            new Dictionary<string, string> { ["DOTNET_shutdownTimeoutSeconds"] = "60" });
+            new Dictionary<string, string> { ["DOTNET_shutdownTimeoutSeconds"] = "60" }, defaultInterrupt: true);
         var ready = await run.WaitForOutputAsync(new Regex(@"ready: gRPC on \S+, OpenAI API on (http://127\.0\.0\.1:(\d+))/v1"));
         using var http = new HttpClient { BaseAddress = new Uri(ready.Groups[1].Value), Timeout = TimeSpan.FromMinutes(2) };
         using var response = await http.SendAsync(LongStream(), HttpCompletionOption.ResponseHeadersRead);
@@ -35,7 +35,12 @@ public sealed class RunSignalTests
 
         run.Signal(signal);
         var rest = events.ReadToEndAsync();
-        while (await ListensAsync(int.Parse(ready.Groups[2].Value))) await Task.Delay(20);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await ListensAsync(int.Parse(ready.Groups[2].Value)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"still listening 60 s after signal {signal}:\n{run.Output}");
+            await Task.Delay(20);
+        }
         bool streamRanDuringDrain = !rest.IsCompleted;
         var chunks = (await rest).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
         await run.WaitForExitAsync(TimeSpan.FromSeconds(90));

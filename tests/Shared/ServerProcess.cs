@@ -13,9 +13,14 @@ public sealed class ServerProcess : IDisposable
     readonly Process _process;
     readonly StringBuilder _output = new();
 
-    ServerProcess(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    ServerProcess(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, bool defaultInterrupt)
     {
-        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // A process started in the background inherits SIGINT ignored, and .NET keeps it so; perl (part of every
+        // Debian) puts Ctrl+C's signal back to its default before it becomes dotnet, as in a terminal.
+        var start = defaultInterrupt
+            ? new ProcessStartInfo("perl", ["-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!", "dotnet", dll, .. args])
+            : new ProcessStartInfo("dotnet", [dll, .. args]);
+        (start.RedirectStandardOutput, start.RedirectStandardError) = (true, true);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -34,18 +39,22 @@ public sealed class ServerProcess : IDisposable
     public static ServerProcess Start(string project, IReadOnlyDictionary<string, string> environment) =>
         Start(project, $"SmolLM3.{project}", [], environment);
 
-    /// <summary>Starts <paramref name="assembly"/>.dll from the build folder of src/<paramref name="project"/> with <paramref name="args"/>.</summary>
-    public static ServerProcess Start(string project, string assembly, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Starts <paramref name="assembly"/>.dll from the build folder of src/<paramref name="project"/> with <paramref name="args"/>;
+    /// with <paramref name="defaultInterrupt"/> it answers SIGINT as one started from a terminal does, whatever this process inherited.
+    /// </summary>
+    public static ServerProcess Start(string project, string assembly, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
+        bool defaultInterrupt = false)
     {
         var dll = Path.Combine(RepoRoot(), "src", project, "bin", BuildConfiguration(), "net10.0", $"{assembly}.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
-        return new ServerProcess(dll, args, environment);
+        return new ServerProcess(dll, args, environment, defaultInterrupt);
     }
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>The binary's name and process id, for messages.</summary>
-    public string Name => $"{Path.GetFileNameWithoutExtension(_process.StartInfo.ArgumentList[0])}[{_process.Id}]";
+    public string Name => $"{Path.GetFileNameWithoutExtension(_process.StartInfo.ArgumentList.First(a => a.EndsWith(".dll", StringComparison.Ordinal)))}[{_process.Id}]";
 
     public int ExitCode => _process.ExitCode;
 
