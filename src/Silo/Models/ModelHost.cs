@@ -43,7 +43,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         try
         {
             var chat = ChatModel.ForPath(o.ModelPath, served);
-            var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.MaxPositionEmbeddings);
+            var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
             var pool = served.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
