@@ -84,7 +84,14 @@ public sealed record ContextSettings
         return factor == checkpoint.Factor ? checkpoint : checkpoint with { Factor = factor, AttentionFactor = null };
     }
 
-    /// <summary>Checks that need no checkpoint: positive numbers, a known scaling type.</summary>
+    /// <summary>The checks that need no checkpoint (positive numbers, a known scaling type), so they can fail before a model is opened.</summary>
+    /// <exception cref="ContextSettingsException">A value is out of range.</exception>
+    public ContextSettings Validate(Func<ContextSetting, string> nameOf)
+    {
+        CheckRanges((s, why) => new ContextSettingsException(s, $"{nameOf(s)} {why}"));
+        return this;
+    }
+
     void CheckRanges(Func<ContextSetting, string, ContextSettingsException> bad)
     {
         if (ContextLength is { } n && n < 1) throw bad(ContextSetting.ContextLength, $"must be positive, got {n}");
