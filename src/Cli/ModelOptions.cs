@@ -78,13 +78,12 @@ sealed class ModelOptions
     {
         var context = _context?.Read(parsed) ?? new ContextSettings();   // before a download: a bad value fails fast
         var path = localPath ?? ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
-        if (!context.IsEmpty)
-            using (new ModelRequest(path, torch.ScalarType.Float32, torch.CPU, context).Open()) { }   // against the checkpoint, before anything starts
-        if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU, context);
+        var request = new ModelRequest(path, torch.ScalarType.Float32, torch.CPU, context);
+        if (!context.IsEmpty) using (request.Open()) { }   // checked against the checkpoint before anything loads or starts
+        if (!_loads) return request;
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
-        var dtype = DTypes.Parse(parsed.GetValue(DType) ?? "f32");
-        return new ModelRequest(path, dtype, ParseDevice(parsed.GetValue(Device) ?? "cpu"), context);
+        return request with { DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"), Device = ParseDevice(parsed.GetValue(Device) ?? "cpu") };
     }
 
     static torch.Device ParseDevice(string text)
