@@ -8,7 +8,7 @@ static class ChatModels
 {
     public static ChatModel Load(ModelRequest request, TextWriter stderr, string? templateFile = null)
     {
-        using var source = ModelSources.Open(request.Path);
+        using var source = request.Open();
         var lm = ModelLoader.Load(source, request, stderr);
         try
         {

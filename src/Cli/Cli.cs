@@ -57,6 +57,7 @@ static class Cli
         CliUsageException => UsageError,
         Engine.Templates.TemplateException => UsageError,
         ArgumentException => UsageError,
+        Engine.Model.ContextOverflowException => UsageError,
         ModelFormatException => ModelError,
         OperationCanceledException => Cancelled,
         IOException or UnauthorizedAccessException => ModelError,

@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using System.CommandLine;
 using TorchSharp;
@@ -5,15 +6,25 @@ using TorchSharp;
 namespace SmolLM3.Cli;
 
 /// <summary>What a command needs to open and load a model, read from the shared options.</summary>
-sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device);
+sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device, ContextSettings Context)
+{
+    /// <summary>Opens the checkpoint with the context settings applied; one that contradicts it is a usage error naming its flag.</summary>
+    public IWeightSource Open()
+    {
+        try { return ModelSources.Open(Path, Context, ContextFlags.NameOf); }
+        catch (ContextSettingsException e) { throw new CliUsageException(e.Message, e); }
+    }
+}
 
 /// <summary>
-/// The options every model command shares: <c>--model</c>, and for commands that load weights
-/// <c>--dtype</c>, <c>--threads</c> and <c>--device</c>. Create one per command, <see cref="AddTo"/>, then <see cref="Read"/>.
+/// The options every model command shares: <c>--model</c>; for commands that load weights <c>--dtype</c>,
+/// <c>--threads</c> and <c>--device</c>; and for those and the ones that report the context, the context and
+/// rope-scaling flags (<see cref="ContextFlags"/>). Create one per command, <see cref="AddTo"/>, then <see cref="Read"/>.
 /// </summary>
 sealed class ModelOptions
 {
     readonly bool _loads;
+    readonly ContextFlags? _context;
 
     public Option<string> Model { get; } = new("--model", "-m")
     {
@@ -39,9 +50,11 @@ sealed class ModelOptions
     };
 
     /// <param name="loads">Whether the command loads weights (adds --dtype, --threads, --device).</param>
-    public ModelOptions(bool loads)
+    /// <param name="context">Whether it takes the context and rope-scaling flags (default: when it loads weights).</param>
+    public ModelOptions(bool loads, bool? context = null)
     {
         _loads = loads;
+        _context = (context ?? loads) ? new ContextFlags() : null;
         DType.AcceptOnlyFromAmong([.. DTypes.Names]);
         Threads.Validators.Add(r =>
         {
@@ -52,6 +65,7 @@ sealed class ModelOptions
     public void AddTo(Command command)
     {
         command.Add(Model);
+        _context?.AddTo(command);
         if (!_loads) return;
         command.Add(DType);
         command.Add(Threads);
@@ -59,15 +73,17 @@ sealed class ModelOptions
     }
 
     /// <summary>Reads the options, fetches a Hugging Face id into the local cache (unless <paramref name="localPath"/> is given), and applies <c>--threads</c>.</summary>
-    /// <exception cref="CliUsageException">The model is neither a path nor a reachable id, or the device is unavailable.</exception>
+    /// <exception cref="CliUsageException">The model is neither a path nor a reachable id, the device is unavailable, or a context flag is out of range.</exception>
     public ModelRequest Read(ParseResult parsed, string? localPath = null)
     {
+        var context = _context?.Read(parsed) ?? new ContextSettings();   // before a download: a bad value fails fast
         var path = localPath ?? ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
-        if (!_loads) return new ModelRequest(path, torch.ScalarType.Float32, torch.CPU);
+        var request = new ModelRequest(path, torch.ScalarType.Float32, torch.CPU, context);
+        if (!context.IsEmpty) using (request.Open()) { }   // checked against the checkpoint before anything loads or starts
+        if (!_loads) return request;
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
-        var dtype = DTypes.Parse(parsed.GetValue(DType) ?? "f32");
-        return new ModelRequest(path, dtype, ParseDevice(parsed.GetValue(Device) ?? "cpu"));
+        return request with { DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"), Device = ParseDevice(parsed.GetValue(Device) ?? "cpu") };
     }
 
     static torch.Device ParseDevice(string text)

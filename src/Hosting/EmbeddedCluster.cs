@@ -25,6 +25,8 @@ public static class EmbeddedCluster
         {
             ModelPath = options.ModelPath, DType = options.DType, Device = options.Device,
             KvCacheBytes = options.KvCacheBytes, KvBlockTokens = options.KvBlockTokens,
+            ContextLength = options.Context.ContextLength, RopeScaling = options.Context.RopeScaling,
+            RopeScale = options.Context.RopeScale, YarnOrigCtx = options.Context.YarnOrigCtx,
         };
         options.ConfigureSilo?.Invoke(silo);
         builder.AddSmolLMSilo(new SiloSettings(silo,

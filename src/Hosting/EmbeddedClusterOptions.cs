@@ -1,4 +1,5 @@
 using SmolLM3.Contracts.Hosting;
+using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using SmolLM3.Gateway;
 using SmolLM3.Gateway.Hosting;
@@ -25,6 +26,9 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Compute type (f32, bf16, f16) and torch device (cpu, cuda:N) of the model.</summary>
     public string DType { get; init; } = "f32";
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Context length and rope scaling over the checkpoint's (empty: the checkpoint's).</summary>
+    public ContextSettings Context { get; init; } = new();
 
     /// <summary>KV-cache pool budget in bytes (null: the silo's default) and positions per block.</summary>
     public long? KvCacheBytes { get; init; }

@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 
@@ -35,6 +36,24 @@ public sealed class SmolLMSiloOptions
 
     /// <summary>Torch device: cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "cpu";
+
+    /// <summary>Positions one sequence may hold; null: the model's (under YaRN factor × original). See <see cref="ContextSettings"/>.</summary>
+    public int? ContextLength { get; set; }
+
+    /// <summary>yarn, or none to turn the checkpoint's YaRN off; null: the checkpoint's.</summary>
+    public string? RopeScaling { get; set; }
+
+    /// <summary>YaRN factor (at least 1): the context becomes factor × the original; null: the checkpoint's.</summary>
+    public double? RopeScale { get; set; }
+
+    /// <summary>The checkpoint's original context, checked against it.</summary>
+    public int? YarnOrigCtx { get; set; }
+
+    /// <summary>The four settings above, applied over the checkpoint's config when the model loads.</summary>
+    public ContextSettings Context => new() { ContextLength = ContextLength, RopeScaling = RopeScaling, RopeScale = RopeScale, YarnOrigCtx = YarnOrigCtx };
+
+    /// <summary>A context setting's configuration key, for messages: SmolLM3:Silo:ContextLength.</summary>
+    public static string KeyOf(ContextSetting setting) => $"{Section}:{setting}";
 
     /// <summary>Id clients use for the model; defaults to the folder or file name.</summary>
     public string? ModelId { get; set; }

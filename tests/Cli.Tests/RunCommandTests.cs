@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace SmolLM3.Cli.Tests;
 
-/// <summary><c>smollm3 run</c>: the ready line names both endpoints, and the HTTP one answers with the printed key.</summary>
+/// <summary><c>smollm3 run</c>: the ready line names both endpoints, and the HTTP one answers with the printed key and serves the context the flags set.</summary>
 [Collection(Collection)]
 public class RunCommandTests
 {
@@ -19,7 +19,8 @@ public class RunCommandTests
         var stdout = new StringWriter();
         var output = TextWriter.Synchronized(stdout);
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var run = Cli.RunAsync(["run", "--model", model, "--grpc-port", "0", "--http-port", "0", "--api-key", "run-test-key", "--data-dir", data.Path],
+        var run = Cli.RunAsync(["run", "--model", model, "--grpc-port", "0", "--http-port", "0", "--api-key", "run-test-key", "--data-dir", data.Path,
+                "--rope-scaling", "yarn", "--rope-scale", "2", "--context-length", "100000"],
             output, TextWriter.Null, stop.Token);
 
         Match ready;
@@ -35,7 +36,9 @@ public class RunCommandTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "run-test-key") } };
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("\"object\":\"list\"", await response.Content.ReadAsStringAsync());
+        var models = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"object\":\"list\"", models);
+        Assert.Contains("\"context_length\":100000", models);   // the flags reached the embedded silo
 
         stop.Cancel();
         Assert.Equal(0, await run);

@@ -55,6 +55,7 @@ static class BenchClusterCommand
                 GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
                 DType = parsed.GetValue(model.DType)!,
                 Device = request.Device.ToString(),
+                Context = request.Context,
                 ApiKeys = new Dictionary<string, string> { [key] = "bench" },
             });
             await err.WriteLineAsync("bench cluster: loading the model and starting the cluster");

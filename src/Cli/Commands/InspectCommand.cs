@@ -6,7 +6,10 @@ using Spectre.Console;
 
 namespace SmolLM3.Cli.Commands;
 
-/// <summary><c>smollm3 inspect --model M [--json]</c>: architecture, sizes, memory needs and tensors, without loading weights.</summary>
+/// <summary>
+/// <c>smollm3 inspect --model M [--json]</c>: architecture, context and rope scaling in effect (with the context flags
+/// applied), sizes, memory needs and tensors, without loading weights.
+/// </summary>
 static class InspectCommand
 {
     static readonly JsonSerializerOptions Json = new()
@@ -17,7 +20,7 @@ static class InspectCommand
 
     public static Command Create()
     {
-        var model = new ModelOptions(loads: false);
+        var model = new ModelOptions(loads: false, context: true);
         var json = new Option<bool>("--json") { Description = "Print the report as JSON (snake_case) instead of tables" };
         var command = new Command("inspect", "Show a model's architecture, memory needs and tensors");
         model.AddTo(command);
@@ -25,7 +28,7 @@ static class InspectCommand
         command.SetAction(parsed =>
         {
             var request = model.Read(parsed);
-            using var source = ModelSources.Open(request.Path);
+            using var source = request.Open();
             var report = ModelReport.Of(source);
             var stdout = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json)) stdout.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -47,11 +50,13 @@ static class InspectCommand
         Row("heads / KV heads / head dim", $"{r.NumHeads} / {r.NumKvHeads} / {r.HeadDim}");
         Row("RoPE theta", r.RopeTheta.ToString("G", CultureInfo.InvariantCulture));
         Row("NoPE layers", r.NopeLayers.Length == 0 ? "none" : string.Join(", ", r.NopeLayers));
-        Row("YaRN", r.Yarn is { } y
-            ? $"factor {y.Factor.ToString(CultureInfo.InvariantCulture)}, original context {Count(y.OriginalMaxPositionEmbeddings)}"
-            : "none");
+        Row("rope scaling", r.Yarn is { } y
+            ? $"YaRN factor {y.Factor.ToString(CultureInfo.InvariantCulture)} × original context {Count(y.OriginalMaxPositionEmbeddings)} = {Count(r.SupportedContextLength)}"
+            : $"none (max_position_embeddings {Count(r.MaxPositionEmbeddings)})");
         Row("vocabulary", Count(r.VocabSize));
-        Row("context length", Count(r.ContextLength));
+        Row("context length", r.ContextLength == r.SupportedContextLength
+            ? Count(r.ContextLength)
+            : $"{Count(r.ContextLength)} (of {Count(r.SupportedContextLength)} the rope scaling supports)");
         Row("tied LM head", r.TiedEmbeddings ? "yes" : "no");
         Row("parameters", Count(r.ParameterCount));
         Row("weights at F32 / BF16", $"{Bytes(r.WeightBytesF32)} / {Bytes(r.WeightBytesBf16)}");

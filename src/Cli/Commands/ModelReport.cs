@@ -10,7 +10,10 @@ sealed record KvCacheSize(int Tokens, long Bytes);
 
 sealed record TensorRow(string Name, long[] Shape, string Type, long Bytes);
 
-/// <summary>What <c>inspect</c> reports about a checkpoint, without loading its weights. Serialized in snake_case.</summary>
+/// <summary>
+/// What <c>inspect</c> reports about a checkpoint, without loading its weights, under the context and rope scaling in
+/// effect (<see cref="Yarn"/>, <see cref="ContextLength"/>: the checkpoint's or the flags'). Serialized in snake_case.
+/// </summary>
 sealed record ModelReport(
     string Source,
     string Architecture,
@@ -24,6 +27,8 @@ sealed record ModelReport(
     int[] NopeLayers,
     YarnScaling? Yarn,
     int VocabSize,
+    int MaxPositionEmbeddings,
+    int SupportedContextLength,
     int ContextLength,
     bool TiedEmbeddings,
     long ParameterCount,
@@ -46,7 +51,7 @@ sealed record ModelReport(
             source.Description, c.Architecture, c.HiddenSize, c.IntermediateSize, c.NumLayers,
             c.NumHeads, c.NumKvHeads, c.HeadDim, c.RopeTheta,
             Enumerable.Range(0, c.NumLayers).Where(i => !c.UsesRope(i)).ToArray(),
-            c.Yarn, c.VocabSize, c.MaxPositionEmbeddings, c.TieWordEmbeddings, c.ParameterCount,
+            c.Yarn, c.VocabSize, c.MaxPositionEmbeddings, c.SupportedContextLength, c.ContextLength, c.TieWordEmbeddings, c.ParameterCount,
             source.Weights.GroupBy(w => w.StorageType)
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),

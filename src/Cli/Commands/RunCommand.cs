@@ -25,12 +25,21 @@ static class RunCommand
             Description = "Folder where conversations are kept across restarts",
             DefaultValueFactory = _ => DefaultDataDir(),
         };
+        var kvCacheBytes = new Option<long?>("--kv-cache-bytes")
+        {
+            Description = "Memory for the KV-cache pool (default: a quarter of the memory the process may use, at most 4 GiB); a long context needs it set",
+        };
+        kvCacheBytes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is < 1) r.AddError("--kv-cache-bytes must be positive");
+        });
         var command = new Command("run", "Serve the model over gRPC and an OpenAI-compatible HTTP API (silo and gateway in one process) until Ctrl+C or SIGTERM");
         model.AddTo(command);
         command.Add(grpcPort);
         command.Add(httpPort);
         command.Add(apiKey);
         command.Add(dataDir);
+        command.Add(kvCacheBytes);
         command.SetAction(async (parsed, ct) =>
         {
             var request = model.Read(parsed);
@@ -45,6 +54,8 @@ static class RunCommand
                 DataFolder = Directory.CreateDirectory(parsed.GetValue(dataDir)!).FullName,
                 DType = parsed.GetValue(model.DType)!,
                 Device = request.Device.ToString(),
+                Context = request.Context,
+                KvCacheBytes = parsed.GetValue(kvCacheBytes),
                 ApiKeys = new Dictionary<string, string> { [key] = Tenant },
             });
             await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens

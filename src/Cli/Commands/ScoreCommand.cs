@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Cli.Commands;
 
@@ -39,7 +40,7 @@ static class ScoreCommand
                 throw new CliUsageException($"{p.Path} has {p.Lines.Count} lines but {f.Path} has {f.Lines.Count}; they must pair up line by line");
             p.RequireNonEmpty("prompt");
 
-            using var source = ModelSources.Open(request.Path);
+            using var source = request.Open();
             p.RequireInVocabulary(source.Config.VocabSize);
             f.RequireInVocabulary(source.Config.VocabSize);
             using var lm = ModelLoader.Load(source, request, parsed.InvocationConfiguration.Error);
@@ -50,7 +51,7 @@ static class ScoreCommand
                 ct.ThrowIfCancellationRequested();
                 IReadOnlyList<ScoredStep> steps;
                 try { steps = Scorer.Stepwise(lm, p.Lines[i], f.Lines[i], parsed.GetValue(top)); }
-                catch (ArgumentOutOfRangeException e) { throw new CliUsageException($"case {i + 1}: {e.Message}", e); }
+                catch (Exception e) when (e is ArgumentOutOfRangeException or ContextOverflowException) { throw new CliUsageException($"case {i + 1}: {e.Message}", e); }
                 cases.Add(new ScoredCase(p.Lines[i], steps.Select(s => new Step(s.Token, s.Top.Select(t => new Entry(t.TokenId, t.LogProb)).ToList())).ToList()));
             }
             parsed.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(new Scores(cases)));

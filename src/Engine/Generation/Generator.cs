@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Generation;
 
-/// <summary>Autoregressive generation for one sequence: chunked prefill, then sample → feed until a stop token or MaxTokens.</summary>
+/// <summary>Autoregressive generation for one sequence: chunked prefill, then sample → feed until a stop token, MaxTokens or the context's end.</summary>
 public static class Generator
 {
     /// <summary>
@@ -24,6 +24,8 @@ public static class Generator
 
         cancellation.ThrowIfCancellationRequested();
         CopyRow(Prefill.Run(model, cache, prompt, prefillChunk), row);
+        // every token but the last is fed back, so the reply ends (length) where the context does
+        int budget = Math.Min(options.MaxTokens, cache.MaxLength - cache.Length + 1);
         for (int produced = 1; ; produced++)
         {
             int token = sampler.Sample(row, history);
@@ -34,7 +36,7 @@ public static class Generator
                 top = LogProbs.TopN(logprobs, options.TopLogprobs);
             }
             double lp = logprobs is not null ? logprobs[token] : LogProbs.Of(row, token);
-            var finish = FinishRule.After(token, produced, options);
+            var finish = FinishRule.After(token, produced, options.StopTokenIds, budget);
             yield return new GeneratedToken(token, lp, top, finish);
             if (finish is not null) yield break;
 

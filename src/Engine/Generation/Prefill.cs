@@ -9,11 +9,15 @@ public static class Prefill
     /// <summary>Prompt tokens one forward pass feeds when the caller does not say.</summary>
     public const int DefaultChunk = 256;
 
-    /// <summary>Feeds <paramref name="tokens"/> into <paramref name="cache"/>; returns the logits of the last position, (1, vocab).</summary>
+    /// <summary>
+    /// Feeds <paramref name="tokens"/> into <paramref name="cache"/>; returns the logits of the last position, (1, vocab).
+    /// A prompt longer than the room left in the context is refused before any of it is fed.
+    /// </summary>
     public static Tensor Run(ILanguageModel model, KvCache cache, int[] tokens, int chunkSize = DefaultChunk)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         if (tokens.Length == 0) throw new ArgumentException("the prompt has no tokens", nameof(tokens));
+        cache.RequireRoom(tokens.Length);
         for (int start = 0; ; start += chunkSize)
         {
             int len = Math.Min(chunkSize, tokens.Length - start);

@@ -14,6 +14,16 @@ public static class Scorer
     public static IReadOnlyList<ScoredStep> Stepwise(ILanguageModel model, int[] prompt, int[] forced, int top, int prefillChunk = Prefill.DefaultChunk)
     {
         using var cache = model.NewCache();
+        return Stepwise(model, cache, prompt, forced, top, prefillChunk);
+    }
+
+    /// <summary>
+    /// The same through a given (empty) <paramref name="cache"/>, e.g. one of a shared block pool. Refuses, before any
+    /// work, a prompt and forced tokens the context cannot hold (every forced token but the last is fed).
+    /// </summary>
+    public static IReadOnlyList<ScoredStep> Stepwise(ILanguageModel model, KvCache cache, int[] prompt, int[] forced, int top, int prefillChunk = Prefill.DefaultChunk)
+    {
+        cache.RequireRoom(prompt.Length + Math.Max(forced.Length - 1, 0));
         var steps = new List<ScoredStep>(forced.Length);
         using var first = Prefill.Run(model, cache, prompt, prefillChunk);
         var logits = first;
@@ -37,6 +47,7 @@ public static class Scorer
         if (forced.Length == 0) return [];
         using var cache = model.NewCache();
         int[] all = [.. prompt, .. forced[..^1]];
+        cache.RequireRoom(all.Length);
         using var logits = model.Forward([new SequenceChunk(cache, all, forced.Length)]);
         return forced.Select((t, i) => Describe(logits[i], t, top)).ToList();
     }

@@ -6,7 +6,11 @@ public sealed record YarnScaling(
     int OriginalMaxPositionEmbeddings,
     double BetaFast = 32,
     double BetaSlow = 1,
-    double? AttentionFactor = null);
+    double? AttentionFactor = null)
+{
+    /// <summary>Positions the scaling stretches RoPE to: factor × original (at most <see cref="int.MaxValue"/>).</summary>
+    public int ContextLength => (int)Math.Min(int.MaxValue, Math.Floor(Factor * OriginalMaxPositionEmbeddings));
+}
 
 /// <summary>
 /// Architecture hyper-parameters shared by SmolLM2 (llama) and SmolLM3. Model quirks live here as
@@ -28,7 +32,10 @@ public sealed record ModelConfig
     public double RopeTheta { get; init; } = 10000;
     public YarnScaling? Yarn { get; init; }
     public bool TieWordEmbeddings { get; init; }
+    /// <summary>The checkpoint's max_position_embeddings (GGUF: context_length); under YaRN the original context, not the extended one.</summary>
     public int MaxPositionEmbeddings { get; init; } = 2048;
+    /// <summary>A context chosen below what the RoPE supports (<c>--context-length</c>); null: <see cref="SupportedContextLength"/>.</summary>
+    public int? ContextLimit { get; init; }
     /// <summary>Per layer: true where the layer applies RoPE (SmolLM3's no_rope_layers: 1 = RoPE).</summary>
     public bool[]? RopeLayers { get; init; }
     public int[] EosTokenIds { get; init; } = [];
@@ -37,6 +44,15 @@ public sealed record ModelConfig
     public int HeadDim => ExplicitHeadDim ?? HiddenSize / NumHeads;
     public int QueryDim => NumHeads * HeadDim;
     public int KvDim => NumKvHeads * HeadDim;
+
+    /// <summary>Most positions a context may have (block and position arithmetic stays within int).</summary>
+    public const int MaxContextLength = 1 << 30;
+
+    /// <summary>Positions the RoPE is made for: factor × original under YaRN, else max_position_embeddings.</summary>
+    public int SupportedContextLength => Yarn?.ContextLength ?? MaxPositionEmbeddings;
+
+    /// <summary>Positions one sequence may hold: the number every context check and report uses.</summary>
+    public int ContextLength => ContextLimit ?? SupportedContextLength;
 
     /// <summary>SmolLM3 skips RoPE on some layers (NoPE); llama uses it everywhere.</summary>
     public bool UsesRope(int layer) => RopeLayers is null || RopeLayers[layer];
@@ -79,6 +95,17 @@ public sealed record ModelConfig
             throw new ModelFormatException($"config: num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKvHeads})");
         if (HeadDim % 2 != 0)
             throw new ModelFormatException($"config: head_dim ({HeadDim}) must be even for rotary embeddings");
+        Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        if (Yarn is { } yarn)
+        {
+            if (!(yarn.Factor >= 1) || double.IsInfinity(yarn.Factor))
+                throw new ModelFormatException($"config: rope_scaling factor must be a finite number of at least 1, got {yarn.Factor}");
+            Positive(yarn.OriginalMaxPositionEmbeddings, "rope_scaling original_max_position_embeddings");
+        }
+        if (SupportedContextLength > MaxContextLength)
+            throw new ModelFormatException($"config: a context of {SupportedContextLength} positions is more than the {MaxContextLength} this engine addresses");
+        if (ContextLimit is { } limit && (limit < 1 || limit > SupportedContextLength))
+            throw new ModelFormatException($"config: context length {limit} is outside 1..{SupportedContextLength}, the positions the rope scaling supports");
         if (RopeLayers is not null && RopeLayers.Length != NumLayers)
             throw new ModelFormatException($"config: no_rope_layers has {RopeLayers.Length} entries but the model has {NumLayers} layers");
         return this;

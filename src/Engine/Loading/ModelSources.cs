@@ -5,6 +5,23 @@ namespace SmolLM3.Engine.Loading;
 /// <summary>Opens a model by path: a Hugging Face folder (safetensors) or a <c>.gguf</c> file.</summary>
 public static class ModelSources
 {
+    /// <summary>
+    /// Opens the checkpoint at <paramref name="path"/>; <paramref name="settings"/> (context length, rope scaling) apply over
+    /// its config, named in messages by <paramref name="nameOf"/>.
+    /// </summary>
+    /// <exception cref="ContextSettingsException">A setting is out of range or contradicts the checkpoint.</exception>
+    public static IWeightSource Open(string path, ContextSettings settings, Func<ContextSetting, string> nameOf)
+    {
+        var source = Open(path);
+        if (settings.IsEmpty) return source;
+        try { return new ReconfiguredWeightSource(source, settings.ApplyTo(source.Config, nameOf).Validate()); }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
     public static IWeightSource Open(string path)
     {
         if (Directory.Exists(path)) return new SafetensorsWeightSource(path);

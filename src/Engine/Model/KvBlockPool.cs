@@ -84,7 +84,7 @@ public sealed class KvBlockPool : IDisposable
     }
 
     /// <summary>A new, empty cache drawing on this pool; at most <paramref name="maxLength"/> positions (default: the context).</summary>
-    public KvCache NewCache(int? maxLength = null) => new(this, maxLength ?? Config.MaxPositionEmbeddings, ownsPool: false);
+    public KvCache NewCache(int? maxLength = null) => new(this, maxLength ?? Config.ContextLength, ownsPool: false);
 
     public KvPoolStats Stats
     {

@@ -29,7 +29,7 @@ public sealed class KvCache : IDisposable
 
     /// <summary>A standalone cache with a private pool (as <see cref="CausalLM.NewCache"/> makes).</summary>
     public KvCache(ModelConfig config, ScalarType dtype, Device device, int? maxLength = null)
-        : this(KvBlockPool.Private(config, dtype, device, maxLength ?? config.MaxPositionEmbeddings), maxLength ?? config.MaxPositionEmbeddings, ownsPool: true) { }
+        : this(KvBlockPool.Private(config, dtype, device, maxLength ?? config.ContextLength), maxLength ?? config.ContextLength, ownsPool: true) { }
 
     internal KvCache(KvBlockPool pool, int maxLength, bool ownsPool)
     {
@@ -42,11 +42,16 @@ public sealed class KvCache : IDisposable
     /// </summary>
     public bool TryReserve(int extra)
     {
+        RequireRoom(extra);
         int needed = Length + extra;
-        if (needed > MaxLength)
-            throw new ContextOverflowException(needed, MaxLength);
         int missing = _pool.BlocksFor(needed) - _blocks.Count;
         return missing <= 0 || _pool.TryTake(missing, _blocks);
+    }
+
+    /// <summary>Throws <see cref="ContextOverflowException"/> unless <paramref name="extra"/> more positions fit <see cref="MaxLength"/>.</summary>
+    public void RequireRoom(int extra)
+    {
+        if (Length + extra > MaxLength) throw new ContextOverflowException(Length + extra, MaxLength);
     }
 
     internal void EnsureRoom(int extra)
@@ -118,7 +123,7 @@ public sealed class KvCache : IDisposable
 
 /// <summary>A sequence would grow past the model's context length.</summary>
 public sealed class ContextOverflowException(int needed, int limit)
-    : Exception($"sequence needs {needed} positions but the context holds {limit}")
+    : Exception($"the sequence needs {needed} positions but the context holds {limit}")
 {
     public int Needed { get; } = needed;
     public int Limit { get; } = limit;

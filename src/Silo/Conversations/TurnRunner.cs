@@ -46,7 +46,7 @@ public sealed class TurnRunner(
             MaxTokens = ReplyBudget.For(prompt.Length, request.Sampling.MaxTokens, options.Value.DefaultMaxTokens, host.Info.ContextLength, request.MaxContextTokens),
         };
         // a turn the whole pool could never hold is refused before anything starts (RESOURCE_EXHAUSTED)
-        capacity.EnsureFits(Math.Min(prompt.Length + sampling.MaxTokens, host.Model.Config.MaxPositionEmbeddings));
+        capacity.EnsureFits(Math.Min(prompt.Length + sampling.MaxTokens, host.Info.ContextLength));
         var turn = new ChatTurn(new StreamingDecoder(host.Tokenizer), new ChatTurnOptions
         {
             StopStrings = [.. request.Sampling.Stop.Where(s => s.Length > 0)],   // an empty stop string asks for nothing

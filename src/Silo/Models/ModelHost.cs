@@ -37,17 +37,17 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         logger.LogInformation("Loading model {ModelPath} ({DType} on {Device})", o.ModelPath, o.DType, o.Device);
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
-        using (var source = ModelSources.Open(o.ModelPath))   // weights are copied out: the file mapping can close
+        using (var source = ModelSources.Open(o.ModelPath, o.Context, SmolLMSiloOptions.KeyOf))   // weights are copied out: the file mapping can close
             model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress);
         ILanguageModel served = decorator?.Invoke(model) ?? model;
         try
         {
             var chat = ChatModel.ForPath(o.ModelPath, served);
-            var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.MaxPositionEmbeddings);
+            var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
             var pool = served.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
-            logger.LogInformation("Loaded {ModelId} ({Architecture}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
-                info.Id, info.Architecture, pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes);
+            logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
+                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes);
         }
         catch
         {

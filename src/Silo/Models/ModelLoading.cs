@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Silo.Models;
 
@@ -19,6 +20,11 @@ public sealed class ModelLoading(ModelHost host, ILogger<ModelLoading> logger) :
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 logger.LogWarning("Model load cancelled: the silo is stopping");
+                throw;
+            }
+            catch (ContextSettingsException e)
+            {
+                logger.LogCritical("The silo cannot start: {Reason}", e.Message);   // the message names the configuration key
                 throw;
             }
         });

@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 
 namespace SmolLM3.Engine.Tests.Generation;
@@ -106,5 +107,35 @@ public class GeneratorTests
                 if (++seen == 3) cts.Cancel();
         });
         Assert.Equal(3, seen);
+    }
+
+    [SkippableFact]
+    public void AReplyEndsWithLengthWhereTheContextDoes()
+    {
+        using var lm = TinyModels.Load("tiny-smollm2/hf");
+        using var cache = lm.NewCache(maxLength: 10);
+        var reply = Generator.Generate(lm, cache, [1, 2, 3, 4, 5, 6, 7, 8], Greedy with { MaxTokens = 50, StopTokenIds = new HashSet<int>() }).ToList();
+        // every token but the last is fed: 8 prompt positions + 2 fed replies fill the 10
+        Assert.Equal(3, reply.Count);
+        Assert.Equal(FinishReason.Length, reply[^1].Finish);
+        Assert.Equal(10, cache.Length);
+    }
+
+    [SkippableFact]
+    public void APromptLongerThanTheContextIsRefusedBeforeAnyWork()
+    {
+        using var lm = TinyModels.Load("tiny-smollm2/hf");
+        using var cache = lm.NewCache(maxLength: 10);
+        var e = Assert.Throws<ContextOverflowException>(() => Generator.Generate(lm, cache, [.. Enumerable.Range(1, 12)], Greedy, prefillChunk: 4).ToList());
+        Assert.Equal((12, 10), (e.Needed, e.Limit));
+        Assert.Contains("12", e.Message);
+        Assert.Contains("10", e.Message);
+        Assert.Equal(0, cache.Length);
+
+        // scoring feeds all forced tokens but the last
+        using var scoring = lm.NewCache(maxLength: 10);
+        var scored = Assert.Throws<ContextOverflowException>(() => Scorer.Stepwise(lm, scoring, [1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4], 5, prefillChunk: 4));
+        Assert.Equal(11, scored.Needed);
+        Assert.Equal(0, scoring.Length);
     }
 }
