@@ -8,6 +8,9 @@ namespace SmolLM3.Cli;
 /// <summary>What a command needs to open and load a model, read from the shared options.</summary>
 sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device, ContextSettings Context)
 {
+    /// <summary>The type KV caches hold; null: the compute type.</summary>
+    public torch.ScalarType? KvDType { get; init; }
+
     /// <summary>Opens the checkpoint with the context settings applied; one that contradicts it is a usage error naming its flag.</summary>
     public IWeightSource Open()
     {
@@ -18,7 +21,7 @@ sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Dev
 
 /// <summary>
 /// The options every model command shares: <c>--model</c>; for commands that load weights <c>--dtype</c>,
-/// <c>--threads</c> and <c>--device</c>; and for those and the ones that report the context, the context and
+/// <c>--kv-dtype</c>, <c>--threads</c> and <c>--device</c>; and for those and the ones that report the context, the context and
 /// rope-scaling flags (<see cref="ContextFlags"/>). Create one per command, <see cref="AddTo"/>, then <see cref="Read"/>.
 /// </summary>
 sealed class ModelOptions
@@ -36,6 +39,11 @@ sealed class ModelOptions
     {
         Description = "Weight and activation type",
         DefaultValueFactory = _ => "f32",
+    };
+
+    public Option<string?> KvDType { get; } = new("--kv-dtype")
+    {
+        Description = "Type the KV cache holds (default: the compute type); bf16 or f16 hold twice the tokens of f32 in the same memory",
     };
 
     public Option<int?> Threads { get; } = new("--threads")
@@ -56,6 +64,7 @@ sealed class ModelOptions
         _loads = loads;
         _context = (context ?? loads) ? new ContextFlags() : null;
         DType.AcceptOnlyFromAmong([.. DTypes.Names]);
+        KvDType.AcceptOnlyFromAmong([.. DTypes.Names]);
         Threads.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");
@@ -68,6 +77,7 @@ sealed class ModelOptions
         _context?.AddTo(command);
         if (!_loads) return;
         command.Add(DType);
+        command.Add(KvDType);
         command.Add(Threads);
         command.Add(Device);
     }
@@ -83,7 +93,12 @@ sealed class ModelOptions
         if (!_loads) return request;
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
-        return request with { DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"), Device = ParseDevice(parsed.GetValue(Device) ?? "cpu") };
+        return request with
+        {
+            DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"),
+            KvDType = parsed.GetValue(KvDType) is { } kv ? DTypes.Parse(kv) : null,
+            Device = ParseDevice(parsed.GetValue(Device) ?? "cpu"),
+        };
     }
 
     static torch.Device ParseDevice(string text)

@@ -23,7 +23,7 @@ public static class EmbeddedCluster
         builder.Logging.ClearProviders().AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var silo = new SmolLMSiloOptions
         {
-            ModelPath = options.ModelPath, DType = options.DType, Device = options.Device,
+            ModelPath = options.ModelPath, DType = options.DType, KvDType = options.KvDType, Device = options.Device,
             KvCacheBytes = options.KvCacheBytes, KvBlockTokens = options.KvBlockTokens,
             ContextLength = options.Context.ContextLength, RopeScaling = options.Context.RopeScaling,
             RopeScale = options.Context.RopeScale, YarnOrigCtx = options.Context.YarnOrigCtx,

@@ -27,6 +27,9 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     public string DType { get; init; } = "f32";
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Type the KV cache holds (f32, bf16, f16); null: the compute type.</summary>
+    public string? KvDType { get; init; }
+
     /// <summary>Context length and rope scaling over the checkpoint's (empty: the checkpoint's).</summary>
     public ContextSettings Context { get; init; } = new();
 

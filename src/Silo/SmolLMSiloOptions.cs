@@ -2,6 +2,7 @@ using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
+using static TorchSharp.torch;
 
 namespace SmolLM3.Silo;
 
@@ -33,6 +34,20 @@ public sealed class SmolLMSiloOptions
 
     /// <summary>Compute type: f32, bf16 or f16 (a GGUF's Q8_0 matrices stay packed on the CPU either way).</summary>
     public string DType { get; set; } = "f32";
+
+    /// <summary>Type the KV cache holds: f32, bf16 or f16; null: the compute type. BF16 and F16 hold twice the tokens of F32 in the same bytes.</summary>
+    public string? KvDType { get; set; }
+
+    /// <summary><see cref="KvDType"/> parsed (null: the compute type); a name it does not accept is a <see cref="SiloSettingException"/>.</summary>
+    public ScalarType? ResolvedKvDType
+    {
+        get
+        {
+            if (KvDType is null) return null;
+            try { return DTypes.Parse(KvDType); }
+            catch (ArgumentException e) { throw new SiloSettingException($"{Section}:{nameof(KvDType)}", e.Message); }
+        }
+    }
 
     /// <summary>Torch device: cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "cpu";

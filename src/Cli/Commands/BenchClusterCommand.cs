@@ -54,6 +54,7 @@ static class BenchClusterCommand
             {
                 GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
                 DType = parsed.GetValue(model.DType)!,
+                KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,
                 ApiKeys = new Dictionary<string, string> { [key] = "bench" },

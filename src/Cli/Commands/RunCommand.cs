@@ -53,6 +53,7 @@ static class RunCommand
                 HttpPort = parsed.GetValue(httpPort),
                 DataFolder = Directory.CreateDirectory(parsed.GetValue(dataDir)!).FullName,
                 DType = parsed.GetValue(model.DType)!,
+                KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,
                 KvCacheBytes = parsed.GetValue(kvCacheBytes),

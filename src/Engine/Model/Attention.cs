@@ -46,7 +46,9 @@ public sealed class Attention : IDisposable
             if (decode.Contains(i)) continue;
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
             cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
+            // the cache's type (KV dtype) to the compute type, which SDPA needs on both sides
             var (keys, values) = cache.Gather(_layer, cache.Length + len);
+            (keys, values) = (keys.to(q.dtype), values.to(q.dtype));
             var o = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
             if (merged is null) outputs.Add(o);
             else merged.narrow(0, offset, len).copy_(o);
@@ -91,11 +93,11 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
-        // each cache writes its new position's (KVH, D) keys and values (in its type) into its block, then
-        // hands the kernel its blocks' pointers
+        // each cache writes its new position's (KVH, D) keys and values, converted to its type, into its block,
+        // then hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        var (kc, vc) = (k.contiguous(), v.contiguous());
+        var (kc, vc) = (k.to(pool.DType).contiguous(), v.to(pool.DType).contiguous());
         int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
         byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)

@@ -34,11 +34,12 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
     {
         if (_loaded is not null) throw new InvalidOperationException("the model is already loaded");
         var o = options.Value;
-        logger.LogInformation("Loading model {ModelPath} ({DType} on {Device})", o.ModelPath, o.DType, o.Device);
+        var kvDType = o.ResolvedKvDType;   // before the weights: a bad value fails fast, naming its key
+        logger.LogInformation("Loading model {ModelPath} ({DType} on {Device}, KV cache {KvDType})", o.ModelPath, o.DType, o.Device, o.KvDType ?? o.DType);
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
         using (var source = ModelSources.Open(o.ModelPath, o.Context, SmolLMSiloOptions.KeyOf))   // weights are copied out: the file mapping can close
-            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress);
+            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress, kvDType: kvDType);
         ILanguageModel served = decorator?.Invoke(model) ?? model;
         try
         {
@@ -46,8 +47,8 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
             var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
             var pool = served.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
-            logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes)",
-                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes);
+            logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
+                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.DType);
         }
         catch
         {

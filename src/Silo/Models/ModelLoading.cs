@@ -22,7 +22,7 @@ public sealed class ModelLoading(ModelHost host, ILogger<ModelLoading> logger) :
                 logger.LogWarning("Model load cancelled: the silo is stopping");
                 throw;
             }
-            catch (ContextSettingsException e)
+            catch (Exception e) when (e is ContextSettingsException or SiloSettingException)
             {
                 logger.LogCritical("The silo cannot start: {Reason}", e.Message);   // the message names the configuration key
                 throw;

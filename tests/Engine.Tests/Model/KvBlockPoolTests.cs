@@ -26,6 +26,18 @@ public class KvBlockPoolTests
     }
 
     [Fact]
+    public void The_same_bytes_hold_twice_the_tokens_in_BF16_or_F16()
+    {
+        const long bytes = 10 * 16 * 256;
+        using var f32 = KvBlockPool.ForBudget(Shape, torch.ScalarType.Float32, torch.CPU, bytes, blockTokens: 16);
+        using var bf16 = KvBlockPool.ForBudget(Shape, torch.ScalarType.BFloat16, torch.CPU, bytes, blockTokens: 16);
+        using var f16 = KvBlockPool.ForBudget(Shape, torch.ScalarType.Float16, torch.CPU, bytes, blockTokens: 16);
+        Assert.Equal((160, 320, 320), (f32.TotalTokens, bf16.TotalTokens, f16.TotalTokens));
+        Assert.Equal((256L, 128L), (f32.BytesPerToken, bf16.BytesPerToken));
+        Assert.Equal(bytes, bf16.TotalBytes);
+    }
+
+    [Fact]
     public void Reserving_truncating_and_disposing_move_blocks_between_caches_and_the_free_list()
     {
         using var pool = Pool(10);

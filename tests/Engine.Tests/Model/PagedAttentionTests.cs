@@ -79,4 +79,21 @@ public class PagedAttentionTests
         var e = Assert.Throws<ArgumentException>(() => lm.Forward([new SequenceChunk(cache, [1, 2])]));
         Assert.Contains("BFloat16", e.Message);
     }
+
+    [SkippableFact]
+    public void A_model_with_a_BF16_cache_makes_BF16_pools_that_hold_twice_the_tokens_and_refuses_F32_ones()
+    {
+        using var source = ModelSources.Open(Fixtures.Require("tiny-smollm3", "hf"));
+        using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvDType: torch.ScalarType.BFloat16);
+        using var widePool = wide.NewBlockPool(1 << 20);
+        using var narrowPool = narrow.NewBlockPool(1 << 20);
+        Assert.Equal((torch.ScalarType.Float32, torch.ScalarType.BFloat16), (widePool.DType, narrowPool.DType));
+        Assert.Equal(2 * widePool.TotalTokens, narrowPool.TotalTokens);
+
+        using var cache = widePool.NewCache();
+        var e = Assert.Throws<ArgumentException>(() => narrow.Forward([new SequenceChunk(cache, [1, 2])]));
+        Assert.Contains("Float32", e.Message);
+        Assert.Throws<ArgumentException>(() => CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvDType: torch.ScalarType.Int8));
+    }
 }
