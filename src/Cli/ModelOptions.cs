@@ -64,7 +64,11 @@ sealed class ModelOptions
         _loads = loads;
         _context = (context ?? loads) ? new ContextFlags() : null;
         DType.AcceptOnlyFromAmong([.. DTypes.Names]);
-        KvDType.AcceptOnlyFromAmong([.. DTypes.Names]);
+        KvDType.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } kv && !DTypes.Names.Contains(kv))
+                r.AddError($"--kv-dtype '{kv}' is not one of {string.Join(", ", DTypes.Names)}");
+        });
         Threads.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");

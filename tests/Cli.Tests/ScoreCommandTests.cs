@@ -113,6 +113,22 @@ public sealed class ScoreCommandTests : IDisposable
     public async Task An_unknown_dtype_is_a_usage_error() =>
         (await ScoreTexts("1\n", "2\n", "--dtype", "f64")).AssertError(2, "f64");
 
+    [SkippableFact]
+    public async Task An_unknown_kv_dtype_is_a_usage_error_naming_the_flag() =>
+        (await ScoreTexts("1\n", "2\n", "--kv-dtype", "q8_0")).AssertError(2, "q8_0", "--kv-dtype");
+
+    [SkippableFact]
+    public async Task A_bf16_kv_cache_scores_close_to_the_f32_one()
+    {
+        var wide = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3");
+        var narrow = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3", "--kv-dtype", "bf16");
+        Assert.True(narrow.ExitCode == 0, narrow.Stderr);
+        var (want, got) = (LlamaCppReference.Parse(wide.Stdout).Cases[0], LlamaCppReference.Parse(narrow.Stdout).Cases[0]);
+        Assert.Equal(want.Steps.Count, got.Steps.Count);
+        for (int i = 0; i < want.Steps.Count; i++)
+            Assert.InRange(got.Steps[i].Top[0].Logprob - want.Steps[i].Top[0].Logprob, -1.5e-2, 1.5e-2);
+    }
+
     [Fact]
     public async Task A_missing_model_is_a_usage_error()
     {

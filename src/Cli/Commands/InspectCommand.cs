@@ -60,8 +60,10 @@ static class InspectCommand
         Row("tied LM head", r.TiedEmbeddings ? "yes" : "no");
         Row("parameters", Count(r.ParameterCount));
         Row("weights at F32 / BF16", $"{Bytes(r.WeightBytesF32)} / {Bytes(r.WeightBytesBf16)}");
-        Row($"KV cache ({r.KvCacheType}) per token", Bytes(r.KvCacheBytesPerToken));
-        foreach (var kv in r.KvCache) Row($"KV cache ({r.KvCacheType}) at {kv.Tokens / 1024}k tokens", Bytes(kv.Bytes));
+        var kvTypes = string.Join(" / ", r.KvCache.Select(k => k.Type));
+        Row($"KV cache per token ({kvTypes})", string.Join(" / ", r.KvCache.Select(k => Bytes(k.BytesPerToken))));
+        for (int i = 0; i < ModelReport.KvContexts.Length; i++)
+            Row($"KV cache at {ModelReport.KvContexts[i] / 1024}k tokens ({kvTypes})", string.Join(" / ", r.KvCache.Select(k => Bytes(k.Sizes[i].Bytes))));
         console.Write(summary);
 
         var storage = new Table().Border(TableBorder.Rounded).Title("storage")

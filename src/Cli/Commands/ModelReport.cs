@@ -1,4 +1,6 @@
 using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
+using TorchSharp;
 
 namespace SmolLM3.Cli.Commands;
 
@@ -7,6 +9,9 @@ sealed record StorageSummary(string Type, int Tensors, long Bytes);
 
 /// <summary>KV cache size for a context length.</summary>
 sealed record KvCacheSize(int Tokens, long Bytes);
+
+/// <summary>What the KV cache takes in one <c>--kv-dtype</c>: per token and at each of <see cref="ModelReport.KvContexts"/>.</summary>
+sealed record KvCacheOfType(string Type, long BytesPerToken, IReadOnlyList<KvCacheSize> Sizes);
 
 sealed record TensorRow(string Name, long[] Shape, string Type, long Bytes);
 
@@ -35,9 +40,8 @@ sealed record ModelReport(
     IReadOnlyList<StorageSummary> Storage,
     long WeightBytesF32,
     long WeightBytesBf16,
-    string KvCacheType,
     long KvCacheBytesPerToken,
-    IReadOnlyList<KvCacheSize> KvCache,
+    IReadOnlyList<KvCacheOfType> KvCache,
     IReadOnlyList<TensorRow> Tensors)
 {
     /// <summary>Context lengths the KV cache size is given for.</summary>
@@ -46,7 +50,11 @@ sealed record ModelReport(
     public static ModelReport Of(IWeightSource source)
     {
         var c = source.Config;
-        long kvPerToken = c.KvBytesPerToken(elementSize: 2);
+        var kv = DTypes.Names.Select(name =>
+        {
+            long perToken = c.KvBytesPerToken(DTypes.Parse(name).ElementSize());
+            return new KvCacheOfType(name, perToken, KvContexts.Select(n => new KvCacheSize(n, n * perToken)).ToList());
+        }).ToList();
         return new ModelReport(
             source.Description, c.Architecture, c.HiddenSize, c.IntermediateSize, c.NumLayers,
             c.NumHeads, c.NumKvHeads, c.HeadDim, c.RopeTheta,
@@ -56,7 +64,7 @@ sealed record ModelReport(
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),
             c.ParameterCount * 4, c.ParameterCount * 2,
-            "BF16", kvPerToken, KvContexts.Select(n => new KvCacheSize(n, n * kvPerToken)).ToList(),
+            kv.Single(k => k.Type == "bf16").BytesPerToken, kv,
             source.Weights.OrderBy(w => w.Name, NaturalOrder.Instance)
                 .Select(w => new TensorRow(w.Name, w.Shape, w.StorageType, w.ByteSize)).ToList());
     }
