@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SmolLM3.Silo;
+using SmolLM3.Silo.Hosting;
+using SmolLM3.Silo.Models;
+using TorchSharp;
+
+namespace SmolLM3.Cluster.Tests;
+
+/// <summary>SmolLM3:Silo:KvDType: bound, sizes the pool in its type, refused at start-up naming the key.</summary>
+public sealed class ModelKvDTypeTests
+{
+    static ModelHost Host(SmolLMSiloOptions options) => new(Options.Create(options), NullLogger<ModelHost>.Instance);
+
+    [Fact]
+    public void TheKeyBinds()
+    {
+        var s = SiloSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["SmolLM3:Silo:KvDType"] = "bf16",
+        }).Build());
+        Assert.Equal(torch.ScalarType.BFloat16, s.Silo.ResolvedKvDType);
+        Assert.Null(new SmolLMSiloOptions().ResolvedKvDType);
+    }
+
+    [SkippableFact]
+    public void ABf16PoolHoldsTwiceTheTokensOfTheComputeTypes()
+    {
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        using var wide = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20 });
+        using var narrow = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, KvDType = "bf16" });
+        wide.Load(CancellationToken.None);
+        narrow.Load(CancellationToken.None);
+        Assert.Equal((torch.ScalarType.Float32, torch.ScalarType.BFloat16), (wide.KvPool.DType, narrow.KvPool.DType));
+        Assert.Equal(2 * wide.KvPool.TotalTokens, narrow.KvPool.TotalTokens);
+    }
+
+    [Fact]
+    public void ABadValueNamesTheKeyBeforeAnythingLoads()
+    {
+        using var host = Host(new SmolLMSiloOptions { ModelPath = "/no/such/model", KvDType = "q8_0" });
+        var e = Assert.Throws<SiloSettingException>(() => host.Load(CancellationToken.None));
+        Assert.StartsWith("SmolLM3:Silo:KvDType: ", e.Message);
+        Assert.Contains("q8_0", e.Message);
+    }
+}
