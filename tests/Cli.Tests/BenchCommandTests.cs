@@ -38,6 +38,41 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task DepthMeasuresDecodeWithThatManyTokensCached()
+    {
+        // 300 tokens: more than one prefill chunk, through a paged pool
+        var root = await JsonOf("bench", "--shape", "smollm2-135m", "--prompt-tokens", "8", "--decode-tokens", "3", "--repeats", "1",
+            "--depth", "300", "--kv-block-tokens", "16", "--batch", "2", "--json");
+        Assert.Equal(300, root.GetProperty("depth").GetInt32());
+        Assert.Equal(8, root.GetProperty("prompt_tokens").GetInt32());
+        foreach (var field in new[] { "prefill_tokens_per_s", "decode_tokens_per_s", "batch_decode_tokens_per_s", "peak_rss_bytes" })
+            Assert.True(root.GetProperty(field).GetDouble() > 0, field);
+        // the peak covers the weights, which the run holds throughout
+        Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > root.GetProperty("weight_bytes").GetInt64());
+        // the batch decodes at the same depth: its ratio is to the single sequence's rate there
+        double batched = root.GetProperty("batch_decode_tokens_per_s").GetDouble(), one = root.GetProperty("decode_tokens_per_s").GetDouble();
+        Assert.InRange(root.GetProperty("batch_speedup").GetDouble(), batched / one * 0.98 - 0.001, batched / one * 1.02 + 0.001);
+    }
+
+    [Fact]
+    public async Task WithoutDepthTheJsonHasNone()
+    {
+        var root = await JsonOf("bench", "--shape", "smollm2-135m", "--prompt-tokens", "8", "--decode-tokens", "2", "--repeats", "1", "--json");
+        Assert.False(root.TryGetProperty("depth", out _));
+    }
+
+    [Theory]
+    [InlineData("--depth must be at least 1", "--depth", "0")]
+    [InlineData("the context holds 8192", "--depth", "8192")]
+    [InlineData("the context holds 8192", "--prompt-tokens", "8190", "--decode-tokens", "3")]
+    public async Task DepthOrPromptBeyondTheContextIsAUsageError(string error, params string[] args)
+    {
+        var run = await CliRun.Of(["bench", "--shape", "smollm2-135m", .. args]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(error, run.Stderr);
+    }
+
+    [Fact]
     public async Task BatchBelowOneIsAUsageError()
     {
         var run = await CliRun.Of("bench", "--batch", "0");

@@ -8,7 +8,7 @@ using TorchSharp;
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--batch N] [--json]</c>: prefill and decode rates and peak
+/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [--json]</c>: prefill and decode rates and peak
 /// memory on random-weight models with the real SmolLM shapes (no download needed).
 /// </summary>
 static class BenchCommand
@@ -37,11 +37,13 @@ static class BenchCommand
         kvBlockTokens.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--kv-block-tokens must be at least 1"); });
         var batch = new Option<int>("--batch") { Description = "Also decode N sequences together in one forward pass per step, as the cluster batches them", DefaultValueFactory = _ => 1 };
         batch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch must be at least 1"); });
+        var depth = new Option<int?>("--depth") { Description = "Measure decode with N random tokens already in the cache (prefilled untimed) instead of right after the prompt" };
+        depth.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--depth must be at least 1"); });
         var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
-            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, json,
+            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, depth, json,
             BenchClusterCommand.Create(),
         };
         command.SetAction((parsed, ct) =>
@@ -49,6 +51,11 @@ static class BenchCommand
             if (parsed.GetValue(threads) is { } n) torch.set_num_threads(n);
             var err = parsed.InvocationConfiguration.Error;
             var results = new List<BenchmarkResult>();
+            foreach (var s in parsed.GetValue(shape)!)
+            {
+                try { EngineBenchmark.RequireContext(ModelShapes.ByName[s], parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(depth)); }
+                catch (ContextOverflowException e) { throw new CliUsageException($"{s}: --prompt-tokens or --depth, plus --decode-tokens: {e.Message}", e); }
+            }
             err.WriteLine("bench: measuring memory bandwidth (the baseline for decode)");
             double bandwidth = MemoryBandwidth.Measure(threads: torch.get_num_threads());
             foreach (var s in parsed.GetValue(shape)!)
@@ -57,7 +64,8 @@ static class BenchCommand
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
                     results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
-                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch)));
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
+                        depth: parsed.GetValue(depth)));
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))
@@ -86,6 +94,7 @@ static class BenchCommand
         ["decode_bound_tokens_per_s"] = Math.Round(r.DecodeBound(bandwidth), 2),
         ["decode_fraction_of_bound"] = Math.Round(r.DecodeTokensPerSecond / r.DecodeBound(bandwidth), 3),
         };
+        if (r.Depth is { } depth) json["depth"] = depth;
         if (r.Batch > 1)
         {
             json["batch"] = r.Batch;
@@ -99,11 +108,14 @@ static class BenchCommand
     {
         bool batched = results.Any(r => r.Batch > 1);
         var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "decode bound tok/s", "of bound", "peak RSS");
+        bool deep = results.Any(r => r.Depth is not null);
+        if (deep) table.AddColumns("decode depth");
         if (batched) table.AddColumns("batch", "batch decode tok/s", "vs one");
         foreach (var r in results)
         {
             string[] row = [r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
                 $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB"];
+            if (deep) row = [.. row, (r.Depth ?? r.PromptTokens).ToString()];
             table.AddRow(batched ? [.. row, r.Batch.ToString(), $"{r.BatchDecodeTokensPerSecond:F1}", $"{r.BatchDecodeTokensPerSecond / r.DecodeTokensPerSecond:F2}×"] : row);
         }
         var console = Consoles.For(output);

@@ -19,59 +19,93 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
     /// <summary>Tokens per second summed over <see cref="Batch"/> sequences decoding in one forward pass per step.</summary>
     public double BatchDecodeTokensPerSecond { get; init; }
 
+    /// <summary>Tokens cached before the timed decode began, when the decode was measured at a set depth (null: right after the prompt).</summary>
+    public int? Depth { get; init; }
+
     /// <summary>The decode rate if every step did nothing but read the weights at <paramref name="bytesPerSecond"/>.</summary>
     public double DecodeBound(double bytesPerSecond) => bytesPerSecond / WeightBytes;
 }
 
 /// <summary>
-/// Prefill of a random prompt, then greedy decode of N tokens through the KV cache, on a model with
-/// random weights and a real architecture; optionally the same decode for a batch of sequences at once
-/// (as the cluster's scheduler runs them). One untimed warm-up run lets the BLAS kernels settle.
+/// Prefill of a random prompt, then greedy decode of N tokens through the KV cache, on a model with random weights
+/// and a real architecture; optionally decode at a given depth (N tokens already cached), and the same decode for a
+/// batch of sequences at once (as the cluster's scheduler runs them). Prompts are fed in chunks of
+/// <see cref="Prefill.DefaultChunk"/> tokens, as the cluster feeds them, so attention never holds a prompt × prompt
+/// matrix. One short untimed warm-up (one chunk, a few decode steps) lets the BLAS kernels settle.
 /// </summary>
 public static class EngineBenchmark
 {
+    const int WarmUpDecodeSteps = 4;
+
     /// <param name="packQ8_0">Keep the layers' matrices packed in Q8_0 (computing in <paramref name="dtype"/>).</param>
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
-    /// <param name="batch">Also decode this many sequences together (each after the same prompt), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
+    /// <param name="batch">Also decode this many sequences together (each after the same tokens), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
+    /// <param name="depth">Decode with this many random tokens already cached (prefilled once, untimed) instead of after the prompt.</param>
+    /// <exception cref="ContextOverflowException">The prompt or the depth, with the decoded tokens, does not fit the shape's context.</exception>
     public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
         int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false, int? kvBlockTokens = null,
-        int batch = 1)
+        int batch = 1, int? depth = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (depth is { } atLeastOne) ArgumentOutOfRangeException.ThrowIfLessThan(atLeastOne, 1, nameof(depth));
+        RequireContext(shape, promptTokens, decodeTokens, depth);
         PeakMemory.Reset();
         using var source = new RandomWeightSource(shape, packQ8_0: packQ8_0);
         var label = packQ8_0 ? "Q8_0" : dtype.ToString();
         progress?.Report($"{shapeName} {label}: building weights");
         using var model = CausalLM.Load(source, dtype, device);
         var rng = new Random(1);
-        var prompt = Enumerable.Range(0, promptTokens).Select(_ => rng.Next(shape.VocabSize)).ToArray();
+        var prompt = RandomTokens(rng, shape, promptTokens);
+        var deep = depth is { } d ? RandomTokens(rng, shape, d) : null;
 
-        double bestPrefill = 0, bestDecode = 0, bestBatch = 0;
-        for (int run = 0; run <= repeats; run++)
+        int promptLength = promptTokens + decodeTokens, depthLength = (depth ?? 0) + decodeTokens;
+        int poolTokens = promptLength + (deep is null ? 0 : depthLength) + 2 * (kvBlockTokens ?? 0);
+        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, poolTokens), b) : null;
+        using var cache = pool?.NewCache(promptLength) ?? model.NewCache(promptLength);
+        using var depthCache = deep is null ? null : pool?.NewCache(depthLength) ?? model.NewCache(depthLength);
+        if (deep is not null)
         {
-            progress?.Report(run == 0 ? $"{shapeName} {label}: warm-up" : $"{shapeName} {label}: run {run}/{repeats}");
-            var (prefill, decode) = Once(model, prompt, decodeTokens, kvBlockTokens);
-            double batched = batch > 1 ? Batched(model, prompt, decodeTokens, batch) : 0;
-            if (run == 0) continue;
+            progress?.Report($"{shapeName} {label}: filling the cache to depth {deep.Length}");
+            Prefill.Run(model, depthCache!, deep).Dispose();
+        }
+
+        progress?.Report($"{shapeName} {label}: warm-up");
+        Measure(model, cache, prompt[..Math.Min(prompt.Length, Prefill.DefaultChunk)], null, 0, Math.Min(decodeTokens, WarmUpDecodeSteps));
+        double bestPrefill = 0, bestDecode = 0, bestBatch = 0;
+        for (int run = 1; run <= repeats; run++)
+        {
+            progress?.Report($"{shapeName} {label}: run {run}/{repeats}");
+            var (prefill, decode) = Measure(model, cache, prompt, depthCache, depth ?? 0, decodeTokens);
+            double batched = batch > 1 ? Batched(model, deep ?? prompt, decodeTokens, batch) : 0;
             bestPrefill = Math.Max(bestPrefill, prefill);
             bestDecode = Math.Max(bestDecode, decode);
             bestBatch = Math.Max(bestBatch, batched);
         }
         return new BenchmarkResult(shapeName, label, torch.get_num_threads(), promptTokens, decodeTokens,
-            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch };
+            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth };
     }
 
-    /// <summary>Aggregate decode rate of <paramref name="batch"/> sequences stepping together after the same prompt (prefilled untimed).</summary>
-    static double Batched(CausalLM model, int[] prompt, int decodeTokens, int batch)
+    /// <summary>Refuses, before any weights are built, a prompt or depth that with the decoded tokens does not fit the shape's context.</summary>
+    public static void RequireContext(ModelConfig shape, int promptTokens, int decodeTokens, int? depth)
     {
-        int length = prompt.Length + decodeTokens + 1;
+        int needed = Math.Max(promptTokens, depth ?? 0) + decodeTokens;
+        if (needed > shape.ContextLength)
+            throw new ContextOverflowException(needed, shape.ContextLength);
+    }
+
+    static int[] RandomTokens(Random rng, ModelConfig shape, int count) => Enumerable.Range(0, count).Select(_ => rng.Next(shape.VocabSize)).ToArray();
+
+    /// <summary>Aggregate decode rate of <paramref name="batch"/> sequences stepping together after the same <paramref name="context"/> (prefilled untimed).</summary>
+    static double Batched(CausalLM model, int[] context, int decodeTokens, int batch)
+    {
+        int length = context.Length + decodeTokens;
         using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, batch * (length + KvBlockPool.DefaultBlockTokens)));
         var caches = Enumerable.Range(0, batch).Select(_ => pool.NewCache(length)).ToArray();
         try
         {
             var tokens = new int[batch];
             for (int i = 0; i < batch; i++)
-                using (var logits = Prefill.Run(model, caches[i], prompt, chunkSize: prompt.Length))
+                using (var logits = Prefill.Run(model, caches[i], context))
                     tokens[i] = (int)logits.argmax(-1).item<long>();
             var sw = Stopwatch.StartNew();
             for (int step = 0; step < decodeTokens; step++)
@@ -89,21 +123,29 @@ public static class EngineBenchmark
         }
     }
 
-    static (double Prefill, double Decode) Once(CausalLM model, int[] prompt, int decodeTokens, int? kvBlockTokens)
+    /// <summary>
+    /// Timed prefill of <paramref name="prompt"/> into <paramref name="cache"/> (emptied first), then timed decode: after the
+    /// prompt, or in <paramref name="depthCache"/> cut back to <paramref name="depth"/> tokens when one is given.
+    /// </summary>
+    static (double Prefill, double Decode) Measure(CausalLM model, KvCache cache, int[] prompt, KvCache? depthCache, int depth, int decodeTokens)
     {
-        int length = prompt.Length + decodeTokens + 1;
-        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, length + b), b) : null;
-        using var cache = pool?.NewCache(length) ?? model.NewCache(length);
+        cache.Truncate(0);
         var sw = Stopwatch.StartNew();
         int token;
-        using (var logits = Prefill.Run(model, cache, prompt, chunkSize: prompt.Length))
+        using (var logits = Prefill.Run(model, cache, prompt))
             token = (int)logits.argmax(-1).item<long>();
         double prefill = prompt.Length / sw.Elapsed.TotalSeconds;
 
+        var decodeCache = cache;
+        if (depthCache is not null)
+        {
+            depthCache.Truncate(depth);
+            decodeCache = depthCache;
+        }
         sw.Restart();
         for (int i = 0; i < decodeTokens; i++)
         {
-            using var logits = model.Forward([new SequenceChunk(cache, [token])]);
+            using var logits = model.Forward([new SequenceChunk(decodeCache, [token])]);
             token = (int)logits.argmax(-1).item<long>();
         }
         return (prefill, decodeTokens / sw.Elapsed.TotalSeconds);
