@@ -86,18 +86,42 @@ public sealed class SmolLMSiloOptions
     public int DefaultMaxTokens { get; set; } = SamplingOptions.DefaultMaxTokens;
 
     /// <summary>
-    /// Memory for the model's KV-cache pool, in bytes; null: a quarter of the memory the process may use,
-    /// at most 4 GiB (a laptop keeps most of its RAM; SmolLM3-3B in BF16 then holds about 58k tokens).
-    /// On a GPU set it explicitly: the default looks at host memory. Requests whose prompt plus max_tokens
-    /// exceed the whole pool are refused with RESOURCE_EXHAUSTED.
+    /// Memory for the model's KV-cache pool as a size with a unit (12GiB, 512MiB, 1.5GiB, 8GB; see <see cref="ByteSize"/>);
+    /// null: a quarter of the memory the process may use, at most 4 GiB (a laptop keeps most of its RAM; SmolLM3-3B in
+    /// BF16 then holds about 58k tokens). On a GPU set it explicitly: the default looks at host memory. Requests whose
+    /// prompt plus max_tokens exceed the whole pool are refused with RESOURCE_EXHAUSTED; with <see cref="ContextLength"/>
+    /// set, a pool that cannot hold one such context stops the silo at start-up.
     /// </summary>
+    public string? KvCacheSize { get; set; }
+
+    /// <summary>The same in plain bytes (the older key); set at most one of the two.</summary>
     public long? KvCacheBytes { get; set; }
 
     /// <summary>Positions per KV-cache block (the unit conversations take from and give back to the pool).</summary>
     public int KvBlockTokens { get; set; } = KvBlockPool.DefaultBlockTokens;
 
-    /// <summary>The KV budget in effect: <see cref="KvCacheBytes"/> or its default.</summary>
-    public long ResolvedKvCacheBytes => KvCacheBytes ?? Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+    /// <summary>The key the KV budget was given under (for messages): KvCacheBytes if that one is set, else KvCacheSize.</summary>
+    public string KvCacheSizeKey => $"{Section}:{(KvCacheBytes is not null ? nameof(KvCacheBytes) : nameof(KvCacheSize))}";
+
+    /// <summary>
+    /// The KV budget in effect: <see cref="KvCacheSize"/> or <see cref="KvCacheBytes"/>, else <see cref="DefaultKvCacheBytes"/>;
+    /// a size it cannot read, a budget under one byte, or both keys set is a <see cref="SiloSettingException"/>.
+    /// </summary>
+    public long ResolvedKvCacheBytes
+    {
+        get
+        {
+            if (KvCacheSize is not null && KvCacheBytes is not null)
+                throw new SiloSettingException(KvCacheSizeKey, $"set {Section}:{nameof(KvCacheSize)} or {Section}:{nameof(KvCacheBytes)}, not both");
+            if (KvCacheBytes is { } bytes)
+                return bytes >= 1 ? bytes : throw new SiloSettingException(KvCacheSizeKey, $"{bytes} is not a positive number of bytes");
+            if (KvCacheSize is null) return DefaultKvCacheBytes;
+            return ByteSize.TryParse(KvCacheSize, out var size, out var error) ? size : throw new SiloSettingException(KvCacheSizeKey, error);
+        }
+    }
+
+    /// <summary>The KV budget when none is set: a quarter of the memory the process may use, at most 4 GiB.</summary>
+    public static long DefaultKvCacheBytes => Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>The model id used when <see cref="ModelId"/> is not set.</summary>
     public string ResolvedModelId =>

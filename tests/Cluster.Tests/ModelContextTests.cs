@@ -45,7 +45,7 @@ public sealed class ModelContextTests
             using var cache = host.KvPool.NewCache();
             Assert.Equal(8192, cache.MaxLength);
         }
-        using var shorter = Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheBytes = 1 << 20, ContextLength = 3000 });
+        using var shorter = Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "4MiB", ContextLength = 3000 });
         Assert.Equal(3000, shorter.Info.ContextLength);
     }
 
@@ -56,6 +56,34 @@ public sealed class ModelContextTests
         Assert.StartsWith("SmolLM3:Silo:ContextLength 10000", e.Message);
         Assert.Contains("8192", e.Message);
     }
+
+    [SkippableFact]
+    public void APoolThatCannotHoldTheContextSetIsRefusedNamingTheKeys()
+    {
+        // 1,024 bytes a token in f32: 3,008 positions (whole blocks of 16) need 3,080,192 bytes.
+        var e = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "2MiB", ContextLength = 3000 }));
+        Assert.StartsWith("SmolLM3:Silo:KvCacheSize: a KV pool of 2 MiB (2097152 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)", e.Message);
+        Assert.Contains("needs 2.94 MiB (3080192 bytes)", e.Message);
+        // The older key is named when it is the one set; without an explicit context the pool is only checked per turn.
+        var bytes = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheBytes = 2 << 20, ContextLength = 3000 }));
+        Assert.Equal("SmolLM3:Silo:KvCacheBytes", bytes.Key);
+        using var host = Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "1MiB" });
+        Assert.Equal(1 << 20, host.KvPool.TotalBytes);
+    }
+
+    [Fact]
+    public void TheKvCacheSizeKeyTakesUnitsAndRefusesWhatItCannotRead()
+    {
+        Assert.Equal(12L << 30, Bound("SmolLM3:Silo:KvCacheSize", "12GiB").ResolvedKvCacheBytes);
+        Assert.Equal(9663676416, Bound("SmolLM3:Silo:KvCacheBytes", "9663676416").ResolvedKvCacheBytes);
+        var e = Assert.Throws<SiloSettingException>(() => Bound("SmolLM3:Silo:KvCacheSize", "12XB").ResolvedKvCacheBytes);
+        Assert.Equal("SmolLM3:Silo:KvCacheSize: '12XB': unknown unit 'XB' (one of KiB, MiB, GiB, TiB, KB, MB, GB, TB, B)", e.Message);
+        var both = Assert.Throws<SiloSettingException>(() => new SmolLMSiloOptions { KvCacheSize = "1GiB", KvCacheBytes = 1 << 30 }.ResolvedKvCacheBytes);
+        Assert.Contains("not both", both.Message);
+    }
+
+    static SmolLMSiloOptions Bound(string key, string value) =>
+        SiloSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build()).Silo;
 
     [SkippableFact]
     public async Task TheSiloDoesNotStartAndLogsWhy()

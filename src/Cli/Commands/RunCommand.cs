@@ -7,7 +7,7 @@ using SmolLM3.Hosting;
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 run --model M [--grpc-port N] [--http-port N] [--api-key KEY] [--data-dir D]</c>: a one-process
+/// <c>smollm3 run --model M [--grpc-port N] [--http-port N] [--api-key KEY] [--data-dir D] [--kv-cache-size SIZE]</c>: a one-process
 /// cluster serving gRPC chat and the OpenAI-compatible HTTP API.
 /// </summary>
 static class RunCommand
@@ -25,24 +25,19 @@ static class RunCommand
             Description = "Folder where conversations are kept across restarts",
             DefaultValueFactory = _ => DefaultDataDir(),
         };
-        var kvCacheBytes = new Option<long?>("--kv-cache-bytes")
-        {
-            Description = "Memory for the KV-cache pool (default: a quarter of the memory the process may use, at most 4 GiB); a long context needs it set",
-        };
-        kvCacheBytes.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long?>() is < 1) r.AddError("--kv-cache-bytes must be positive");
-        });
+        var kvCacheSize = new KvCacheSizeFlag();
         var command = new Command("run", "Serve the model over gRPC and an OpenAI-compatible HTTP API (silo and gateway in one process) until Ctrl+C or SIGTERM");
         model.AddTo(command);
         command.Add(grpcPort);
         command.Add(httpPort);
         command.Add(apiKey);
         command.Add(dataDir);
-        command.Add(kvCacheBytes);
+        command.Add(kvCacheSize.Option);
         command.SetAction(async (parsed, ct) =>
         {
             var request = model.Read(parsed);
+            var kvCacheBytes = kvCacheSize.Read(parsed);
+            KvCacheSizeFlag.CheckHoldsContext(request, kvCacheBytes);   // before anything loads: the numbers, with the flags' names
             var output = parsed.InvocationConfiguration.Output;
             var key = parsed.GetValue(apiKey) ?? "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             await output.WriteLineAsync($"api key: {key} (tenant {Tenant})");
@@ -56,7 +51,7 @@ static class RunCommand
                 KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,
-                KvCacheBytes = parsed.GetValue(kvCacheBytes),
+                KvCacheBytes = kvCacheBytes,
                 ApiKeys = new Dictionary<string, string> { [key] = Tenant },
             });
             await app.StartAsync(ct);   // returns once the model is loaded, the silo is up and the port listens

@@ -35,6 +35,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         if (_loaded is not null) throw new InvalidOperationException("the model is already loaded");
         var o = options.Value;
         var kvDType = o.ResolvedKvDType;   // before the weights: a bad value fails fast, naming its key
+        var kvBytes = o.ResolvedKvCacheBytes;
         logger.LogInformation("Loading model {ModelPath} ({DType} on {Device}, KV cache {KvDType})", o.ModelPath, o.DType, o.Device, o.KvDType ?? o.DType);
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
@@ -45,7 +46,10 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         {
             var chat = ChatModel.ForPath(o.ModelPath, served);
             var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
-            var pool = served.NewBlockPool(o.ResolvedKvCacheBytes, o.KvBlockTokens);
+            if (o.ContextLength is not null
+                && KvPoolContextFit.Shortfall(served.Config, model.KvDType, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
+                throw new SiloSettingException(o.KvCacheSizeKey, why);
+            var pool = served.NewBlockPool(kvBytes, o.KvBlockTokens);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
                 info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.DType);
@@ -62,7 +66,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
     public PromptRenderer Renderer => Current.Renderer;
     public ModelInfo Info => Current.Info;
 
-    /// <summary>Every conversation's KV cache comes from this pool, sized by <see cref="SmolLMSiloOptions.KvCacheBytes"/>.</summary>
+    /// <summary>Every conversation's KV cache comes from this pool, sized by <see cref="SmolLMSiloOptions.KvCacheSize"/>.</summary>
     public KvBlockPool KvPool => Current.KvPool;
 
     /// <summary>Sampling settings a turn does not give: the model's generation_config.json, with its stop tokens.</summary>
