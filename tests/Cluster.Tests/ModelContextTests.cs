@@ -86,16 +86,25 @@ public sealed class ModelContextTests
         SiloSettings.Bind(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build()).Silo;
 
     [SkippableFact]
-    public async Task TheSiloDoesNotStartAndLogsWhy()
+    public Task TheSiloDoesNotStartAndLogsWhy() =>
+        AssertStartRefused(o => o with { KvCacheBytes = 1 << 20, Context = new ContextSettings { YarnOrigCtx = 4096 } },
+            "SmolLM3:Silo:YarnOrigCtx 4096 contradicts the checkpoint");
+
+    [SkippableFact]
+    public Task ASiloWhosePoolCannotHoldTheContextDoesNotStartAndLogsWhy() =>
+        AssertStartRefused(o => o with { KvCacheBytes = 2 << 20, Context = new ContextSettings { ContextLength = 3000 } },
+            "SmolLM3:Silo:KvCacheBytes: a KV pool of 2 MiB (2097152 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)");
+
+    /// <summary>A one-process cluster on the YaRN fixture with <paramref name="settings"/> fails to start, logging <paramref name="critical"/> as critical.</summary>
+    static async Task AssertStartRefused(Func<EmbeddedClusterOptions, EmbeddedClusterOptions> settings, string critical)
     {
         var logs = new LogCapture();
-        await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(Yarn)
+        await using var app = EmbeddedCluster.Build(settings(new EmbeddedClusterOptions(Yarn)
         {
-            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0, KvCacheBytes = 1 << 20,
-            Context = new ContextSettings { YarnOrigCtx = 4096 },
+            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
             ConfigureServices = services => services.AddSingleton<ILoggerProvider>(logs),
-        });
+        }));
         await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
-        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("SmolLM3:Silo:YarnOrigCtx 4096 contradicts the checkpoint"));
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains(critical));
     }
 }
