@@ -66,8 +66,10 @@ public sealed class StandAloneProcessTests : IDisposable
         var second = await _cluster.StartSiloAsync();
 
         await first.Process.TerminateAsync();
-        // The next turn runs on the silo that joined later, from the transcript in Redis.
-        var two = await TurnAsync(chat, session, "And again");
+        // The next turn runs on the silo that joined later, from the transcript in Redis. Until the gateway's client
+        // has seen the first silo leave, a turn may end UNAVAILABLE ("retry the call"): retried as a client would.
+        var two = await new RetryingSession("tenant-p", Auth, session)
+            .TurnAsync(chat, "And again", maxTokens: 6, new System.Collections.Concurrent.ConcurrentDictionary<string, int>(), _ => { });
 
         Assert.Equal(0, first.Process.ExitCode);
         Assert.True(second.Served(two.Started.Silo), two.Started.Silo);
