@@ -72,6 +72,44 @@ public class BenchCommandTests
         Assert.Contains(error, run.Stderr);
     }
 
+    [SkippableFact]
+    public async Task ModelMeasuresACheckpointFile()
+    {
+        // the GGUF llama-bench would be given: the row is named by the file, and its weights are the file's (F16 widened to F32)
+        var model = Fixtures.Require("tiny-smollm2", "model-f16.gguf");
+        var root = await JsonOf("bench", "--model", model, "--prompt-tokens", "40", "--decode-tokens", "3", "--repeats", "1", "--kv-block-tokens", "16", "--json");
+        Assert.Equal("model-f16.gguf", root.GetProperty("shape").GetString());
+        Assert.Equal(40, root.GetProperty("prompt_tokens").GetInt32());
+        Assert.True(root.GetProperty("prefill_tokens_per_s").GetDouble() > 0);
+        // every F16 element of the file's tensors becomes 4 bytes
+        long f16Elements = 0;
+        using (var gguf = SmolLM3.Engine.Gguf.GgufFile.Open(model))
+            f16Elements = gguf.Tensors.Where(t => t.Type == SmolLM3.Engine.Gguf.GgmlType.F16).Sum(t => t.ElementCount);
+        Assert.True(f16Elements > 0);
+        Assert.InRange(root.GetProperty("weight_bytes").GetInt64(), f16Elements * 4, long.MaxValue);
+    }
+
+    [Fact]
+    public async Task ContextFlagsRaiseTheShapesContext()
+    {
+        // YaRN factor 2 over SmolLM2's 8,192 positions: 16,384 (the refusal names the new context)
+        var run = await CliRun.Of("bench", "--shape", "smollm2-135m", "--rope-scaling", "yarn", "--rope-scale", "2", "--prompt-tokens", "16380", "--decode-tokens", "10");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("the context holds 16384", run.Stderr);
+        // past what the rope scaling supports
+        run = await CliRun.Of("bench", "--shape", "smollm2-135m", "--context-length", "16384");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--rope-scaling yarn", run.Stderr);
+    }
+
+    [Fact]
+    public async Task ShapeAndModelTogetherIsAUsageError()
+    {
+        var run = await CliRun.Of("bench", "--shape", "smollm2-135m", "--model", "some.gguf");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--shape and --model", run.Stderr);
+    }
+
     [Fact]
     public async Task BatchBelowOneIsAUsageError()
     {

@@ -2,14 +2,16 @@ using SmolLM3.Engine.Model;
 using System.CommandLine;
 using System.Text.Json;
 using SmolLM3.Engine.Benchmarking;
+using SmolLM3.Engine.Loading;
 using Spectre.Console;
 using TorchSharp;
 
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 bench [--shape S] [--dtype D] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [--json]</c>: prefill and decode rates and peak
-/// memory on random-weight models with the real SmolLM shapes (no download needed).
+/// <c>smollm3 bench [--shape S | --model PATH] [--dtype D] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [-c N] [--json]</c>:
+/// prefill and decode rates and peak memory on random-weight models with the real SmolLM shapes (no download needed),
+/// or on a checkpoint (the same GGUF file another engine is measured on).
 /// </summary>
 static class BenchCommand
 {
@@ -40,31 +42,36 @@ static class BenchCommand
         var depth = new Option<int?>("--depth") { Description = "Measure decode with N random tokens already in the cache (prefilled untimed) instead of right after the prompt" };
         depth.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--depth must be at least 1"); });
         var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
+        var modelPath = new Option<string?>("--model", "-m") { Description = "Measure this checkpoint (Hugging Face folder, .gguf file or hub id) instead of random weights of --shape" };
+        var context = new ContextFlags();
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
-            shape, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, depth, json,
+            shape, modelPath, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, depth, json,
             BenchClusterCommand.Create(),
         };
+        context.AddTo(command);
         command.SetAction((parsed, ct) =>
         {
             if (parsed.GetValue(threads) is { } n) torch.set_num_threads(n);
             var err = parsed.InvocationConfiguration.Error;
-            var results = new List<BenchmarkResult>();
-            foreach (var s in parsed.GetValue(shape)!)
+            var targets = Targets(parsed, shape, modelPath, dtype, context.Read(parsed));
+            foreach (var t in targets)
             {
-                try { EngineBenchmark.RequireContext(ModelShapes.ByName[s], parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(depth)); }
-                catch (ContextOverflowException e) { throw new CliUsageException($"{s}: --prompt-tokens or --depth, plus --decode-tokens: {e.Message}", e); }
+                try { EngineBenchmark.RequireContext(t.Config, parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(depth)); }
+                catch (ContextOverflowException e) { throw new CliUsageException($"{t.Name}: --prompt-tokens or --depth, plus --decode-tokens: {e.Message}", e); }
             }
             err.WriteLine("bench: measuring memory bandwidth (the baseline for decode)");
             double bandwidth = MemoryBandwidth.Measure(threads: torch.get_num_threads());
-            foreach (var s in parsed.GetValue(shape)!)
+            var results = new List<BenchmarkResult>();
+            foreach (var t in targets)
                 foreach (var d in parsed.GetValue(dtype)!)
                 {
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
-                    results.Add(EngineBenchmark.Run(s, ModelShapes.ByName[s], d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
-                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, packQ8_0: d == "q8_0", kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
+                    using var source = t.Open(d);
+                    results.Add(EngineBenchmark.Run(t.Name, d == "q8_0" ? "Q8_0" : DTypes.Parse(d).ToString(), source, d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
+                        parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
                         depth: parsed.GetValue(depth)));
                 }
             var output = parsed.InvocationConfiguration.Output;
@@ -75,6 +82,34 @@ static class BenchCommand
             return Task.FromResult(Cli.Ok);
         });
         return command;
+    }
+
+    /// <summary>What one row measures: a shape's random weights (with the context flags applied) or a checkpoint.</summary>
+    sealed record Target(string Name, ModelConfig Config, Func<string, IWeightSource> Open);
+
+    /// <summary>The shapes asked for, or the checkpoint of <c>--model</c> (then <c>--shape</c> may not be given, nor <c>--dtype q8_0</c>, which packs random weights).</summary>
+    static List<Target> Targets(ParseResult parsed, Option<string[]> shape, Option<string?> modelPath, Option<string[]> dtype, ContextSettings settings)
+    {
+        if (parsed.GetValue(modelPath) is not { } reference)
+            return parsed.GetValue(shape)!.Select(s =>
+            {
+                ModelConfig config;
+                try { config = settings.IsEmpty ? ModelShapes.ByName[s] : settings.ApplyTo(ModelShapes.ByName[s], ContextFlags.NameOf).Validate(); }
+                catch (ContextSettingsException e) { throw new CliUsageException($"{s}: {e.Message}", e); }
+                return new Target(s, config, d => new RandomWeightSource(config, packQ8_0: d == "q8_0"));
+            }).ToList();
+        if (parsed.GetResult(shape) is { Implicit: false })
+            throw new CliUsageException("--shape and --model: measure random weights of a shape or a checkpoint, not both");
+        if (parsed.GetValue(dtype)!.Contains("q8_0"))
+            throw new CliUsageException("--dtype q8_0 packs random weights of a --shape; a checkpoint keeps its own quantized matrices (give its compute --dtype)");
+        var path = ModelDownloads.Resolve(reference, parsed.InvocationConfiguration.Error);
+        IWeightSource Open(string _)
+        {
+            try { return ModelSources.Open(path, settings, ContextFlags.NameOf); }
+            catch (ContextSettingsException e) { throw new CliUsageException(e.Message, e); }
+        }
+        using var probe = Open("");
+        return [new Target(Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), probe.Config, Open)];
     }
 
     static Dictionary<string, object> ToJson(BenchmarkResult r, double bandwidth)

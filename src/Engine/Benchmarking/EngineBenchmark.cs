@@ -28,7 +28,7 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
 
 /// <summary>
 /// Prefill of a random prompt, then greedy decode of N tokens through the KV cache, on a model with random weights
-/// and a real architecture; optionally decode at a given depth (N tokens already cached), and the same decode for a
+/// and a real architecture, or on a checkpoint; optionally decode at a given depth (N tokens already cached), and the same decode for a
 /// batch of sequences at once (as the cluster's scheduler runs them). Prompts are fed in chunks of
 /// <see cref="Prefill.DefaultChunk"/> tokens, as the cluster feeds them, so attention never holds a prompt × prompt
 /// matrix. One short untimed warm-up (one chunk, a few decode steps) lets the BLAS kernels settle.
@@ -37,22 +37,23 @@ public static class EngineBenchmark
 {
     const int WarmUpDecodeSteps = 4;
 
-    /// <param name="packQ8_0">Keep the layers' matrices packed in Q8_0 (computing in <paramref name="dtype"/>).</param>
+    /// <param name="name">What is measured: a shape's name or the checkpoint's file name.</param>
+    /// <param name="label">The weight type reported (e.g. the dtype, or Q8_0 for packed matrices).</param>
+    /// <param name="source">The weights (random ones of a shape, or a checkpoint), disposed by the caller.</param>
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
     /// <param name="batch">Also decode this many sequences together (each after the same tokens), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
     /// <param name="depth">Decode with this many random tokens already cached (prefilled once, untimed) instead of after the prompt.</param>
     /// <exception cref="ContextOverflowException">The prompt or the depth, with the decoded tokens, does not fit the shape's context.</exception>
-    public static BenchmarkResult Run(string shapeName, ModelConfig shape, torch.ScalarType dtype, torch.Device device,
-        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, bool packQ8_0 = false, int? kvBlockTokens = null,
+    public static BenchmarkResult Run(string name, string label, IWeightSource source, torch.ScalarType dtype, torch.Device device,
+        int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, int? kvBlockTokens = null,
         int batch = 1, int? depth = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (depth is { } atLeastOne) ArgumentOutOfRangeException.ThrowIfLessThan(atLeastOne, 1, nameof(depth));
+        var shape = source.Config;
         RequireContext(shape, promptTokens, decodeTokens, depth);
         PeakMemory.Reset();
-        using var source = new RandomWeightSource(shape, packQ8_0: packQ8_0);
-        var label = packQ8_0 ? "Q8_0" : dtype.ToString();
-        progress?.Report($"{shapeName} {label}: building weights");
+        progress?.Report($"{name} {label}: loading weights");
         using var model = CausalLM.Load(source, dtype, device);
         var rng = new Random(1);
         var prompt = RandomTokens(rng, shape, promptTokens);
@@ -60,28 +61,28 @@ public static class EngineBenchmark
 
         int promptLength = promptTokens + decodeTokens, depthLength = (depth ?? 0) + decodeTokens;
         int poolTokens = promptLength + (deep is null ? 0 : depthLength) + 2 * (kvBlockTokens ?? 0);
-        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, poolTokens), b) : null;
+        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvDType, poolTokens), b) : null;
         using var cache = pool?.NewCache(promptLength) ?? model.NewCache(promptLength);
         using var depthCache = deep is null ? null : pool?.NewCache(depthLength) ?? model.NewCache(depthLength);
         if (deep is not null)
         {
-            progress?.Report($"{shapeName} {label}: filling the cache to depth {deep.Length}");
+            progress?.Report($"{name} {label}: filling the cache to depth {deep.Length}");
             Prefill.Run(model, depthCache!, deep).Dispose();
         }
 
-        progress?.Report($"{shapeName} {label}: warm-up");
+        progress?.Report($"{name} {label}: warm-up");
         Measure(model, cache, prompt[..Math.Min(prompt.Length, Prefill.DefaultChunk)], null, 0, Math.Min(decodeTokens, WarmUpDecodeSteps));
         double bestPrefill = 0, bestDecode = 0, bestBatch = 0;
         for (int run = 1; run <= repeats; run++)
         {
-            progress?.Report($"{shapeName} {label}: run {run}/{repeats}");
+            progress?.Report($"{name} {label}: run {run}/{repeats}");
             var (prefill, decode) = Measure(model, cache, prompt, depthCache, depth ?? 0, decodeTokens);
             double batched = batch > 1 ? Batched(model, deep ?? prompt, decodeTokens, batch) : 0;
             bestPrefill = Math.Max(bestPrefill, prefill);
             bestDecode = Math.Max(bestDecode, decode);
             bestBatch = Math.Max(bestBatch, batched);
         }
-        return new BenchmarkResult(shapeName, label, torch.get_num_threads(), promptTokens, decodeTokens,
+        return new BenchmarkResult(name, label, torch.get_num_threads(), promptTokens, decodeTokens,
             bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth };
     }
 
@@ -99,7 +100,7 @@ public static class EngineBenchmark
     static double Batched(CausalLM model, int[] context, int decodeTokens, int batch)
     {
         int length = context.Length + decodeTokens;
-        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.DType, batch * (length + KvBlockPool.DefaultBlockTokens)));
+        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvDType, batch * (length + KvBlockPool.DefaultBlockTokens)));
         var caches = Enumerable.Range(0, batch).Select(_ => pool.NewCache(length)).ToArray();
         try
         {

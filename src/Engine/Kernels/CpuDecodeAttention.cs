@@ -115,18 +115,32 @@ public static unsafe class CpuDecodeAttention
         }
     }
 
+    /// <summary>In place, vectorized: at depth a decode step takes tens of thousands of exponentials per head.</summary>
     static void Softmax(float* s, int n)
     {
+        int j = 0;
+        var mv = Vector256.Create(float.NegativeInfinity);
+        for (; j + 8 <= n; j += 8) mv = Vector256.Max(mv, Vector256.Load(s + j));
         float max = float.NegativeInfinity;
-        for (int j = 0; j < n; j++) max = MathF.Max(max, s[j]);
-        float sum = 0;
-        for (int j = 0; j < n; j++)
+        for (int i = 0; i < 8; i++) max = MathF.Max(max, mv[i]);
+        for (; j < n; j++) max = MathF.Max(max, s[j]);
+        var sub = Vector256.Create(max);
+        var acc = Vector256<float>.Zero;
+        for (j = 0; j + 8 <= n; j += 8)
+        {
+            var e = Vector256.Exp(Vector256.Load(s + j) - sub);
+            e.Store(s + j);
+            acc += e;
+        }
+        float sum = Vector256.Sum(acc);
+        for (; j < n; j++)
         {
             s[j] = MathF.Exp(s[j] - max);
             sum += s[j];
         }
-        float inv = 1 / sum;
-        for (int j = 0; j < n; j++) s[j] *= inv;
+        var inv = Vector256.Create(1 / sum);
+        for (j = 0; j + 8 <= n; j += 8) (Vector256.Load(s + j) * inv).Store(s + j);
+        for (; j < n; j++) s[j] *= inv[0];
     }
 
     static float DotF32(float* q, byte* k, int n) => Dot(q, (float*)k, n);

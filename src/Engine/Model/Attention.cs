@@ -35,27 +35,56 @@ public sealed class Attention : IDisposable
         var q = qk.narrow(1, 0, _heads);
         var k = qk.narrow(1, _heads, _kvHeads);
         var v = qkv.narrow(1, _heads + _kvHeads, _kvHeads);
-        // 3. decode positions of CPU caches: appended and attended for all sequences at once, reading the blocks in place
+        // 3. CPU caches of F32 or BF16 are read in place by our kernels: decode positions all in one call, prefill
+        //    chunks one sequence at a time, tiled; both write their rows of one F32 output
         var decode = CpuDecodeSequences(batch);
-        if (decode.Count == batch.Count) return _oProj.Forward(AttendDecodeCpu(q, k, v, batch, decode, t).to(x.dtype));
-        var merged = decode.Count > 0 ? AttendDecodeCpu(q, k, v, batch, decode, t) : null;
-        // 4. the rest (prefill pieces, other devices) per sequence, over the blocks gathered into one (KVH, S, D) view
+        Tensor? output = null;
+        if (decode.Count > 0 || Enumerable.Range(0, batch.Count).Any(i => batch.Caches[i].Pool.InPlace))
+        {
+            output = empty([t, _heads * _headDim], ScalarType.Float32);
+            if (decode.Count > 0) AttendDecodeCpu(q, k, v, batch, decode, output);
+        }
+        // 4. the rest (other devices) per sequence, over the blocks gathered into one (KVH, S, D) view
         var outputs = new List<Tensor>();
         for (int i = 0; i < batch.Count; i++)
         {
             if (decode.Contains(i)) continue;
             var (offset, len, cache) = (batch.Offsets[i], batch.Lengths[i], batch.Caches[i]);
             cache.Append(_layer, k.narrow(0, offset, len), v.narrow(0, offset, len));
+            if (cache.Pool.InPlace)
+            {
+                AttendPrefillCpu(q.narrow(0, offset, len), cache, output!.narrow(0, offset, len));
+                continue;
+            }
             // the cache's type (KV dtype) to the compute type, which SDPA needs on both sides
             var (keys, values) = cache.Gather(_layer, cache.Length + len);
             (keys, values) = (keys.to(q.dtype), values.to(q.dtype));
             var o = Attend(q.narrow(0, offset, len), keys, values, cache.Length);
-            if (merged is null) outputs.Add(o);
-            else merged.narrow(0, offset, len).copy_(o);
+            if (output is null) outputs.Add(o);
+            else output.narrow(0, offset, len).copy_(o);
         }
         // 5. (T, H·D) -> (T, hidden)
-        var attended = merged?.to(x.dtype) ?? (outputs.Count == 1 ? outputs[0] : cat(outputs, 0));
+        var attended = output?.to(x.dtype) ?? (outputs.Count == 1 ? outputs[0] : cat(outputs, 0));
         return _oProj.Forward(attended);
+    }
+
+    /// <summary>
+    /// One sequence's prefill chunk, its keys and values already appended, attended by <see cref="CpuPrefillAttention"/>
+    /// over its blocks in place; <paramref name="output"/> is the chunk's (L, H·D) rows of the F32 output.
+    /// </summary>
+    unsafe void AttendPrefillCpu(Tensor q, KvCache cache, Tensor output)
+    {
+        int len = (int)q.shape[0], total = cache.Length + len, blocks = cache.Pool.BlocksFor(total);
+        var pool = cache.Pool;
+        var keyBlocks = new nint[blocks];
+        var valueBlocks = new nint[blocks];
+        cache.Pointers(_layer, total, keyBlocks, valueBlocks);
+        var queries = q.to(ScalarType.Float32).contiguous();
+        var layout = new CpuPrefillAttention.Layout(_kvHeads, _heads / _kvHeads, _headDim, pool.BlockTokens, pool.HeadStride, _headDim * pool.DType.ElementSize());
+        delegate*<byte*, float*, int, void> toFloat = pool.DType == ScalarType.BFloat16 ? &CpuPrefillAttention.Bf16Row : &CpuPrefillAttention.F32Row;
+        fixed (nint* kb = keyBlocks, vb = valueBlocks)
+            CpuPrefillAttention.Run(TensorPointers.Float(queries), TensorPointers.Float(output), cache.Length, len, (byte**)kb, (byte**)vb,
+                layout, toFloat, get_num_threads());
     }
 
     /// <summary>
@@ -77,9 +106,9 @@ public sealed class Attention : IDisposable
 
     /// <summary>
     /// The decode sequences' keys and values written by their caches straight into their blocks, then one <see cref="CpuDecodeAttention"/>
-    /// call for all of them. Returns (T, H·D) in F32 with those sequences' rows filled (the others are left for the caller).
+    /// call for all of them, filling those sequences' rows of the (T, H·D) F32 <paramref name="output"/>.
     /// </summary>
-    unsafe Tensor AttendDecodeCpu(Tensor q, Tensor k, Tensor v, BatchLayout batch, List<int> decode, long t)
+    unsafe void AttendDecodeCpu(Tensor q, Tensor k, Tensor v, BatchLayout batch, List<int> decode, Tensor output)
     {
         int n = decode.Count, rep = _heads / _kvHeads;
         var pool = batch.Caches[decode[0]].Pool;
@@ -109,17 +138,16 @@ public sealed class Attention : IDisposable
         }
 
         // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep
+        long t = output.shape[0];
         var queries = (n == t ? q : q.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: q.device))).to(ScalarType.Float32).contiguous();
         // Split the heads over the threads only in steps whose matmuls are our GEMV: libtorch's GEMM (larger steps)
         // leaves its OpenMP workers spinning between calls, and a second hand-off only competes with them
         // (measured: no faster at 16 sequences, even over 1k-token caches).
         int threads = t <= CpuGemv.MaxRows ? get_num_threads() : 1;
-        var output = n == t ? empty([t, _heads * _headDim], ScalarType.Float32) : zeros([t, _heads * _headDim], ScalarType.Float32);
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
                 _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, threads);
-        return output;
     }
 
     /// <summary>
