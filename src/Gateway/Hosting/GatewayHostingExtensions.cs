@@ -24,6 +24,8 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         builder.Services.AddSingleton<ApiKeyDirectory>();
         builder.Services.AddSingleton<TenantLimiter>();
+        builder.Services.AddSingleton<SharedLimits>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedLimits>());
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<ChatTurns>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();

@@ -10,6 +10,8 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         var errors = new List<string>();
         CheckLimits($"{GatewayOptions.Section}:DefaultLimits", options.DefaultLimits, errors);
         foreach (var (tenant, limits) in options.Tenants) CheckLimits($"{GatewayOptions.Section}:Tenants:{tenant}", limits, errors);
+        if (options.SharedSlotLease < TimeSpan.FromSeconds(1))
+            errors.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.SharedSlotLease)} must be at least 1 s; got {options.SharedSlotLease}");
         CheckPort(nameof(GatewayOptions.GrpcPort), options.GrpcPort, errors);
         CheckPort(nameof(GatewayOptions.HttpPort), options.HttpPort, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

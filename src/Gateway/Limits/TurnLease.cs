@@ -16,11 +16,18 @@ public sealed class TurnLease : IDisposable
     internal TurnLease(string tenant, RateLimitLease stream, TokenMeter tokens, IDisposable waiting, TimeSpan queueTimeout) =>
         (_tenant, _stream, _tokens, _waiting, QueueTimeout) = (tenant, stream, tokens, waiting, queueTimeout);
 
+    /// <summary>The turn's share of the counters every gateway sees (<see cref="SharedLimits"/>), if any.</summary>
+    internal SharedLease? Shared { get; set; }
+
     /// <summary>Longest the turn may wait for its first reply token.</summary>
     public TimeSpan QueueTimeout { get; }
 
     /// <summary>Charges tokens the turn used (its prompt once known, then its completion).</summary>
-    public void Charge(int tokens) => _tokens.Charge(_tenant, tokens);
+    public void Charge(int tokens)
+    {
+        _tokens.Charge(_tenant, tokens);
+        Shared?.Charge(tokens);
+    }
 
     /// <summary>The reply has started: the turn no longer counts as waiting.</summary>
     public void Replying() => _waiting.Dispose();
@@ -33,5 +40,6 @@ public sealed class TurnLease : IDisposable
     {
         _waiting.Dispose();
         _stream.Dispose();
+        Shared?.Dispose();
     }
 }
