@@ -8,13 +8,6 @@ namespace SmolLM3.Cluster.Tests;
 /// <summary>The tenant limiter on its own: which turns it admits, what a refusal says, and how limits are resolved.</summary>
 public sealed class TenantLimiterTests
 {
-    sealed class FixedOptions(GatewayOptions value) : IOptionsMonitor<GatewayOptions>
-    {
-        public GatewayOptions CurrentValue { get; set; } = value;
-        public GatewayOptions Get(string? name) => CurrentValue;
-        public IDisposable? OnChange(Action<GatewayOptions, string?> listener) => null;
-    }
-
     static TenantLimiter Limiter(TenantLimits limits, out FixedOptions options)
     {
         options = new FixedOptions(new GatewayOptions { Tenants = { ["t"] = limits } });

@@ -3,11 +3,12 @@ using System.Runtime.ExceptionServices;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Gateway.Limits;
+using SmolLM3.Gateway.Telemetry;
 
 namespace SmolLM3.Gateway.Turns;
 
-/// <summary>A turn past admission: holds the tenant's stream slot until disposed and charges the tokens it uses.</summary>
-public sealed class AdmittedTurn(ChatTurnRequest turn, TurnLease lease) : IDisposable
+/// <summary>A turn past admission: holds the tenant's stream slot until disposed, charges the tokens it uses and counts them in the tenant's usage.</summary>
+public sealed class AdmittedTurn(string tenant, ChatTurnRequest turn, TurnLease lease, TenantUsage usage) : IDisposable
 {
     /// <summary>Streams the turn from <paramref name="conversation"/>, charging prompt and completion tokens as the grain reports them.</summary>
     public IAsyncEnumerable<ChatChunk> RunAsync(IConversationGrain conversation, CancellationToken ct) => RunAsync(conversation.ChatAsync, ct);
@@ -16,7 +17,7 @@ public sealed class AdmittedTurn(ChatTurnRequest turn, TurnLease lease) : IDispo
     /// Streams the turn as the whole conversation from a new <see cref="IStatelessTurnGrain"/> of the tenant, which
     /// keeps nothing. The caller sets <see cref="ModelPlacementHint"/> for <paramref name="model"/> first.
     /// </summary>
-    public IAsyncEnumerable<ChatChunk> RunStatelessAsync(IGrainFactory grains, string tenant, string model, CancellationToken ct)
+    public IAsyncEnumerable<ChatChunk> RunStatelessAsync(IGrainFactory grains, string model, CancellationToken ct)
     {
         var grain = grains.GetGrain<IStatelessTurnGrain>(ConversationKey.For(tenant, Guid.NewGuid().ToString("N")));
         return RunAsync((t, c) => grain.ChatAsync(model, t, c), ct);
@@ -59,7 +60,11 @@ public sealed class AdmittedTurn(ChatTurnRequest turn, TurnLease lease) : IDispo
                 started = chunk;
                 continue;
             }
-            if (chunk.Kind == ChatChunkKind.Usage) lease.Charge(chunk.CompletionTokens);
+            if (chunk.Kind == ChatChunkKind.Usage)
+            {
+                lease.Charge(chunk.CompletionTokens);
+                usage.Record(tenant, chunk);
+            }
             yield return chunk;
         }
     }

@@ -2,6 +2,7 @@ using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
 using SmolLM3.Gateway.Limits;
 using SmolLM3.Gateway.Models;
+using SmolLM3.Gateway.Telemetry;
 
 namespace SmolLM3.Gateway.Turns;
 
@@ -10,7 +11,7 @@ namespace SmolLM3.Gateway.Turns;
 /// tenant's allowance (INVALID_ARGUMENT), the model's silo found (UNAVAILABLE), then the tenant's quotas
 /// (RESOURCE_EXHAUSTED), this gateway's counters and then those all gateways share. Nothing is sent to a grain before all of these pass.
 /// </summary>
-public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedLimits shared)
+public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedLimits shared, TenantUsage usage)
 {
     public async Task<AdmittedTurn> AdmitAsync(string tenant, string model, ChatTurnRequest turn, CancellationToken ct)
     {
@@ -31,6 +32,6 @@ public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedL
             lease.Dispose();
             throw;
         }
-        return new AdmittedTurn(turn with { MaxContextTokens = allowance }, lease);
+        return new AdmittedTurn(tenant, turn with { MaxContextTokens = allowance }, lease, usage);
     }
 }
