@@ -23,8 +23,8 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Further configuration, e.g. <c>SmolLM3:Tenants:NAME:RequestsPerMinute</c> or <c>SmolLM3:ApiKeysFile</c>.</summary>
     public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
 
-    /// <summary>Compute type (f32, bf16, f16) and torch device (cpu, cuda:N) of the model.</summary>
-    public string DType { get; init; } = "f32";
+    /// <summary>Compute type (auto, f32, bf16, f16; see <see cref="DTypeChoice"/>) and torch device (cpu, cuda:N) of the model.</summary>
+    public string DType { get; init; } = DTypeChoice.Auto;
     public string Device { get; init; } = "cpu";
 
     /// <summary>Type the KV cache holds (f32, bf16, f16); null: the compute type.</summary>
