@@ -49,7 +49,10 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// </summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
-    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
-    public int SiloPort { get; init; } = SmolLMClusterOptions.DefaultSiloPort;
-    public int OrleansGatewayPort { get; init; } = SmolLMClusterOptions.DefaultGatewayPort;
+    /// <summary>
+    /// Orleans silo-to-silo and client gateway ports (localhost clustering); 0, the default, picks free ones, so two
+    /// one-process clusters on a machine do not collide (nothing outside the process connects to them).
+    /// </summary>
+    public int SiloPort { get; init; }
+    public int OrleansGatewayPort { get; init; }
 }
