@@ -4,13 +4,17 @@ using Spectre.Console;
 
 namespace SmolLM3.Cli;
 
-/// <summary>Loads a model, showing a progress bar on stderr when stderr is a terminal (never on stdout).</summary>
+/// <summary>
+/// Loads a model, showing on stderr, when stderr is a terminal (never on stdout), the dtype <c>--dtype auto</c> chose and a progress bar.
+/// </summary>
 static class ModelLoader
 {
     public static CausalLM Load(IWeightSource source, ModelRequest request, TextWriter stderr)
     {
         if (!ReferenceEquals(stderr, Console.Error) || Console.IsErrorRedirected)
             return CausalLM.Load(source, request.DType, request.Device, kvDType: request.KvDType);
+
+        if (request.AutoDType is { } auto) stderr.WriteLine(auto);   // with the progress bar: a script's stderr stays for errors
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress()

@@ -8,6 +8,9 @@ namespace SmolLM3.Cli;
 /// <summary>What a command needs to open and load a model, read from the shared options.</summary>
 sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device, ContextSettings Context)
 {
+    /// <summary>How <see cref="DType"/> was chosen when <c>--dtype auto</c> chose it (null: named on the command line).</summary>
+    public DTypeChoice? AutoDType { get; init; }
+
     /// <summary>The type KV caches hold; null: the compute type.</summary>
     public torch.ScalarType? KvDType { get; init; }
 
@@ -37,8 +40,8 @@ sealed class ModelOptions
 
     public Option<string> DType { get; } = new("--dtype")
     {
-        Description = "Weight and activation type",
-        DefaultValueFactory = _ => "f32",
+        Description = "Weight and activation type; auto: the checkpoint's own (BF16 for SmolLM3) on a GPU or a CPU with AVX-512 BF16, else f32",
+        DefaultValueFactory = _ => DTypeChoice.Auto,
     };
 
     public Option<string?> KvDType { get; } = new("--kv-dtype")
@@ -63,7 +66,7 @@ sealed class ModelOptions
     {
         _loads = loads;
         _context = (context ?? loads) ? new ContextFlags() : null;
-        DType.AcceptOnlyFromAmong([.. DTypes.Names]);
+        DType.AcceptOnlyFromAmong([.. DTypeChoice.Names]);
         KvDType.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } kv && !DTypes.Names.Contains(kv))
@@ -93,16 +96,21 @@ sealed class ModelOptions
         var context = _context?.Read(parsed) ?? new ContextSettings();   // before a download: a bad value fails fast
         var path = localPath ?? ModelDownloads.Resolve(parsed.GetRequiredValue(Model), parsed.InvocationConfiguration.Error);
         var request = new ModelRequest(path, torch.ScalarType.Float32, torch.CPU, context);
-        if (!context.IsEmpty) using (request.Open()) { }   // checked against the checkpoint before anything loads or starts
-        if (!_loads) return request;
+        if (!_loads)
+        {
+            if (!context.IsEmpty) using (request.Open()) { }   // checked against the checkpoint before anything loads or starts
+            return request;
+        }
 
         if (parsed.GetValue(Threads) is { } threads) torch.set_num_threads(threads);
-        return request with
+        request = request with
         {
-            DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"),
             KvDType = parsed.GetValue(KvDType) is { } kv ? DTypes.Parse(kv) : null,
             Device = ParseDevice(parsed.GetValue(Device) ?? "cpu"),
         };
+        using var source = request.Open();   // the context checked and the dtype chosen before anything loads or starts
+        var dtype = DTypeChoice.Resolve(parsed.GetValue(DType) ?? DTypeChoice.Auto, source, request.Device);
+        return request with { DType = dtype.DType, AutoDType = dtype.IsAuto ? dtype : null };
     }
 
     static torch.Device ParseDevice(string text)

@@ -23,8 +23,8 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// <summary>Further configuration, e.g. <c>SmolLM3:Tenants:NAME:RequestsPerMinute</c> or <c>SmolLM3:ApiKeysFile</c>.</summary>
     public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
 
-    /// <summary>Compute type (f32, bf16, f16) and torch device (cpu, cuda:N) of the model.</summary>
-    public string DType { get; init; } = "f32";
+    /// <summary>Compute type (auto, f32, bf16, f16; see <see cref="DTypeChoice"/>) and torch device (cpu, cuda:N) of the model.</summary>
+    public string DType { get; init; } = DTypeChoice.Auto;
     public string Device { get; init; } = "cpu";
 
     /// <summary>Type the KV cache holds (f32, bf16, f16); null: the compute type.</summary>
@@ -49,7 +49,10 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     /// </summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
-    /// <summary>Orleans silo-to-silo and client gateway ports (localhost clustering); 0 picks free ones.</summary>
-    public int SiloPort { get; init; } = SmolLMClusterOptions.DefaultSiloPort;
-    public int OrleansGatewayPort { get; init; } = SmolLMClusterOptions.DefaultGatewayPort;
+    /// <summary>
+    /// Orleans silo-to-silo and client gateway ports (localhost clustering); 0, the default, picks free ones, so two
+    /// one-process clusters on a machine do not collide (nothing outside the process connects to them).
+    /// </summary>
+    public int SiloPort { get; init; }
+    public int OrleansGatewayPort { get; init; }
 }

@@ -32,8 +32,18 @@ public sealed class SmolLMSiloOptions
     /// <summary>How often the silo tells the cluster its model and free KV capacity (placement reads it).</summary>
     public TimeSpan CapacityReportInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Compute type: f32, bf16 or f16 (a GGUF's Q8_0 matrices stay packed on the CPU either way).</summary>
-    public string DType { get; set; } = "f32";
+    /// <summary>
+    /// Compute type: auto, f32, bf16 or f16 (a GGUF's Q8_0 matrices stay packed on the CPU either way). auto: the
+    /// checkpoint's own type on a GPU or a CPU with AVX-512 BF16, else f32 (see <see cref="DTypeChoice"/>).
+    /// </summary>
+    public string DType { get; set; } = DTypeChoice.Auto;
+
+    /// <summary><see cref="DType"/> for this checkpoint and device; a name it does not accept is a <see cref="SiloSettingException"/>.</summary>
+    public DTypeChoice ResolveDType(IWeightSource source, Device device)
+    {
+        try { return DTypeChoice.Resolve(DType, source, device); }
+        catch (ArgumentException e) { throw new SiloSettingException($"{Section}:{nameof(DType)}", e.Message); }
+    }
 
     /// <summary>Type the KV cache holds: f32, bf16 or f16; null: the compute type. BF16 and F16 hold twice the tokens of F32 in the same bytes.</summary>
     public string? KvDType { get; set; }

@@ -43,7 +43,7 @@ public class ChatCommandsTests
     public async Task GreedyGenerateEqualsTheEngineOnTheSamePromptTokens()
     {
         var model = Fixtures.Require("tiny-smollm3", "hf");
-        var run = await CliRun.Of("generate", "--model", model, "--prompt", "Hello! What is 2+2?", "--temperature", "0", "--max-tokens", "10", "--json");
+        var run = await CliRun.Of("generate", "--model", model, "--prompt", "Hello! What is 2+2?", "--temperature", "0", "--max-tokens", "10", "--json", "--dtype", "f32");
         Assert.True(run.ExitCode == 0, run.Stderr);
         var result = JsonDocument.Parse(run.Stdout).RootElement;
         Assert.Equal("Length", result.GetProperty("finish").GetString());

@@ -98,7 +98,7 @@ public sealed class ContextFlagsTests : IDisposable
         var reference = LlamaCppReference.Load(Path.Combine(Yarn, "ref-8k.json"));
         var c = reference.Cases[0];
         var run = await CliRun.Of("score", "--model", Yarn, "--prompts", dir.Write("p.txt", string.Join(" ", c.Prompt)),
-            "--forced", dir.Write("f.txt", string.Join(" ", c.Forced)));
+            "--forced", dir.Write("f.txt", string.Join(" ", c.Forced)), "--dtype", "f32");
         Assert.True(run.ExitCode == 0, run.Stderr);
         var ours = LlamaCppReference.Parse(run.Stdout).Cases[0];
         for (int i = 0; i < c.Steps.Count; i++)

@@ -44,6 +44,10 @@ public class InspectCommandTests
         Assert.Equal(["BF16"], storage.Keys);
         Assert.Equal(r.GetProperty("tensors").GetArrayLength(), storage["BF16"].Tensors);
         Assert.Equal(r.GetProperty("weight_bytes_bf16").GetInt64(), storage["BF16"].Bytes);
+        // --dtype auto keeps BF16 only where the CPU computes it natively
+        var (auto, why) = (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()!);
+        Assert.Contains(why, new[] { "checkpoint bf16, CPU has AVX-512 BF16", "checkpoint bf16, CPU lacks AVX-512 BF16" });
+        Assert.Equal(why.Contains("has") ? "bf16" : "f32", auto);
     }
 
     [SkippableFact]
@@ -59,6 +63,8 @@ public class InspectCommandTests
         Assert.Equal("Q8_0", embed.GetProperty("type").GetString());
         Assert.Equal(128256L * 64 / 32 * 34, embed.GetProperty("bytes").GetInt64());
         Assert.Equal(r.GetProperty("tensors").GetArrayLength(), storage.Values.Sum(s => s.Tensors));
+        // its packed matrices dequantize to F32, which outweighs everything else
+        Assert.Equal(("f32", "checkpoint f32"), (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()));
     }
 
     [SkippableFact]
@@ -70,6 +76,7 @@ public class InspectCommandTests
         Assert.Contains("model.layers.2.post_attention_layernorm.weight", run.Stdout);
         Assert.Contains("49152 × 64", run.Stdout);
         Assert.Contains("KV cache at 128k tokens (f32 / bf16 / f16)", run.Stdout);
+        Assert.Matches(@"dtype auto on this CPU\s*│\s*(bf16|f32) \(checkpoint bf16, CPU (has|lacks) AVX-512 BF16\)", run.Stdout);
         Assert.DoesNotContain("\u001b[", run.Stdout);
     }
 

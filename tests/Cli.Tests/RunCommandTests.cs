@@ -8,7 +8,7 @@ namespace SmolLM3.Cli.Tests;
 [Collection(Collection)]
 public class RunCommandTests
 {
-    /// <summary>Tests that run the cluster, one at a time: its Orleans ports are fixed (11111, 30000).</summary>
+    /// <summary>Tests that run the cluster, one at a time: each loads a model and starts a silo, which two cores feel.</summary>
     public const string Collection = "smollm3 run";
 
     [SkippableFact]

@@ -62,13 +62,20 @@ public sealed class ScoreCommandTests : IDisposable
         AssertMatches(reference, LlamaCppReference.Parse(run.Stdout), tolerance: 1e-2);
     }
 
+    /// <summary>The first case of tiny-smollm2's F32 reference, and its input files.</summary>
+    (LlamaCppReference Reference, string Prompts, string Forced) FirstCaseOfTheReference()
+    {
+        var reference = LlamaCppReference.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
+        reference = reference with { Cases = reference.Cases.Take(1).ToList() };
+        var (prompts, forced) = WriteInputs(reference);
+        return (reference, prompts, forced);
+    }
+
     [SkippableFact]
     public async Task Runs_in_bf16_with_looser_agreement()
     {
         var model = Fixtures.Require("tiny-smollm2", "hf");
-        var reference = LlamaCppReference.Parse(File.ReadAllText(Fixtures.Require("tiny-smollm2", "ref-f32.json")));
-        reference = reference with { Cases = reference.Cases.Take(1).ToList() };
-        var (prompts, forced) = WriteInputs(reference);
+        var (reference, prompts, forced) = FirstCaseOfTheReference();
 
         var run = await Score(model, prompts, forced, "--dtype", "bf16", "--top", "3");
 
@@ -78,6 +85,25 @@ public sealed class ScoreCommandTests : IDisposable
         Assert.All(actual.Cases[0].Steps, s => Assert.Equal(3, s.Top.Count));
         for (int i = 0; i < actual.Cases[0].Steps.Count; i++)
             Assert.InRange(actual.Cases[0].Steps[i].Top[0].Logprob - reference.Cases[0].Steps[i].Top[0].Logprob, -0.2, 0.2);
+    }
+
+    [SkippableFact]
+    public async Task The_default_dtype_is_the_one_inspect_reports_for_auto()
+    {
+        var model = Fixtures.Require("tiny-smollm2", "hf");
+        var (reference, prompts, forced) = FirstCaseOfTheReference();
+        var inspect = await CliRun.Of("inspect", "--model", model, "--json");
+        var auto = JsonDocument.Parse(inspect.Stdout).RootElement.GetProperty("auto_dtype").GetString()!;
+
+        var byDefault = await Score(model, prompts, forced, "--top", "3");
+        var named = await Score(model, prompts, forced, "--top", "3", "--dtype", auto);
+
+        Assert.True(byDefault.ExitCode == 0, byDefault.Stderr);
+        Assert.Equal("", byDefault.Stderr);   // the choice is shown only on a terminal
+        Assert.Equal(named.Stdout, byDefault.Stdout);
+        var steps = LlamaCppReference.Parse(byDefault.Stdout).Cases[0].Steps;
+        for (int i = 0; i < steps.Count; i++)
+            Assert.InRange(steps[i].Top[0].Logprob - reference.Cases[0].Steps[i].Top[0].Logprob, -0.2, 0.2);
     }
 
     string PromptsFile => Path.Combine(dir.Path, "prompts.txt");
@@ -120,8 +146,8 @@ public sealed class ScoreCommandTests : IDisposable
     [SkippableFact]
     public async Task A_bf16_kv_cache_scores_close_to_the_f32_one()
     {
-        var wide = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3");
-        var narrow = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3", "--kv-dtype", "bf16");
+        var wide = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3", "--dtype", "f32");
+        var narrow = await ScoreTexts("1 2 3 4 5 6\n", "7 8 9\n", "--top", "3", "--dtype", "f32", "--kv-dtype", "bf16");
         Assert.True(narrow.ExitCode == 0, narrow.Stderr);
         var (want, got) = (LlamaCppReference.Parse(wide.Stdout).Cases[0], LlamaCppReference.Parse(narrow.Stdout).Cases[0]);
         Assert.Equal(want.Steps.Count, got.Steps.Count);

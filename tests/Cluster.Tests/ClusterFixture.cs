@@ -64,6 +64,7 @@ public class ClusterFixture : IAsyncLifetime
                 HttpPort = 0,
                 SiloPort = 0,
                 OrleansGatewayPort = 0,
+                DType = "f32",   // pool sizes (SmallPoolClusterFixture) are counted in F32 positions on every machine
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
                 // The keys a deployment uses: SmolLM3:ApiKeys, :ApiKeysFile, :Tenants:NAME:…, :Models.
                 Configuration = new Dictionary<string, string?>

@@ -18,6 +18,7 @@ public sealed class ModelContextTests
 
     static ModelHost Loaded(SmolLMSiloOptions options)
     {
+        options.DType = "f32";   // the pool sizes below count F32 positions on every machine
         var host = new ModelHost(Options.Create(options), NullLogger<ModelHost>.Instance);
         host.Load(CancellationToken.None);
         return host;
@@ -101,7 +102,7 @@ public sealed class ModelContextTests
         var logs = new LogCapture();
         await using var app = EmbeddedCluster.Build(settings(new EmbeddedClusterOptions(Yarn)
         {
-            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
+            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0, DType = "f32",
             ConfigureServices = services => services.AddSingleton<ILoggerProvider>(logs),
         }));
         await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());

@@ -28,7 +28,7 @@ public sealed class ModelKvDTypeTests
     public void ABf16PoolHoldsTwiceTheTokensOfTheComputeTypes()
     {
         var model = Fixtures.Require("tiny-smollm3", "hf");
-        using var wide = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20 });
+        using var wide = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, DType = "f32" });
         using var narrow = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, KvDType = "bf16" });
         wide.Load(CancellationToken.None);
         narrow.Load(CancellationToken.None);

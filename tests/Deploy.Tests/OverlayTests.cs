@@ -1,4 +1,5 @@
 using SmolLM3.Deploy.Tests.Manifests;
+using SmolLM3.Silo;
 
 namespace SmolLM3.Deploy.Tests;
 
@@ -26,6 +27,17 @@ public class OverlayTests
         ];
         Assert.Equal(expected.Order(), o.Objects.Select(x => $"{x.Str("kind")}/{x.Name()}").Order());
         Assert.All(o.Objects.Where(x => x.Str("kind") != "Namespace"), x => Assert.Equal("smollm3", x.Namespace()));
+    }
+
+    [SkippableTheory]
+    [InlineData("cpu", 8L << 30)]
+    [InlineData("gpu", 12L << 30)]
+    public void Each_overlay_sizes_the_KV_pool_with_a_unit_the_silo_reads(string name, long bytes)
+    {
+        var o = Overlay.Render(name);
+        var env = o.Environment(Overlay.Container(o.Component("silo"), "silo"));
+        Assert.DoesNotContain("SmolLM3__Silo__KvCacheBytes", env.Keys);
+        Assert.Equal(bytes, new SmolLMSiloOptions { KvCacheSize = env["SmolLM3__Silo__KvCacheSize"] }.ResolvedKvCacheBytes);
     }
 
     [SkippableFact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Grpc.Net.Client;
 using SmolLM3.Cli.Cluster;
 using SmolLM3.Engine.Benchmarking;
+using SmolLM3.Engine.Model;
 using SmolLM3.Hosting;
 using Spectre.Console;
 
@@ -53,7 +54,7 @@ static class BenchClusterCommand
             await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
             {
                 GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
-                DType = parsed.GetValue(model.DType)!,
+                DType = DTypes.NameOf(request.DType),
                 KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SmolLM3.Engine.Chat;
+using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Cli.Commands;
 
@@ -7,9 +8,13 @@ namespace SmolLM3.Cli.Commands;
 /// <c>smollm3 chat --model M</c>: a conversation on standard input, one user message per line, replies
 /// streamed. The history is kept and its KV cache reused, so each turn only prefills what is new.
 /// Ctrl-C stops the reply in progress, not the program; an empty line or end of input ends the chat.
+/// A message that would take the conversation past the context is not sent: the user is told both numbers and
+/// goes on with a shorter one, or <c>/reset</c>, which starts the conversation over (keeping the system message).
 /// </summary>
 static class ChatCommand
 {
+    public const string Reset = "/reset";
+
     public static Command Create()
     {
         var model = new ModelOptions(loads: true);
@@ -44,8 +49,19 @@ static class ChatCommand
                 if (interactive) await stderr.WriteAsync("> ");
                 var line = await Cli.Input.ReadLineAsync(ct);
                 if (string.IsNullOrWhiteSpace(line)) break;
+                if (line.Trim() == Reset)
+                {
+                    history.RemoveAll(m => m.Role != ChatRoles.System);
+                    await stderr.WriteLineAsync("(conversation reset)");
+                    continue;
+                }
                 history.Add(ChatMessage.User(line));
                 var prompt = chat.Prompts.Build(history, chat.Tokenizer, promptOptions);
+                if (prompt.Tokens.Length > cache.MaxLength)
+                {
+                    await NotSent(prompt.Tokens.Length, cache.MaxLength);
+                    continue;
+                }
 
                 using var turn = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 ConsoleCancelEventHandler stopTurn = (_, e) => { e.Cancel = true; turn.Cancel(); };
@@ -59,6 +75,11 @@ static class ChatCommand
                 {
                     await stderr.WriteLineAsync("\n(stopped)");
                 }
+                catch (ContextOverflowException e)   // the prompt as the cache tokenizes it, a few tokens off the rendered one
+                {
+                    await NotSent(e.Needed, e.Limit);
+                    continue;
+                }
                 finally
                 {
                     Console.CancelKeyPress -= stopTurn;
@@ -69,6 +90,14 @@ static class ChatCommand
                     output.Reasoning.Length > 0 ? output.Reasoning.ToString() : null, output.ToolCalls.Count > 0 ? output.ToolCalls : null));
             }
             return Cli.Ok;
+
+            // The message is dropped from the history; the conversation stays as it was.
+            async Task NotSent(int needed, int context)
+            {
+                history.RemoveAt(history.Count - 1);
+                await stderr.WriteLineAsync($"(not sent: with this message the conversation needs {needed} tokens but the context holds {context}; "
+                    + $"send a shorter message, or {Reset} to start over)");
+            }
         });
         return command;
     }

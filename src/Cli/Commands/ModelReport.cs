@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using TorchSharp;
@@ -40,6 +41,8 @@ sealed record ModelReport(
     IReadOnlyList<StorageSummary> Storage,
     long WeightBytesF32,
     long WeightBytesBf16,
+    [property: JsonPropertyName("auto_dtype")] string AutoDType,
+    [property: JsonPropertyName("auto_dtype_reason")] string AutoDTypeReason,
     long KvCacheBytesPerToken,
     IReadOnlyList<KvCacheOfType> KvCache,
     IReadOnlyList<TensorRow> Tensors)
@@ -50,6 +53,7 @@ sealed record ModelReport(
     public static ModelReport Of(IWeightSource source)
     {
         var c = source.Config;
+        var auto = DTypeChoice.Resolve(DTypeChoice.Auto, source, torch.CPU);   // inspect has no --device: what the CPU here would run
         var kv = DTypes.Names.Select(name =>
         {
             long perToken = c.KvBytesPerToken(DTypes.Parse(name).ElementSize());
@@ -63,7 +67,7 @@ sealed record ModelReport(
             source.Weights.GroupBy(w => w.StorageType)
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),
-            c.ParameterCount * 4, c.ParameterCount * 2,
+            c.ParameterCount * 4, c.ParameterCount * 2, DTypes.NameOf(auto.DType), auto.Reason,
             kv.Single(k => k.Type == "bf16").BytesPerToken, kv,
             source.Weights.OrderBy(w => w.Name, NaturalOrder.Instance)
                 .Select(w => new TensorRow(w.Name, w.Shape, w.StorageType, w.ByteSize)).ToList());

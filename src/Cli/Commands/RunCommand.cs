@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using SmolLM3.Gateway;
+using SmolLM3.Engine.Model;
 using SmolLM3.Hosting;
 
 namespace SmolLM3.Cli.Commands;
@@ -38,6 +39,7 @@ static class RunCommand
             var request = model.Read(parsed);
             var kvCacheBytes = kvCacheSize.Read(parsed);
             KvCacheSizeFlag.CheckHoldsContext(request, kvCacheBytes);   // before anything loads: the numbers, with the flags' names
+            if (request.AutoDType is { } auto) await parsed.InvocationConfiguration.Error.WriteLineAsync(auto.ToString());
             var output = parsed.InvocationConfiguration.Output;
             var key = parsed.GetValue(apiKey) ?? "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             await output.WriteLineAsync($"api key: {key} (tenant {Tenant})");
@@ -47,7 +49,7 @@ static class RunCommand
                 GrpcPort = parsed.GetValue(grpcPort),
                 HttpPort = parsed.GetValue(httpPort),
                 DataFolder = Directory.CreateDirectory(parsed.GetValue(dataDir)!).FullName,
-                DType = parsed.GetValue(model.DType)!,
+                DType = DTypes.NameOf(request.DType),
                 KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,

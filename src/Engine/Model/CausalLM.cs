@@ -189,7 +189,15 @@ public sealed class CausalLM : ILanguageModel
         var x = _embedTokens.index_select(0, tensor(ids, device: Device));
         // 2. cos/sin (T, 1, D), shared by every RoPE layer
         var (cos, sin) = _rope.Angles(positions, DType, Device);
-        for (int l = 0; l < _layers.Length; l++) x = _layers[l].Forward(x, layout, cos, sin);
+        // each layer in its own scope: a long chunk's attention scores and MLP activations are freed layer by layer,
+        // and only the layer's output (T, hidden) leaves it; the previous one is freed once used
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            Tensor next;
+            using (NewDisposeScope()) next = _layers[l].Forward(x, layout, cos, sin).MoveToOuterDisposeScope();
+            x.Dispose();
+            x = next;
+        }
         for (int i = 0; i < n; i++) caches[i].Advance(lengths[i]);
         // 3. only the positions that need logits go through the head: (K, hidden) -> (K, vocab)
         var selected = keep.Count == t ? x : x.index_select(0, tensor(keep.ToArray(), device: Device));

@@ -16,4 +16,13 @@ public static class DTypes
         "f16" => ScalarType.Float16,
         _ => throw new ArgumentException($"dtype '{name}' is not one of {string.Join(", ", Names)}"),
     };
+
+    /// <summary>The name of <paramref name="type"/> (f32, bf16, f16); throws <see cref="ArgumentException"/> for another type.</summary>
+    public static string NameOf(ScalarType type) => type switch
+    {
+        ScalarType.Float32 => "f32",
+        ScalarType.BFloat16 => "bf16",
+        ScalarType.Float16 => "f16",
+        _ => throw new ArgumentException($"{type} is not one of the compute types {string.Join(", ", Names)}"),
+    };
 }

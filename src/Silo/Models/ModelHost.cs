@@ -36,11 +36,16 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         var o = options.Value;
         var kvDType = o.ResolvedKvDType;   // before the weights: a bad value fails fast, naming its key
         var kvBytes = o.ResolvedKvCacheBytes;
-        logger.LogInformation("Loading model {ModelPath} ({DType} on {Device}, KV cache {KvDType})", o.ModelPath, o.DType, o.Device, o.KvDType ?? o.DType);
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
         using (var source = ModelSources.Open(o.ModelPath, o.Context, SmolLMSiloOptions.KeyOf))   // weights are copied out: the file mapping can close
-            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress, kvDType: kvDType);
+        {
+            var device = torch.device(o.Device);
+            var dtype = o.ResolveDType(source, device);
+            logger.LogInformation("Loading model {ModelPath} ({DTypeChoice} on {Device}, KV cache {KvDType})",
+                o.ModelPath, dtype, o.Device, DTypes.NameOf(kvDType ?? dtype.DType));
+            model = CausalLM.Load(source, dtype.DType, device, progress, kvDType: kvDType);
+        }
         ILanguageModel served = decorator?.Invoke(model) ?? model;
         try
         {

@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Generation;
+using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using TorchSharp;
 
@@ -25,5 +26,20 @@ public class MemoryTests
             if (steps == 200) break;
         }
         Assert.Equal(afterWarmup, LiveOnThisThread);
+    }
+
+    [SkippableFact]
+    public void APrefillPassLeavesOnlyItsLogitsAlive()
+    {
+        using var lm = TinyModels.Load("tiny-smollm3/hf");
+        using var cache = lm.NewCache();
+        lm.Forward([new SequenceChunk(cache, [1, 2, 3], 1)]).Dispose();   // the cache's first allocation
+        long before = LiveOnThisThread;
+        using (var logits = lm.Forward([new SequenceChunk(cache, [.. Enumerable.Range(10, 40)], 4)]))
+        {
+            Assert.Equal(new long[] { 4, lm.Config.VocabSize }, logits.shape);
+            Assert.Equal(before + 1, LiveOnThisThread);
+        }
+        Assert.Equal(before, LiveOnThisThread);
     }
 }
