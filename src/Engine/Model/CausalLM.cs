@@ -190,7 +190,7 @@ public sealed class CausalLM : ILanguageModel
         // 2. cos/sin (T, 1, D), shared by every RoPE layer
         var (cos, sin) = _rope.Angles(positions, DType, Device);
         for (int l = 0; l < _layers.Length; l++) x = _layers[l].Forward(x, layout, cos, sin);
-        for (int i = 0; i < n; i++) caches[i].Advance(lengths[i]);
+        for (int i = 0; i < n; i++) caches[i].Advance(batch[i].Tokens);
         // 3. only the positions that need logits go through the head: (K, hidden) -> (K, vocab)
         var selected = keep.Count == t ? x : x.index_select(0, tensor(keep.ToArray(), device: Device));
         var logits = _lmHead.Forward(_norm.Forward(selected)).to(ScalarType.Float32);
