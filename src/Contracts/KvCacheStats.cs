@@ -8,7 +8,11 @@ namespace SmolLM3.Contracts;
 /// <param name="IdleBlocks">Blocks held by idle conversations, which give them up before a request waits.</param>
 /// <param name="Evictions">Idle conversations emptied so far (they recompute their cache on their next turn).</param>
 /// <param name="Preemptions">Sequences sent back to the queue for lack of blocks, to be recomputed.</param>
-/// <param name="CachedPromptTokens">Prompt tokens already in a conversation's cache when its turn was submitted.</param>
+/// <param name="CachedPromptTokens">Prompt tokens already in a conversation's cache when its turn was submitted (its own or shared).</param>
+/// <param name="SharedBlocks">Blocks read by more than one conversation (a common start held once).</param>
+/// <param name="CachedBlocks">Blocks no conversation holds that keep a prompt start for the next with it; counted as free.</param>
+/// <param name="PrefixQueriedTokens">Whole-block prompt positions looked up among the pool's shared blocks so far.</param>
+/// <param name="PrefixHitTokens">Those found there, not computed.</param>
 [GenerateSerializer, Immutable, Alias("smollm3.KvCacheStats")]
 public sealed record KvCacheStats(
     [property: Id(0)] int BlockTokens,
@@ -18,4 +22,12 @@ public sealed record KvCacheStats(
     [property: Id(4)] int IdleBlocks,
     [property: Id(5)] long Evictions,
     [property: Id(6)] long Preemptions,
-    [property: Id(7)] long CachedPromptTokens);
+    [property: Id(7)] long CachedPromptTokens,
+    [property: Id(8)] int SharedBlocks = 0,
+    [property: Id(9)] int CachedBlocks = 0,
+    [property: Id(10)] long PrefixQueriedTokens = 0,
+    [property: Id(11)] long PrefixHitTokens = 0)
+{
+    /// <summary>Share of the looked-up positions found among the shared blocks (0 before any lookup).</summary>
+    public double PrefixHitRate => PrefixQueriedTokens == 0 ? 0 : (double)PrefixHitTokens / PrefixQueriedTokens;
+}

@@ -110,6 +110,12 @@ public sealed class SmolLMSiloOptions
     /// <summary>Positions per KV-cache block (the unit conversations take from and give back to the pool).</summary>
     public int KvBlockTokens { get; set; } = KvBlockPool.DefaultBlockTokens;
 
+    /// <summary>
+    /// Whether conversations and requests share the KV blocks of a common start (a system prompt, an earlier request's
+    /// messages): its full blocks are computed once, and such turns report them as cached tokens.
+    /// </summary>
+    public bool KvPrefixSharing { get; set; } = true;
+
     /// <summary>The key the KV budget was given under (for messages): KvCacheBytes if that one is set, else KvCacheSize.</summary>
     public string KvCacheSizeKey => $"{Section}:{(KvCacheBytes is not null ? nameof(KvCacheBytes) : nameof(KvCacheSize))}";
 

@@ -28,9 +28,7 @@ public sealed class ChatEndToEndTests(ClusterFixture cluster)
         // The engine's own loop on the same prompt tokens, greedy, 8 tokens.
         var host = cluster.Model;
         var prompt = host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", "Hello there!")], thinking: false), parseSpecial: true).ToArray();
-        using var cache = host.Model.NewCache();
-        var expected = Generator.Generate(host.Model, cache, prompt, new SamplingOptions { Temperature = 0, MaxTokens = 8, StopTokenIds = host.StopTokenIds }).ToList();
-        var expectedText = host.Tokenizer.Decode(expected.Where(t => t.Finish != Engine.Generation.FinishReason.StopToken).Select(t => t.Token));
+        var (expected, expectedText) = EngineGreedy.Reply(host, prompt, 8);
 
         Assert.Equal(prompt.Length, first.Started.PromptTokens);
         Assert.Equal(0, first.Started.CachedTokens);

@@ -66,6 +66,8 @@ public class ClusterFixture : IAsyncLifetime
                 OrleansGatewayPort = 0,
                 DType = "f32",   // pool sizes (SmallPoolClusterFixture) are counted in F32 positions on every machine
                 ApiKeys = new Dictionary<string, string> { [KeyA] = "tenant-a", [KeyB] = "tenant-b" },
+                // A turn's cached tokens are its own conversation's here; shared prompt starts have their own fixture.
+                ConfigureSilo = silo => silo.KvPrefixSharing = false,
                 // The keys a deployment uses: SmolLM3:ApiKeys, :ApiKeysFile, :Tenants:NAME:…, :Models.
                 Configuration = new Dictionary<string, string?>
                 {

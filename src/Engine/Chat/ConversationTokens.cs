@@ -32,12 +32,12 @@ public sealed class ConversationTokens
     /// <summary>
     /// Truncates <paramref name="cache"/> to the prompt tokens it can keep: the reused ones it still holds (it may
     /// have lost some while idle), never the whole prompt, as feeding at least one token gives the logits.
+    /// Returns the positions kept (a cut inside a shared block keeps fewer: <see cref="KvCache.Truncate"/>).
     /// </summary>
     public static int Keep(KvCache cache, int reused, int promptLength)
     {
-        int keep = Math.Min(Math.Min(reused, cache.Length), promptLength - 1);
-        cache.Truncate(keep);
-        return keep;
+        cache.Truncate(Math.Min(Math.Min(reused, cache.Length), promptLength - 1));
+        return cache.Length;
     }
 
     /// <summary>

@@ -198,7 +198,7 @@ public sealed class CausalLM : ILanguageModel
             x.Dispose();
             x = next;
         }
-        for (int i = 0; i < n; i++) caches[i].Advance(lengths[i]);
+        for (int i = 0; i < n; i++) caches[i].Advance(batch[i].Tokens);
         // 3. only the positions that need logits go through the head: (K, hidden) -> (K, vocab)
         var selected = keep.Count == t ? x : x.index_select(0, tensor(keep.ToArray(), device: Device));
         var logits = _lmHead.Forward(_norm.Forward(selected)).to(ScalarType.Float32);

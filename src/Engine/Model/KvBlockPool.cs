@@ -10,9 +10,10 @@ namespace SmolLM3.Engine.Model;
 /// <see cref="TotalBlocks"/> (the memory budget). Each <see cref="KvCache"/> holds a list of block ids.
 /// Caches their owners mark idle give their blocks up, least recently used first, when
 /// <see cref="EvictIdle"/> is asked for room; their owners then recompute them from the transcript.
+/// With <see cref="SharePrefixes"/>, full blocks are also content-addressed and shared read-only between caches.
 /// Thread-safe: a scheduler allocates while conversation owners truncate, dispose and park their caches.
 /// </summary>
-public sealed class KvBlockPool : IDisposable
+public sealed partial class KvBlockPool : IDisposable
 {
     /// <summary>Positions per block unless a caller says otherwise (the silo's <c>KvBlockTokens</c> default too).</summary>
     public const int DefaultBlockTokens = 16;
@@ -91,11 +92,13 @@ public sealed class KvBlockPool : IDisposable
         get
         {
             lock (_lock)
-                return new KvPoolStats(BlockTokens, TotalBlocks, FreeBlocksLocked, _idle.Sum(c => c.BlockCount), _evictions);
+                return new KvPoolStats(BlockTokens, TotalBlocks, FreeBlocksLocked, IdleBlocksLocked(), _evictions,
+                    _prefixes?.CachedBlocks ?? 0, _prefixes?.SharedBlocks ?? 0, _prefixes?.QueriedTokens ?? 0, _prefixes?.HitTokens ?? 0);
         }
     }
 
-    int FreeBlocksLocked => _free.Count + TotalBlocks - _fresh;
+    // Unreferenced addressed blocks count as free: a cache taking blocks gets them once the free list is empty.
+    int FreeBlocksLocked => _free.Count + TotalBlocks - _fresh + (_prefixes?.CachedBlocks ?? 0);
 
     /// <summary>Blocks to hold <paramref name="tokens"/> positions.</summary>
     public int BlocksFor(int tokens) => (tokens + BlockTokens - 1) / BlockTokens;
@@ -115,8 +118,14 @@ public sealed class KvBlockPool : IDisposable
                     into.Add(id);
                     continue;
                 }
-                if (_fresh == _made) MakeSegment();
-                into.Add(_fresh++);
+                if (_fresh < TotalBlocks)
+                {
+                    if (_fresh == _made) MakeSegment();
+                    into.Add(_fresh++);
+                    continue;
+                }
+                _prefixes!.TryReclaim(out int cached);
+                into.Add(cached);
             }
             return true;
         }
@@ -145,7 +154,9 @@ public sealed class KvBlockPool : IDisposable
 
     void GiveLocked(List<int> blocks, int from)
     {
-        for (int i = from; i < blocks.Count; i++) _free.Add(blocks[i]);
+        // last block first: a sequence's later blocks become the least recently released and are reclaimed before its start
+        for (int i = blocks.Count - 1; i >= from; i--)
+            if (_prefixes?.Release(blocks[i]) != true) _free.Add(blocks[i]);
         blocks.RemoveRange(from, blocks.Count - from);
     }
 
@@ -269,6 +280,7 @@ public sealed class KvBlockPool : IDisposable
             _segments.Clear();
             _bases.Clear();
             _free.Clear();
+            _prefixes?.Clear();
             _made = _fresh = 0;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SmolLM3.Engine.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,12 +11,16 @@ namespace SmolLM3.Engine.Model;
 /// is a list of block ids); a cache made on its own has a private pool that grows up to the context.
 /// A cache of a shared pool may be marked idle between uses, and may then be emptied to make room for
 /// others (its <see cref="Length"/> drops to 0); mark it in use before reading its length to continue it.
+/// It remembers the token ids it was fed, so a pool that shares prefixes can address its full blocks, and it can
+/// start from blocks other caches left in the pool (<see cref="AttachPrefix"/>).
 /// </summary>
 public sealed class KvCache : IDisposable
 {
     readonly KvBlockPool _pool;
     readonly bool _ownsPool;
     readonly List<int> _blocks = [];   // block i holds positions [i·B, (i+1)·B)
+    readonly List<int> _ids = [];      // token ids of the first positions; all of them unless fed by count alone
+    int _offered;                      // full blocks already offered to the pool's prefix index
 
     internal LinkedListNode<KvCache>? IdleNode;   // guarded by the pool's lock
 
@@ -25,6 +30,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Positions the blocks held now can take without asking the pool.</summary>
     public int Capacity => _blocks.Count * _pool.BlockTokens;
     public int BlockCount => _blocks.Count;
+    internal IReadOnlyList<int> Blocks => _blocks;
     public KvBlockPool Pool => _pool;
 
     /// <summary>A standalone cache with a private pool (as <see cref="CausalLM.NewCache"/> makes).</summary>
@@ -88,15 +94,64 @@ public sealed class KvCache : IDisposable
     internal void Pointers(int layer, int length, Span<nint> keys, Span<nint> values) =>
         _pool.Pointers(layer, _blocks, _pool.BlocksFor(length), keys, values);
 
+    /// <summary>Counts <paramref name="tokens"/> positions whose token ids are not known: from then on no block of this cache is content-addressed.</summary>
     internal void Advance(int tokens) => Length += tokens;
 
-    /// <summary>Forgets everything after the first <paramref name="length"/> positions (e.g. to rewind a turn); whole blocks past it go back to the pool.</summary>
+    /// <summary>Counts the positions just written for <paramref name="ids"/> and offers the blocks they filled to the pool's prefix index.</summary>
+    internal void Advance(ReadOnlySpan<int> ids)
+    {
+        bool known = _ids.Count == Length;
+        Length += ids.Length;
+        if (!known) return;
+        _ids.AddRange(ids);
+        int full = Length / _pool.BlockTokens;
+        if (full <= _offered) return;
+        _pool.Offer(_blocks, _ids, _offered, full);
+        _offered = full;
+    }
+
+    /// <summary>
+    /// Takes the blocks other sequences left in the pool for the whole blocks of <paramref name="tokens"/> after the
+    /// ones it holds, read-only and shared, instead of computing them; returns <see cref="Length"/>. The cache must
+    /// hold the start of <paramref name="tokens"/>. Nothing is taken unless the pool shares prefixes and the cache
+    /// knows its tokens' ids; a partial last block is given up when whole ones replace it.
+    /// </summary>
+    public int AttachPrefix(ReadOnlySpan<int> tokens)
+    {
+        if (_ids.Count != Length) return Length;
+        if (tokens.Length < Length || !tokens[..Length].SequenceEqual(CollectionsMarshal.AsSpan(_ids)))
+            throw new ArgumentException($"the tokens do not start with the {Length} the cache holds", nameof(tokens));
+        tokens = tokens[..Math.Min(tokens.Length, MaxLength)];
+        int length = _pool.Attach(_blocks, tokens, Length);
+        if (length == Length) return Length;
+        _ids.Clear();
+        _ids.AddRange(tokens[..length]);
+        Length = length;
+        _offered = length / _pool.BlockTokens;
+        return Length;
+    }
+
+    /// <summary>
+    /// Forgets everything after the first <paramref name="length"/> positions (e.g. to rewind a turn); whole blocks past it
+    /// go back to the pool. A content-addressed block is never written again (others may read it): a cut inside one
+    /// gives it up too, so read <see cref="Length"/> afterwards (it is then a multiple of the block size).
+    /// </summary>
     public void Truncate(int length)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        int b = _pool.BlockTokens;
+        if (length % b != 0 && _pool.IsAddressed(_blocks[length / b])) length -= length % b;
         Length = length;
+        Forget(length);
         _pool.Give(_blocks, _pool.BlocksFor(length));
+    }
+
+    /// <summary>Drops the token ids past <paramref name="length"/>.</summary>
+    void Forget(int length)
+    {
+        if (_ids.Count > length) _ids.RemoveRange(length, _ids.Count - length);
+        _offered = Math.Min(_offered, length / _pool.BlockTokens);
     }
 
     /// <summary>Not in use until <see cref="MarkInUse"/>: the pool may empty it (least recently used first) when it runs out of blocks.</summary>
@@ -109,6 +164,7 @@ public sealed class KvCache : IDisposable
     internal List<int> Evict()
     {
         Length = 0;
+        Forget(0);
         return _blocks;
     }
 
@@ -116,6 +172,7 @@ public sealed class KvCache : IDisposable
     {
         _pool.Unpark(this);
         Length = 0;
+        Forget(0);
         _pool.Give(_blocks, 0);
         if (_ownsPool) _pool.Dispose();
     }

@@ -53,7 +53,8 @@ public sealed class TurnRunner(
             StartInReasoning = ChatPrompt.EndsInsideReasoning(promptText),
         });
         var cache = conversation.Acquire(host.KvPool);   // its length says what survived while idle
-        int keep = ConversationTokens.Keep(cache, reused, prompt.Length);
+        int held = ConversationTokens.Keep(cache, reused, prompt.Length);
+        int keep = cache.AttachPrefix(prompt.AsSpan(0, prompt.Length - 1));   // blocks other sequences left with the same start
 
         // 2. hand the sequence to the scheduler; it owns the cache until the token channel completes
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -118,7 +119,7 @@ public sealed class TurnRunner(
         // only what it held before the turn (less, if it was preempted and recomputed part of the way).
         void Abandon()
         {
-            cache.Truncate(Math.Min(keep, cache.Length));
+            cache.Truncate(Math.Min(held, cache.Length));
             conversation.Tokens.Reset(prompt[..cache.Length]);
         }
     }

@@ -55,6 +55,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
                 && KvPoolContextFit.Shortfall(served.Config, model.KvDType, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
                 throw new SiloSettingException(o.KvCacheSizeKey, why);
             var pool = served.NewBlockPool(kvBytes, o.KvBlockTokens);
+            if (o.KvPrefixSharing) pool.SharePrefixes($"{info.Id} {o.ModelPath} {o.DType}");
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
                 info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.DType);

@@ -37,6 +37,11 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         metrics.Gauge("smollm3.kv.blocks.free", "{block}", "KV-cache blocks free", () => host.KvPool.Stats.FreeBlocks);
         metrics.Gauge("smollm3.kv.blocks.idle", "{block}", "KV-cache blocks of idle conversations (evictable)", () => host.KvPool.Stats.IdleBlocks);
         metrics.Gauge("smollm3.kv.evictions", "{conversation}", "Idle conversations whose blocks were taken since start", () => host.KvPool.Stats.Evictions);
+        metrics.Gauge("smollm3.kv.blocks.shared", "{block}", "KV-cache blocks read by more than one sequence (a common prompt start held once)", () => host.KvPool.Stats.SharedBlocks);
+        metrics.Gauge("smollm3.kv.blocks.cached", "{block}", "KV-cache blocks no sequence holds, kept for the next with the same prompt start (counted as free)", () => host.KvPool.Stats.CachedBlocks);
+        metrics.Gauge("smollm3.kv.prefix.queried", "{token}", "Whole-block prompt positions looked up among shared KV blocks since start", () => host.KvPool.Stats.PrefixQueriedTokens);
+        metrics.Gauge("smollm3.kv.prefix.hits", "{token}", "Of those, positions found and not computed", () => host.KvPool.Stats.PrefixHitTokens);
+        metrics.Gauge("smollm3.kv.prefix.hit_ratio", "1", "Share of looked-up prompt positions found among shared KV blocks", () => host.KvPool.Stats.PrefixHitRate);
         metrics.Gauge("smollm3.kv.preemptions", "{sequence}", "Running sequences pushed back to recompute since start", () => _counters.KvCounts().Preemptions);
     }
 
@@ -97,7 +102,8 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         {
             var p = host.KvPool.Stats;
             var (preemptions, cached) = _counters.KvCounts();
-            return new KvCacheStats(p.BlockTokens, p.TotalBlocks, p.UsedBlocks, p.FreeBlocks, p.IdleBlocks, p.Evictions, preemptions, cached);
+            return new KvCacheStats(p.BlockTokens, p.TotalBlocks, p.UsedBlocks, p.FreeBlocks, p.IdleBlocks, p.Evictions, preemptions, cached,
+                p.SharedBlocks, p.CachedBlocks, p.PrefixQueriedTokens, p.PrefixHitTokens);
         }
     }
 

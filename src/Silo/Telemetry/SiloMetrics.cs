@@ -39,4 +39,8 @@ public sealed class SiloMetrics
     /// <summary>An observable gauge tagged with the model.</summary>
     public void Gauge(string name, string unit, string description, Func<long> read) =>
         Meter.CreateObservableGauge(name, () => new Measurement<long>(read(), _model), unit, description);
+
+    /// <summary>An observable gauge of a fraction or rate, tagged with the model.</summary>
+    public void Gauge(string name, string unit, string description, Func<double> read) =>
+        Meter.CreateObservableGauge(name, () => new Measurement<double>(read(), _model), unit, description);
 }

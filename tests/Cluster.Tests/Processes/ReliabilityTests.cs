@@ -16,13 +16,14 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
 {
     const int Tenants = 4, SessionsPerTenant = 10, ShortReply = 8, LongReply = 48;
 
-    /// <summary>Fast failure detection for the test (a dead silo is noticed within a few seconds) and a short grace period.</summary>
+    /// <summary>Fast failure detection for the test (a dead silo is noticed within a few seconds), a short grace period, and no prefix sharing.</summary>
     static readonly Dictionary<string, string> SiloSettings = new()
     {
         ["SmolLM3__Cluster__ProbeTimeout"] = "00:00:01",
         ["SmolLM3__Cluster__MissedProbesLimit"] = "2",
         ["SmolLM3__Cluster__ResponseTimeout"] = "00:00:04",
         ["DOTNET_shutdownTimeoutSeconds"] = "30",
+        ["SmolLM3__Silo__KvPrefixSharing"] = "false",   // a rebuilt conversation reports only its own cache, none shared
     };
 
     static readonly Dictionary<string, string> Keys =

@@ -8,7 +8,7 @@ namespace SmolLM3.Engine.Tests.Model;
 public class KvBlockPoolTests
 {
     // 2 layers × 2 KV heads × head_dim 8 × (K and V) × 4 bytes = 256 bytes per token in F32
-    static readonly ModelConfig Shape = new()
+    internal static readonly ModelConfig Shape = new()
     {
         Architecture = "llama", VocabSize = 32, HiddenSize = 32, IntermediateSize = 64,
         NumLayers = 2, NumHeads = 4, NumKvHeads = 2, MaxPositionEmbeddings = 1024,

@@ -1,0 +1,139 @@
+namespace SmolLM3.Engine.Model;
+
+/// <summary>
+/// The full blocks of a <see cref="KvBlockPool"/> that are content-addressed (after vLLM's prefix caching): a map
+/// from a block's <see cref="KvBlockHash"/> chain address to the block, reference counts of the caches reading it,
+/// and the unreferenced ones in least-recently-released order, which is the order the pool takes them back in.
+/// A hit is never trusted on its address alone: its token ids and its parent block must be the ones asked for.
+/// Not thread-safe: its pool calls it under the pool's lock.
+/// </summary>
+sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
+{
+    /// <summary>One addressed block; <see cref="Parent"/> is the block before it (null for a sequence's first).</summary>
+    sealed class Entry(UInt128 address, int block, int[] ids, Entry? parent)
+    {
+        public readonly UInt128 Address = address;
+        public readonly int Block = block;
+        public readonly int[] Ids = ids;
+        public readonly Entry? Parent = parent;
+        public int Refs;
+        public LinkedListNode<Entry>? Unreferenced;
+    }
+
+    readonly Dictionary<UInt128, Entry> _byAddress = [];
+    readonly Dictionary<int, Entry> _byBlock = [];
+    readonly LinkedList<Entry> _unreferenced = new();   // least recently released first
+
+    /// <summary>Addressed blocks no cache reads: the pool's to take back, but found again until it does.</summary>
+    public int CachedBlocks => _unreferenced.Count;
+
+    /// <summary>Addressed blocks read by more than one cache.</summary>
+    public int SharedBlocks { get; private set; }
+
+    /// <summary>Whole-block positions caches looked up beyond what they held, and how many of them were found.</summary>
+    public long QueriedTokens { get; private set; }
+    public long HitTokens { get; private set; }
+
+    /// <summary>Whether <paramref name="block"/> is addressed (so read-only: it may be shared).</summary>
+    public bool Holds(int block) => _byBlock.ContainsKey(block);
+
+    /// <summary>Caches reading <paramref name="block"/> (0 for one not addressed).</summary>
+    public int RefsOf(int block) => _byBlock.TryGetValue(block, out var e) ? e.Refs : 0;
+
+    /// <summary>
+    /// The addressed blocks, in order, that continue a cache's first <paramref name="whole"/> blocks
+    /// (<paramref name="blocks"/>, holding the start of <paramref name="tokens"/>) with the next whole blocks of
+    /// <paramref name="tokens"/>; none unless the cache's last whole block is addressed itself. Takes no reference.
+    /// </summary>
+    public List<int> Find(IReadOnlyList<int> blocks, int whole, ReadOnlySpan<int> tokens, int blockTokens)
+    {
+        var found = new List<int>();
+        int available = tokens.Length / blockTokens - whole;
+        if (available <= 0) return found;
+        QueriedTokens += (long)available * blockTokens;
+        Entry? parent = null;
+        if (whole > 0 && !_byBlock.TryGetValue(blocks[whole - 1], out parent)) return found;
+        for (int i = whole; i < whole + available; i++)
+        {
+            if (Lookup(parent, tokens.Slice(i * blockTokens, blockTokens)) is not { } e) break;
+            found.Add(e.Block);
+            parent = e;
+        }
+        return found;
+    }
+
+    /// <summary>Takes a reference to each of <paramref name="found"/> (from <see cref="Find"/>, under the same lock).</summary>
+    public void Acquire(List<int> found, int blockTokens)
+    {
+        foreach (var block in found) Acquire(_byBlock[block]);
+        HitTokens += (long)found.Count * blockTokens;
+    }
+
+    /// <summary>
+    /// Addresses a cache's full block <paramref name="block"/> holding <paramref name="ids"/> after its block
+    /// <paramref name="parentBlock"/> (-1 for its first). Returns the block the cache should hold: its own, now
+    /// addressed with one reference; an equal block already addressed, with a reference taken (the caller frees its
+    /// own); or -1 when it stays unaddressed (its parent is not addressed, or another block has its address).
+    /// </summary>
+    public int Register(int parentBlock, ReadOnlySpan<int> ids, int block)
+    {
+        Entry? parent = null;
+        if (parentBlock >= 0 && !_byBlock.TryGetValue(parentBlock, out parent)) return -1;
+        var address = hash(parent?.Address ?? root, ids);
+        if (_byAddress.TryGetValue(address, out var existing))
+        {
+            if (!Confirms(existing, parent, ids)) return -1;   // an address collision: the first block keeps it
+            Acquire(existing);
+            return existing.Block;
+        }
+        var entry = new Entry(address, block, ids.ToArray(), parent) { Refs = 1 };
+        _byAddress[address] = entry;
+        _byBlock[block] = entry;
+        return block;
+    }
+
+    /// <summary>Drops a cache's reference to <paramref name="block"/>; false when it is not addressed (the cache owned it alone).</summary>
+    public bool Release(int block)
+    {
+        if (!_byBlock.TryGetValue(block, out var e)) return false;
+        if (--e.Refs == 1) SharedBlocks--;
+        if (e.Refs == 0) e.Unreferenced = _unreferenced.AddLast(e);
+        return true;
+    }
+
+    /// <summary>Forgets the least recently released unreferenced block and returns it for reuse; false when there is none.</summary>
+    public bool TryReclaim(out int block)
+    {
+        block = -1;
+        if (_unreferenced.First is not { Value: var e }) return false;
+        _unreferenced.RemoveFirst();
+        _byAddress.Remove(e.Address);
+        _byBlock.Remove(e.Block);
+        block = e.Block;
+        return true;
+    }
+
+    public void Clear()
+    {
+        _byAddress.Clear();
+        _byBlock.Clear();
+        _unreferenced.Clear();
+        SharedBlocks = 0;
+    }
+
+    Entry? Lookup(Entry? parent, ReadOnlySpan<int> ids) =>
+        _byAddress.TryGetValue(hash(parent?.Address ?? root, ids), out var e) && Confirms(e, parent, ids) ? e : null;
+
+    /// <summary>The same tokens after the same block: what the address claims, checked.</summary>
+    static bool Confirms(Entry e, Entry? parent, ReadOnlySpan<int> ids) => ReferenceEquals(e.Parent, parent) && ids.SequenceEqual(e.Ids);
+
+    void Acquire(Entry e)
+    {
+        if (e.Unreferenced is { } node)
+        {
+            _unreferenced.Remove(node);
+            e.Unreferenced = null;
+        }
+        if (++e.Refs == 2) SharedBlocks++;
+    }
+}
