@@ -10,7 +10,7 @@ static class ModelLoader
     public static CausalLM Load(IWeightSource source, ModelRequest request, TextWriter stderr)
     {
         if (!ReferenceEquals(stderr, Console.Error) || Console.IsErrorRedirected)
-            return CausalLM.Load(source, request.DType, request.Device, kvDType: request.KvDType);
+            return CausalLM.Load(source, request.DType, request.Device, kvFormat: request.KvFormat);
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress()
@@ -23,7 +23,7 @@ static class ModelLoader
                 {
                     task.MaxValue = p.Total;
                     task.Value = p.Done;
-                }), kvDType: request.KvDType);
+                }), kvFormat: request.KvFormat);
             });
     }
 

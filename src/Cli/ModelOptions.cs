@@ -8,8 +8,8 @@ namespace SmolLM3.Cli;
 /// <summary>What a command needs to open and load a model, read from the shared options.</summary>
 sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Device, ContextSettings Context)
 {
-    /// <summary>The type KV caches hold; null: the compute type.</summary>
-    public torch.ScalarType? KvDType { get; init; }
+    /// <summary>How KV caches hold keys and values; null: the compute type as it is.</summary>
+    public KvFormat? KvFormat { get; init; }
 
     /// <summary>Opens the checkpoint with the context settings applied; one that contradicts it is a usage error naming its flag.</summary>
     public IWeightSource Open()
@@ -43,7 +43,7 @@ sealed class ModelOptions
 
     public Option<string?> KvDType { get; } = new("--kv-dtype")
     {
-        Description = "Type the KV cache holds (default: the compute type); bf16 or f16 hold twice the tokens of f32 in the same memory",
+        Description = "How the KV cache holds keys and values: f32, bf16, f16 or q8_0 (default: the compute type); bf16 or f16 hold twice the tokens of f32 in the same memory, q8_0 (blocks of 32 with a scale, CPU only) nearly four times",
     };
 
     public Option<int?> Threads { get; } = new("--threads")
@@ -66,8 +66,8 @@ sealed class ModelOptions
         DType.AcceptOnlyFromAmong([.. DTypes.Names]);
         KvDType.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } kv && !DTypes.Names.Contains(kv))
-                r.AddError($"--kv-dtype '{kv}' is not one of {string.Join(", ", DTypes.Names)}");
+            if (r.GetValueOrDefault<string?>() is { } kv && !Engine.Model.KvFormat.Names.Contains(kv))
+                r.AddError($"--kv-dtype '{kv}' is not one of {string.Join(", ", Engine.Model.KvFormat.Names)}");
         });
         Threads.Validators.Add(r =>
         {
@@ -100,7 +100,7 @@ sealed class ModelOptions
         return request with
         {
             DType = DTypes.Parse(parsed.GetValue(DType) ?? "f32"),
-            KvDType = parsed.GetValue(KvDType) is { } kv ? DTypes.Parse(kv) : null,
+            KvFormat = parsed.GetValue(KvDType) is { } kv ? Engine.Model.KvFormat.Parse(kv) : null,
             Device = ParseDevice(parsed.GetValue(Device) ?? "cpu"),
         };
     }

@@ -115,7 +115,7 @@ public sealed class ScoreCommandTests : IDisposable
 
     [SkippableFact]
     public async Task An_unknown_kv_dtype_is_a_usage_error_naming_the_flag() =>
-        (await ScoreTexts("1\n", "2\n", "--kv-dtype", "q8_0")).AssertError(2, "q8_0", "--kv-dtype");
+        (await ScoreTexts("1\n", "2\n", "--kv-dtype", "q4_0")).AssertError(2, "--kv-dtype 'q4_0' is not one of f32, bf16, f16, q8_0");
 
     [SkippableFact]
     public async Task A_bf16_kv_cache_scores_close_to_the_f32_one()

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using SmolLM3.Silo;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
-using TorchSharp;
+using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Cluster.Tests;
 
@@ -20,8 +20,8 @@ public sealed class ModelKvDTypeTests
         {
             ["SmolLM3:Silo:KvDType"] = "bf16",
         }).Build());
-        Assert.Equal(torch.ScalarType.BFloat16, s.Silo.ResolvedKvDType);
-        Assert.Null(new SmolLMSiloOptions().ResolvedKvDType);
+        Assert.Equal(KvFormat.BF16, s.Silo.ResolvedKvFormat);
+        Assert.Null(new SmolLMSiloOptions().ResolvedKvFormat);
     }
 
     [SkippableFact]
@@ -32,16 +32,16 @@ public sealed class ModelKvDTypeTests
         using var narrow = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, KvDType = "bf16" });
         wide.Load(CancellationToken.None);
         narrow.Load(CancellationToken.None);
-        Assert.Equal((torch.ScalarType.Float32, torch.ScalarType.BFloat16), (wide.KvPool.DType, narrow.KvPool.DType));
+        Assert.Equal((KvFormat.F32, KvFormat.BF16), (wide.KvPool.Format, narrow.KvPool.Format));
         Assert.Equal(2 * wide.KvPool.TotalTokens, narrow.KvPool.TotalTokens);
     }
 
     [Fact]
     public void ABadValueNamesTheKeyBeforeAnythingLoads()
     {
-        using var host = Host(new SmolLMSiloOptions { ModelPath = "/no/such/model", KvDType = "q8_0" });
+        using var host = Host(new SmolLMSiloOptions { ModelPath = "/no/such/model", KvDType = "q4_0" });
         var e = Assert.Throws<SiloSettingException>(() => host.Load(CancellationToken.None));
         Assert.StartsWith("SmolLM3:Silo:KvDType: ", e.Message);
-        Assert.Contains("q8_0", e.Message);
+        Assert.Contains("'q4_0' is not one of f32, bf16, f16, q8_0", e.Message);
     }
 }

@@ -59,7 +59,7 @@ public sealed class Attention : IDisposable
     }
 
     /// <summary>
-    /// Which sequences feed one position into a CPU cache the decode kernel reads (F32 or BF16), all laid out like
+    /// Which sequences feed one position into a CPU cache the decode kernel reads (F32, BF16 or Q8_0), all laid out like
     /// the first one's (block size, head stride, type: one kernel call takes one layout; any other goes the general way).
     /// </summary>
     static List<int> CpuDecodeSequences(BatchLayout batch)
@@ -70,7 +70,7 @@ public sealed class Attention : IDisposable
         {
             if (batch.Lengths[i] != 1 || batch.Caches[i].Pool is not { InPlace: true } pool) continue;
             layout ??= pool;
-            if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.DType == layout.DType) decode.Add(i);
+            if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.Format == layout.Format) decode.Add(i);
         }
         return decode;
     }
@@ -93,11 +93,11 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
-        // each cache writes its new position's (KVH, D) keys and values, converted to its type, into its block,
+        // each cache writes its new position's (KVH, D) keys and values, converted to its format, into its block,
         // then hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        var (kc, vc) = (k.to(pool.DType).contiguous(), v.to(pool.DType).contiguous());
+        var (kc, vc) = (k.to(pool.Format.WriteType).contiguous(), v.to(pool.Format.WriteType).contiguous());
         int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
         byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)
@@ -118,7 +118,7 @@ public sealed class Attention : IDisposable
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
-                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, threads);
+                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
         return output;
     }
 

@@ -34,25 +34,25 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
     {
         if (_loaded is not null) throw new InvalidOperationException("the model is already loaded");
         var o = options.Value;
-        var kvDType = o.ResolvedKvDType;   // before the weights: a bad value fails fast, naming its key
+        var kvFormat = o.ResolvedKvFormat;   // before the weights: a bad value fails fast, naming its key
         var kvBytes = o.ResolvedKvCacheBytes;
         logger.LogInformation("Loading model {ModelPath} ({DType} on {Device}, KV cache {KvDType})", o.ModelPath, o.DType, o.Device, o.KvDType ?? o.DType);
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
         using (var source = ModelSources.Open(o.ModelPath, o.Context, SmolLMSiloOptions.KeyOf))   // weights are copied out: the file mapping can close
-            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress, kvDType: kvDType);
+            model = CausalLM.Load(source, DTypes.Parse(o.DType), torch.device(o.Device), progress, kvFormat: kvFormat);
         ILanguageModel served = decorator?.Invoke(model) ?? model;
         try
         {
             var chat = ChatModel.ForPath(o.ModelPath, served);
             var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
             if (o.ContextLength is not null
-                && KvPoolContextFit.Shortfall(served.Config, model.KvDType, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
+                && KvPoolContextFit.Shortfall(served.Config, model.KvFormat, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
                 throw new SiloSettingException(o.KvCacheSizeKey, why);
             var pool = served.NewBlockPool(kvBytes, o.KvBlockTokens);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
-                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.DType);
+                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.Format);
         }
         catch
         {

@@ -21,7 +21,7 @@ static class LongContextReference
     public static void AssertMatches(CausalLM lm, LlamaCppReference reference, ITestOutputHelper output)
     {
         int longest = reference.Cases.Max(c => c.Prompt.Length + c.Steps.Count);
-        using var pool = lm.NewBlockPool(KvBlockPool.BytesFor(lm.Config, torch.ScalarType.Float32, longest + KvBlockPool.DefaultBlockTokens));
+        using var pool = lm.NewBlockPool(KvBlockPool.BytesFor(lm.Config, KvFormat.F32, longest + KvBlockPool.DefaultBlockTokens));
         foreach (var c in reference.Cases)
         {
             using var cache = pool.NewCache();
