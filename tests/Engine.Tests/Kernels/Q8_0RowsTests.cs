@@ -6,7 +6,7 @@ namespace SmolLM3.Engine.Tests.Kernels;
 public unsafe class Q8_0RowsTests
 {
     /// <summary>Reference: per block of 32 (or a final 16), d = F16(max|x| / 127) and q = round(x / d), laid out d then q.</summary>
-    static byte[] ReferenceQuantize(float[] x)
+    internal static byte[] ReferenceQuantize(float[] x)
     {
         var bytes = new List<byte>();
         for (int c = 0; c < x.Length; c += 32)
@@ -19,7 +19,7 @@ public unsafe class Q8_0RowsTests
         return [.. bytes];
     }
 
-    static float[] ReferenceDequantize(byte[] row, int n)
+    internal static float[] ReferenceDequantize(byte[] row, int n)
     {
         var x = new float[n];
         for (int c = 0, p = 0; c < n; c += 32)

@@ -154,4 +154,44 @@ public class KvBlockPoolTests
         var row = torch.zeros(2, 8, dtype: torch.ScalarType.Float16);
         Assert.Throws<InvalidOperationException>(() => other.AppendPosition(0, row.bytes, row.bytes));
     }
+
+    [Fact]
+    public void A_q8_0_pool_quantizes_positions_written_one_at_a_time_or_in_chunks_and_gathers_them_in_F32()
+    {
+        using var scope = torch.NewDisposeScope();
+        var shape = Shape with { HiddenSize = 64 };   // head_dim 16: a row is one half block, 18 bytes
+        using var pool = new KvBlockPool(shape, KvFormat.Q8_0, torch.CPU, blockTokens: 4, totalBlocks: 6, segmentBlocks: 2);
+        Assert.Equal((true, 2L * 2 * 2 * 18), (pool.InPlace, pool.BytesPerToken));
+        using var single = pool.NewCache();
+        using var chunked = pool.NewCache();
+        var keys = torch.randn(10, 2, 16);      // (positions, kv_heads, head_dim)
+        var values = torch.randn(10, 2, 16);
+        for (int p = 0; p < 10; p++)
+        {
+            if (p % 4 == 0) Assert.True(single.TryReserve(1));
+            single.AppendPosition(1, keys[p].bytes, values[p].bytes);
+            single.Advance(1);
+        }
+        Assert.True(chunked.TryReserve(10));
+        chunked.Append(1, keys.narrow(0, 0, 3), values.narrow(0, 0, 3));
+        chunked.Advance(3);
+        chunked.Append(1, keys.narrow(0, 3, 7), values.narrow(0, 3, 7));   // crosses two block boundaries
+        chunked.Advance(7);
+
+        foreach (var cache in new[] { single, chunked })
+        {
+            var (k, v) = cache.Gather(1, 10);
+            Assert.Equal(torch.ScalarType.Float32, k.dtype);
+            Assert.True(k.equal(RoundTrip(keys).transpose(0, 1)).all().item<bool>() && v.equal(RoundTrip(values).transpose(0, 1)).all().item<bool>());
+        }
+    }
+
+    /// <summary>Each row of (…, head_dim) F32 as the scalar Q8_0 reference stores and reads it back.</summary>
+    static torch.Tensor RoundTrip(torch.Tensor x)
+    {
+        int n = (int)x.shape[^1];
+        var rows = x.reshape(-1, n).data<float>().ToArray().Chunk(n)
+            .SelectMany(r => Kernels.Q8_0RowsTests.ReferenceDequantize(Kernels.Q8_0RowsTests.ReferenceQuantize(r), n)).ToArray();
+        return torch.tensor(rows).reshape(x.shape);
+    }
 }

@@ -10,10 +10,10 @@ namespace SmolLM3.Engine.Tests.Model;
 /// </summary>
 public class PagedAttentionTests
 {
-    static CausalLM Load(string model, torch.ScalarType dtype)
+    static CausalLM Load(string model, torch.ScalarType dtype, KvFormat? kv = null)
     {
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        return CausalLM.Load(source, dtype, torch.CPU);
+        return CausalLM.Load(source, dtype, torch.CPU, kvFormat: kv);
     }
 
     /// <summary>Takes one more block for <paramref name="spacer"/>, so the next blocks of other caches are not adjacent to their last.</summary>
@@ -26,10 +26,12 @@ public class PagedAttentionTests
     [InlineData("tiny-smollm3/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm2/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm3/hf", torch.ScalarType.BFloat16)]
-    public void Scattered_blocks_give_the_logits_of_a_standalone_cache(string model, torch.ScalarType dtype)
+    [InlineData("tiny-smollm3/hf", torch.ScalarType.Float32, "q8_0")]
+    [InlineData("tiny-smollm2/hf", torch.ScalarType.Float32, "q8_0")]
+    public void Scattered_blocks_give_the_logits_of_a_standalone_cache(string model, torch.ScalarType dtype, string? kvDType = null)
     {
-        using var lm = Load(model, dtype);
-        using var pool = new KvBlockPool(lm.Config, KvFormat.Of(dtype), torch.CPU, blockTokens: 4, totalBlocks: 64);
+        using var lm = Load(model, dtype, kvDType is null ? null : KvFormat.Parse(kvDType));
+        using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 64);
         using var paged = pool.NewCache();
         using var spacer = pool.NewCache();
         using var alone = lm.NewCache();
