@@ -36,6 +36,18 @@ public sealed class ModelKvDTypeTests
         Assert.Equal(2 * wide.KvPool.TotalTokens, narrow.KvPool.TotalTokens);
     }
 
+    [SkippableFact]
+    public void AQ8_0PoolHoldsAsManyMoreTokensAsItsRowsAreSmaller()
+    {
+        // tiny-smollm3's head_dim 16: 64 bytes a row in f32, 18 in q8_0 (a half block: an F16 scale and 16 bytes)
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        using var host = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, KvDType = "q8_0" });
+        host.Load(CancellationToken.None);
+        Assert.Equal(KvFormat.Q8_0, host.KvPool.Format);
+        Assert.Equal(2 * 4 * 18, host.KvPool.BytesPerToken);
+        Assert.Equal((1 << 20) / (2 * 4 * 18 * 16) * 16, host.KvPool.TotalTokens);
+    }
+
     [Fact]
     public void ABadValueNamesTheKeyBeforeAnythingLoads()
     {

@@ -17,9 +17,9 @@ public sealed class KvBlockPool : IDisposable
     /// <summary>Positions per block unless a caller says otherwise (the silo's <c>KvBlockTokens</c> default too).</summary>
     public const int DefaultBlockTokens = 16;
 
-    // Storage comes in segments, each per layer (kv_heads, SegmentBlocks·BlockTokens, row) for keys and for values
-    // (row: head_dim elements, or a Q8_0 row's bytes): block i of a segment is positions [i·B, (i+1)·B) of every head. Consecutive blocks of one
-    // segment are then one narrow() view (a cache that got adjacent blocks attends with no copy).
+    // Storage comes in segments, each per layer (kv_heads, SegmentBlocks·BlockTokens, row) for keys and for values,
+    // a row being head_dim elements or a Q8_0 row's bytes: block i of a segment is positions [i·B, (i+1)·B) of every
+    // head. Consecutive blocks of one segment are then one narrow() view (a cache that got adjacent blocks attends with no copy).
     // Segments are made on first need. Only this type computes where a position's rows are.
     readonly List<(Tensor[] Keys, Tensor[] Values)> _segments = [];
     readonly List<(nint[] Keys, nint[] Values)> _bases = [];   // per segment and layer, on the CPU: data pointers read once
@@ -182,14 +182,14 @@ public sealed class KvBlockPool : IDisposable
     }
 
     /// <summary>(count, kv_heads, D) values into rows [<paramref name="row"/>, row + count) of every head of one layer's storage.</summary>
-    unsafe void Quantize(Tensor x, nint layer, int row)
+    unsafe void Quantize(Tensor x, nint storage, int row)
     {
         var src = x.to(ScalarType.Float32).transpose(0, 1).contiguous();   // (kv_heads, count, D)
         int count = (int)src.shape[1];
         float* p = TensorPointers.Float(src);
         for (int h = 0; h < _kvHeads; h++)
             for (int t = 0; t < count; t++)
-                Q8_0Rows.Quantize(p + ((long)h * count + t) * _headDim, RowAt(layer, h, row + t), _headDim);
+                Q8_0Rows.Quantize(p + ((long)h * count + t) * _headDim, RowAt(storage, h, row + t), _headDim);
     }
 
     /// <summary>
