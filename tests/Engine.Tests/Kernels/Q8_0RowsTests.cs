@@ -35,8 +35,9 @@ public unsafe class Q8_0RowsTests
     static float[] Random(int n, int seed)
     {
         var rng = new Random(seed);
-        // blocks of very different magnitudes, one all zero (scale 0)
-        return Enumerable.Range(0, n).Select(i => i / 32 == 1 ? 0f : (float)(rng.NextDouble() * 2 - 1) * MathF.Pow(10, i / 32 % 3 - 1)).ToArray();
+        // blocks of very different magnitudes: 1e-3 (its scale is an F16 subnormal), all zero (scale 0), 1, 100
+        float[] magnitude = [1e-3f, 0, 1, 100];
+        return Enumerable.Range(0, n).Select(i => (float)(rng.NextDouble() * 2 - 1) * magnitude[i / 32 % 4]).ToArray();
     }
 
     [Theory]
