@@ -12,7 +12,7 @@ static class ModelLoader
     public static CausalLM Load(IWeightSource source, ModelRequest request, TextWriter stderr)
     {
         if (!ReferenceEquals(stderr, Console.Error) || Console.IsErrorRedirected)
-            return CausalLM.Load(source, request.DType, request.Device, kvDType: request.KvDType);
+            return CausalLM.Load(source, request.DType, request.Device, kvFormat: request.KvFormat);
 
         if (request.AutoDType is { } auto) stderr.WriteLine(auto);   // with the progress bar: a script's stderr stays for errors
 
@@ -27,7 +27,7 @@ static class ModelLoader
                 {
                     task.MaxValue = p.Total;
                     task.Value = p.Done;
-                }), kvDType: request.KvDType);
+                }), kvFormat: request.KvFormat);
             });
     }
 

@@ -24,6 +24,17 @@ public class BenchCommandTests
         // 134.5M parameters × 4 bytes, read once per decode step
         Assert.Equal(134_515_008L * 4, root.GetProperty("weight_bytes").GetInt64());
         Assert.Equal("smollm2-135m", root.GetProperty("shape").GetString());
+        Assert.Equal("f32", root.GetProperty("kv_dtype").GetString());
+    }
+
+    [Fact]
+    public async Task KvDTypeSetsHowTheCacheHoldsKeysAndValues()
+    {
+        // decode at depth through a paged pool: the kernel reads the Q8_0 blocks in place
+        var root = await JsonOf("bench", "--shape", "smollm2-135m", "--prompt-tokens", "8", "--decode-tokens", "2", "--repeats", "1",
+            "--depth", "40", "--kv-block-tokens", "16", "--kv-dtype", "q8_0", "--json");
+        Assert.Equal("q8_0", root.GetProperty("kv_dtype").GetString());
+        Assert.True(root.GetProperty("decode_tokens_per_s").GetDouble() > 0);
     }
 
     [Fact]

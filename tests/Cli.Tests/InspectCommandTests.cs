@@ -24,7 +24,7 @@ public class InspectCommandTests
         Assert.Equal(2 * 4 * 16 * 2, r.GetProperty("kv_cache_bytes_per_token").GetInt64());
         // per --kv-dtype: per token, and 128k tokens of it
         var kv = r.GetProperty("kv_cache").EnumerateArray().ToDictionary(k => k.GetProperty("type").GetString()!);
-        Assert.Equal(["f32", "bf16", "f16"], kv.Keys);
+        Assert.Equal(["f32", "bf16", "f16", "q8_0"], kv.Keys);
         Assert.Equal((2 * 4 * 16 * 4L, 2 * 4 * 16 * 2L), (kv["f32"].GetProperty("bytes_per_token").GetInt64(), kv["f16"].GetProperty("bytes_per_token").GetInt64()));
         var at128k = kv["bf16"].GetProperty("sizes").EnumerateArray().Single(s => s.GetProperty("tokens").GetInt32() == 131072);
         Assert.Equal(131072L * 2 * 4 * 16 * 2, at128k.GetProperty("bytes").GetInt64());
@@ -75,7 +75,7 @@ public class InspectCommandTests
         Assert.Contains("lm_head.weight", run.Stdout);
         Assert.Contains("model.layers.2.post_attention_layernorm.weight", run.Stdout);
         Assert.Contains("49152 × 64", run.Stdout);
-        Assert.Contains("KV cache at 128k tokens (f32 / bf16 / f16)", run.Stdout);
+        Assert.Contains("KV cache at 128k tokens (f32 / bf16 / f16 / q8_0)", run.Stdout);
         Assert.Matches(@"dtype auto on this CPU\s*│\s*(bf16|f32) \(checkpoint bf16, CPU (has|lacks) AVX-512 BF16\)", run.Stdout);
         Assert.DoesNotContain("\u001b[", run.Stdout);
     }

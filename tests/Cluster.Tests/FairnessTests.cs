@@ -35,7 +35,7 @@ public sealed class FairnessTests : IAsyncLifetime
         {
             GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0, DType = "f32",
             ApiKeys = Tenants.ToDictionary(t => "key-" + t.Tenant, t => t.Tenant),
-            KvCacheBytes = KvBlockPool.BytesFor(HfConfigReader.Read(Path.Combine(model, "config.json")), torch.ScalarType.Float32, PoolTokens),
+            KvCacheBytes = KvBlockPool.BytesFor(HfConfigReader.Read(Path.Combine(model, "config.json")), KvFormat.F32, PoolTokens),
             ConfigureSilo = o => o.MaxActiveSequences = MaxActive,
         });
         await _app.StartAsync();

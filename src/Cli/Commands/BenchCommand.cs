@@ -9,7 +9,7 @@ using TorchSharp;
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 bench [--shape S | --model PATH] [--dtype D] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [-c N] [--json]</c>:
+/// <c>smollm3 bench [--shape S | --model PATH] [--dtype D] [--kv-dtype K] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [-c N] [--json]</c>:
 /// prefill and decode rates and peak memory on random-weight models with the real SmolLM shapes (no download needed),
 /// or on a checkpoint (the same GGUF file another engine is measured on).
 /// </summary>
@@ -28,6 +28,8 @@ static class BenchCommand
         shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
         var dtype = new Option<string[]>("--dtype") { Description = "Weight types to run (q8_0: packed Q8_0 layers, F32 compute)", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
         dtype.AcceptOnlyFromAmong(WeightTypes);
+        var kvDType = new Option<string?>("--kv-dtype") { Description = $"How the KV cache holds keys and values ({string.Join(", ", KvFormat.Names)}; default: the compute type)" };
+        kvDType.AcceptOnlyFromAmong([.. KvFormat.Names]);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1"); });
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length for prefill", DefaultValueFactory = _ => 512 };
@@ -47,7 +49,7 @@ static class BenchCommand
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
         {
-            shape, modelPath, dtype, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, depth, json,
+            shape, modelPath, dtype, kvDType, threads, promptTokens, decodeTokens, repeats, kvBlockTokens, batch, depth, json,
             BenchClusterCommand.Create(),
         };
         context.AddTo(command);
@@ -72,7 +74,7 @@ static class BenchCommand
                     using var source = t.Open(d);
                     results.Add(EngineBenchmark.Run(t.Name, d == "q8_0" ? "Q8_0" : DTypes.Parse(d).ToString(), source, d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
                         parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
-                        depth: parsed.GetValue(depth)));
+                        depth: parsed.GetValue(depth), kvFormat: parsed.GetValue(kvDType) is { } kv ? KvFormat.Parse(kv) : null));
                 }
             var output = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json))
@@ -118,6 +120,7 @@ static class BenchCommand
         {
         ["shape"] = r.Shape,
         ["dtype"] = r.DType,
+        ["kv_dtype"] = r.KvDType,
         ["threads"] = r.Threads,
         ["prompt_tokens"] = r.PromptTokens,
         ["decode_tokens"] = r.DecodeTokens,
@@ -142,13 +145,13 @@ static class BenchCommand
     static void WriteTable(List<BenchmarkResult> results, double bandwidth, TextWriter output)
     {
         bool batched = results.Any(r => r.Batch > 1);
-        var table = new Table().AddColumns("shape", "dtype", "threads", "prefill tok/s", "decode tok/s", "decode bound tok/s", "of bound", "peak RSS");
+        var table = new Table().AddColumns("shape", "dtype", "KV", "threads", "prefill tok/s", "decode tok/s", "decode bound tok/s", "of bound", "peak RSS");
         bool deep = results.Any(r => r.Depth is not null);
         if (deep) table.AddColumns("decode depth");
         if (batched) table.AddColumns("batch", "batch decode tok/s", "vs one");
         foreach (var r in results)
         {
-            string[] row = [r.Shape, r.DType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
+            string[] row = [r.Shape, r.DType, r.KvDType, r.Threads.ToString(), $"{r.PrefillTokensPerSecond:F1}", $"{r.DecodeTokensPerSecond:F1}",
                 $"{r.DecodeBound(bandwidth):F1}", $"{r.DecodeTokensPerSecond / r.DecodeBound(bandwidth):P0}", $"{r.PeakRssBytes / (1024.0 * 1024):F0} MiB"];
             if (deep) row = [.. row, (r.Depth ?? r.PromptTokens).ToString()];
             table.AddRow(batched ? [.. row, r.Batch.ToString(), $"{r.BatchDecodeTokensPerSecond:F1}", $"{r.BatchDecodeTokensPerSecond / r.DecodeTokensPerSecond:F2}×"] : row);

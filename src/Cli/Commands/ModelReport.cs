@@ -11,7 +11,7 @@ sealed record StorageSummary(string Type, int Tensors, long Bytes);
 /// <summary>KV cache size for a context length.</summary>
 sealed record KvCacheSize(int Tokens, long Bytes);
 
-/// <summary>What the KV cache takes in one <c>--kv-dtype</c>: per token and at each of <see cref="ModelReport.KvContexts"/>.</summary>
+/// <summary>What the KV cache takes in one <c>--kv-dtype</c> (those the model's head_dim fits): per token and at each of <see cref="ModelReport.KvContexts"/>.</summary>
 sealed record KvCacheOfType(string Type, long BytesPerToken, IReadOnlyList<KvCacheSize> Sizes);
 
 sealed record TensorRow(string Name, long[] Shape, string Type, long Bytes);
@@ -54,10 +54,10 @@ sealed record ModelReport(
     {
         var c = source.Config;
         var auto = DTypeChoice.Resolve(DTypeChoice.Auto, source, torch.CPU);   // inspect has no --device: what the CPU here would run
-        var kv = DTypes.Names.Select(name =>
+        var kv = KvFormat.All.Where(f => f.Fits(c.HeadDim)).Select(f =>
         {
-            long perToken = c.KvBytesPerToken(DTypes.Parse(name).ElementSize());
-            return new KvCacheOfType(name, perToken, KvContexts.Select(n => new KvCacheSize(n, n * perToken)).ToList());
+            long perToken = c.KvBytesPerToken(f);
+            return new KvCacheOfType(f.Name, perToken, KvContexts.Select(n => new KvCacheSize(n, n * perToken)).ToList());
         }).ToList();
         return new ModelReport(
             source.Description, c.Architecture, c.HiddenSize, c.IntermediateSize, c.NumLayers,
@@ -68,7 +68,7 @@ sealed record ModelReport(
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),
             c.ParameterCount * 4, c.ParameterCount * 2, DTypes.NameOf(auto.DType), auto.Reason,
-            kv.Single(k => k.Type == "bf16").BytesPerToken, kv,
+            c.KvBytesPerToken(KvFormat.BF16), kv,
             source.Weights.OrderBy(w => w.Name, NaturalOrder.Instance)
                 .Select(w => new TensorRow(w.Name, w.Shape, w.StorageType, w.ByteSize)).ToList());
     }

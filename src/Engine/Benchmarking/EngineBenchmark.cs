@@ -19,6 +19,9 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
     /// <summary>Tokens per second summed over <see cref="Batch"/> sequences decoding in one forward pass per step.</summary>
     public double BatchDecodeTokensPerSecond { get; init; }
 
+    /// <summary>How the KV cache held keys and values (<see cref="KvFormat.Name"/>).</summary>
+    public string KvDType { get; init; } = KvFormat.F32.Name;
+
     /// <summary>Tokens cached before the timed decode began, when the decode was measured at a set depth (null: right after the prompt).</summary>
     public int? Depth { get; init; }
 
@@ -43,10 +46,11 @@ public static class EngineBenchmark
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
     /// <param name="batch">Also decode this many sequences together (each after the same tokens), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
     /// <param name="depth">Decode with this many random tokens already cached (prefilled once, untimed) instead of after the prompt.</param>
+    /// <param name="kvFormat">How the KV cache holds keys and values (default: the compute type as it is).</param>
     /// <exception cref="ContextOverflowException">The prompt or the depth, with the decoded tokens, does not fit the shape's context.</exception>
     public static BenchmarkResult Run(string name, string label, IWeightSource source, torch.ScalarType dtype, torch.Device device,
         int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, int? kvBlockTokens = null,
-        int batch = 1, int? depth = null)
+        int batch = 1, int? depth = null, KvFormat? kvFormat = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (depth is { } atLeastOne) ArgumentOutOfRangeException.ThrowIfLessThan(atLeastOne, 1, nameof(depth));
@@ -54,14 +58,14 @@ public static class EngineBenchmark
         RequireContext(shape, promptTokens, decodeTokens, depth);
         PeakMemory.Reset();
         progress?.Report($"{name} {label}: loading weights");
-        using var model = CausalLM.Load(source, dtype, device);
+        using var model = CausalLM.Load(source, dtype, device, kvFormat: kvFormat);
         var rng = new Random(1);
         var prompt = RandomTokens(rng, shape, promptTokens);
         var deep = depth is { } d ? RandomTokens(rng, shape, d) : null;
 
         int promptLength = promptTokens + decodeTokens, depthLength = (depth ?? 0) + decodeTokens;
         int poolTokens = promptLength + (deep is null ? 0 : depthLength) + 2 * (kvBlockTokens ?? 0);
-        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvDType, poolTokens), b) : null;
+        using var pool = kvBlockTokens is { } b ? model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvFormat, poolTokens), b) : null;
         using var cache = pool?.NewCache(promptLength) ?? model.NewCache(promptLength);
         using var depthCache = deep is null ? null : pool?.NewCache(depthLength) ?? model.NewCache(depthLength);
         if (deep is not null)
@@ -83,7 +87,7 @@ public static class EngineBenchmark
             bestBatch = Math.Max(bestBatch, batched);
         }
         return new BenchmarkResult(name, label, torch.get_num_threads(), promptTokens, decodeTokens,
-            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth };
+            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth, KvDType = model.KvFormat.Name };
     }
 
     /// <summary>Refuses, before any weights are built, a prompt or depth that with the decoded tokens does not fit the shape's context.</summary>
@@ -100,7 +104,7 @@ public static class EngineBenchmark
     static double Batched(CausalLM model, int[] context, int decodeTokens, int batch)
     {
         int length = context.Length + decodeTokens;
-        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvDType, batch * (length + KvBlockPool.DefaultBlockTokens)));
+        using var pool = model.NewBlockPool(KvBlockPool.BytesFor(model.Config, model.KvFormat, batch * (length + KvBlockPool.DefaultBlockTokens)));
         var caches = Enumerable.Range(0, batch).Select(_ => pool.NewCache(length)).ToArray();
         try
         {

@@ -1,10 +1,11 @@
 using System.Runtime.Intrinsics;
+using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
 /// Attention for the one new query position of each of several sequences over their cached keys and values
-/// (float32 or bfloat16) on the CPU, computed in float32, reading the paged caches' blocks in place.
+/// (float32, bfloat16 or Q8_0 rows) on the CPU, computed in float32, reading the paged caches' blocks in place.
 /// A decode step has too little work per head for libtorch's parallel attention kernels, whose thread
 /// hand-offs cost more than the arithmetic; this runs the heads as plain loops instead.
 /// </summary>
@@ -18,25 +19,27 @@ public static unsafe class CpuDecodeAttention
     /// <paramref name="output"/> + outputRows[i]·kvHeads·rep·headDim; the head-0 rows of its blocks start at
     /// <paramref name="keyBlocks"/>[firstBlock[i] + b]. The (sequence, KV head) pairs are spread over
     /// <paramref name="threads"/> threads in one hand-off, so a batch step pays for one parallel region per
-    /// layer, not one per sequence.
+    /// layer, not one per sequence. Rows are in <paramref name="format"/>: f32, bf16 or q8_0.
     /// </summary>
     public static void RunPagedBatch(float* q, nint* keyBlocks, nint* valueBlocks, int* firstBlock, int* lengths, int* outputRows, float* output,
-        int sequences, int kvHeads, int rep, int headDim, int blockTokens, int headStride, bool bfloat16, int threads)
+        int sequences, int kvHeads, int rep, int headDim, int blockTokens, int headStride, KvFormat format, int threads)
     {
-        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, bfloat16 ? sizeof(ushort) : sizeof(float));
+        delegate*<float*, byte*, int, float> dot;
+        delegate*<float, byte*, float*, int, void> axpy;
+        if (format == KvFormat.F32) { dot = &DotF32; axpy = &AxpyF32; }
+        else if (format == KvFormat.BF16) { dot = &DotBf16; axpy = &AxpyBf16; }
+        else if (format == KvFormat.Q8_0) { dot = &Q8_0Rows.Dot; axpy = &Q8_0Rows.Axpy; }
+        else throw new ArgumentException($"the decode kernel reads f32, bf16 and q8_0 rows, not {format}", nameof(format));
+        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, format.RowBytes(headDim));
         int width = kvHeads * rep * headDim;
         var seqs = new Sequence[sequences];
         for (int i = 0; i < sequences; i++)
             seqs[i] = new Sequence(q + (long)i * width, (byte**)(keyBlocks + firstBlock[i]), (byte**)(valueBlocks + firstBlock[i]),
                 output + (long)outputRows[i] * width, lengths[i]);
-        fixed (Sequence* all = seqs)
-        {
-            if (bfloat16) RunAll(all, sequences, shape, threads, &DotBf16, &AxpyBf16);
-            else RunAll(all, sequences, shape, threads, &DotF32, &AxpyF32);
-        }
+        fixed (Sequence* all = seqs) RunAll(all, sequences, shape, threads, dot, axpy);
     }
 
-    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int ElementSize);
+    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes);
 
     readonly struct Sequence(float* q, byte** keys, byte** values, float* output, int length)
     {
@@ -93,7 +96,7 @@ public static unsafe class CpuDecodeAttention
     {
         int rep = shape.Rep, headDim = shape.HeadDim, blockTokens = shape.BlockTokens, length = seq.Length;
         float scale = 1f / MathF.Sqrt(headDim);
-        long rowBytes = (long)headDim * shape.ElementSize;
+        long rowBytes = shape.RowBytes;
         long head = (long)g * shape.HeadStride * rowBytes;
         float* qg = seq.Q + (long)g * rep * headDim;
         float* og = seq.Output + (long)g * rep * headDim;

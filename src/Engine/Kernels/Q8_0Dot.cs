@@ -19,10 +19,8 @@ public static unsafe class Q8_0Dot
             for (int b = 0; b < blocks; b++, q += 32, x += 32)
             {
                 var scale = Vector512.Create(scales[b]);
-                var q0 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q)));
-                var q1 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16)));
-                acc0 = Vector512.FusedMultiplyAdd(scale * q0, Vector512.Load(x), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(scale * q1, Vector512.Load(x + 16), acc1);
+                acc0 = Vector512.FusedMultiplyAdd(scale * Widen16(q), Vector512.Load(x), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(scale * Widen16(q + 16), Vector512.Load(x + 16), acc1);
             }
             return Vector512.Sum(acc0 + acc1);
         }
@@ -33,7 +31,7 @@ public static unsafe class Q8_0Dot
             {
                 var scale = Vector256.Create(scales[b]);
                 for (int i = 0; i < 32; i += 8)
-                    acc = Vector256.FusedMultiplyAdd(scale * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q + i)), Vector256.Load(x + i), acc);
+                    acc = Vector256.FusedMultiplyAdd(scale * Widen8(q + i), Vector256.Load(x + i), acc);
             }
             return Vector256.Sum(acc);
         }
@@ -46,4 +44,10 @@ public static unsafe class Q8_0Dot
         }
         return total;
     }
+
+    /// <summary>16 signed bytes widened to floats (AVX-512F).</summary>
+    internal static Vector512<float> Widen16(sbyte* q) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q)));
+
+    /// <summary>8 signed bytes widened to floats (AVX2).</summary>
+    internal static Vector256<float> Widen8(sbyte* q) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q));
 }

@@ -1,3 +1,5 @@
+using SmolLM3.Engine.Model;
+
 namespace SmolLM3.Engine.Loading;
 
 /// <summary>YaRN context extension parameters (rope_scaling with rope_type "yarn").</summary>
@@ -57,8 +59,8 @@ public sealed record ModelConfig
     /// <summary>SmolLM3 skips RoPE on some layers (NoPE); llama uses it everywhere.</summary>
     public bool UsesRope(int layer) => RopeLayers is null || RopeLayers[layer];
 
-    /// <summary>Bytes of K and V for one token across all layers at the given element size.</summary>
-    public long KvBytesPerToken(int elementSize) => 2L * NumLayers * KvDim * elementSize;
+    /// <summary>Bytes of K and V for one token across all layers in the given KV cache format.</summary>
+    public long KvBytesPerToken(KvFormat format) => 2L * NumLayers * NumKvHeads * format.RowBytes(HeadDim);
 
     /// <summary>Parameter count implied by the shapes (embedding counted once when tied).</summary>
     public long ParameterCount

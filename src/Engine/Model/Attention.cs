@@ -35,7 +35,7 @@ public sealed class Attention : IDisposable
         var q = qk.narrow(1, 0, _heads);
         var k = qk.narrow(1, _heads, _kvHeads);
         var v = qkv.narrow(1, _heads + _kvHeads, _kvHeads);
-        // 3. CPU caches of F32 or BF16 are read in place by our kernels: decode positions all in one call, prefill
+        // 3. CPU caches of F32, BF16 or Q8_0 are read in place by our kernels: decode positions all in one call, prefill
         //    chunks one sequence at a time, tiled; both write their rows of one F32 output
         var decode = CpuDecodeSequences(batch);
         Tensor? output = null;
@@ -80,15 +80,16 @@ public sealed class Attention : IDisposable
         var valueBlocks = new nint[blocks];
         cache.Pointers(_layer, total, keyBlocks, valueBlocks);
         var queries = q.to(ScalarType.Float32).contiguous();
-        var layout = new CpuPrefillAttention.Layout(_kvHeads, _heads / _kvHeads, _headDim, pool.BlockTokens, pool.HeadStride, _headDim * pool.DType.ElementSize());
-        delegate*<byte*, float*, int, void> toFloat = pool.DType == ScalarType.BFloat16 ? &CpuPrefillAttention.Bf16Row : &CpuPrefillAttention.F32Row;
+        var layout = new CpuPrefillAttention.Layout(_kvHeads, _heads / _kvHeads, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format.RowBytes(_headDim));
+        delegate*<byte*, float*, int, void> toFloat = pool.Format == KvFormat.Q8_0 ? &Q8_0Rows.Dequantize
+            : pool.Format == KvFormat.BF16 ? &CpuPrefillAttention.Bf16Row : &CpuPrefillAttention.F32Row;
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
             CpuPrefillAttention.Run(TensorPointers.Float(queries), TensorPointers.Float(output), cache.Length, len, (byte**)kb, (byte**)vb,
                 layout, toFloat, get_num_threads());
     }
 
     /// <summary>
-    /// Which sequences feed one position into a CPU cache the decode kernel reads (F32 or BF16), all laid out like
+    /// Which sequences feed one position into a CPU cache the decode kernel reads (F32, BF16 or Q8_0), all laid out like
     /// the first one's (block size, head stride, type: one kernel call takes one layout; any other goes the general way).
     /// </summary>
     static List<int> CpuDecodeSequences(BatchLayout batch)
@@ -99,7 +100,7 @@ public sealed class Attention : IDisposable
         {
             if (batch.Lengths[i] != 1 || batch.Caches[i].Pool is not { InPlace: true } pool) continue;
             layout ??= pool;
-            if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.DType == layout.DType) decode.Add(i);
+            if (pool.BlockTokens == layout.BlockTokens && pool.HeadStride == layout.HeadStride && pool.Format == layout.Format) decode.Add(i);
         }
         return decode;
     }
@@ -122,11 +123,11 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
-        // each cache writes its new position's (KVH, D) keys and values, converted to its type, into its block,
+        // each cache writes its new position's (KVH, D) keys and values, converted to its format, into its block,
         // then hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        var (kc, vc) = (k.to(pool.DType).contiguous(), v.to(pool.DType).contiguous());
+        var (kc, vc) = (k.to(pool.Format.WriteType).contiguous(), v.to(pool.Format.WriteType).contiguous());
         int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
         byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)
@@ -147,7 +148,7 @@ public sealed class Attention : IDisposable
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
-                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.DType == ScalarType.BFloat16, threads);
+                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
     }
 
     /// <summary>

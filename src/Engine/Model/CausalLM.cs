@@ -27,15 +27,15 @@ public sealed class CausalLM : ILanguageModel
     public long WeightBytes { get; private init; }
     public ScalarType DType { get; }
 
-    /// <summary>The type its KV caches hold (default: <see cref="DType"/>); attention reads them in it and computes in <see cref="DType"/>.</summary>
-    public ScalarType KvDType { get; }
+    /// <summary>How its KV caches hold keys and values (default: as <see cref="DType"/>); attention reads them in it and computes in <see cref="DType"/>.</summary>
+    public KvFormat KvFormat { get; }
     public Device Device { get; }
 
-    CausalLM(ModelConfig config, ScalarType dtype, ScalarType kvDType, Device device, Tensor embed, Linear head, DecoderLayer[] layers, RmsNorm norm)
+    CausalLM(ModelConfig config, ScalarType dtype, KvFormat kvFormat, Device device, Tensor embed, Linear head, DecoderLayer[] layers, RmsNorm norm)
     {
         Config = config;
         DType = dtype;
-        KvDType = kvDType;
+        KvFormat = kvFormat;
         Device = device;
         _embedTokens = embed;
         _lmHead = head;
@@ -47,15 +47,15 @@ public sealed class CausalLM : ILanguageModel
     /// <summary>
     /// Loads every weight from <paramref name="source"/>, checking shapes against the config. On the CPU
     /// with F32 or BF16 compute, matrices a GGUF stores as Q8_0 stay packed unless <paramref name="keepQuantized"/> is false.
-    /// Its caches hold <paramref name="kvDType"/> (F32, BF16 or F16; default: the compute type).
+    /// Its caches hold <paramref name="kvFormat"/> (default: the compute type as it is).
     /// </summary>
+    /// <exception cref="ArgumentException">The KV format cannot hold this model's rows on <paramref name="device"/> (checked before any weight loads).</exception>
     public static CausalLM Load(IWeightSource source, ScalarType dtype, Device device, IProgress<LoadProgress>? progress = null, bool keepQuantized = true,
-        ScalarType? kvDType = null)
+        KvFormat? kvFormat = null)
     {
-        var kv = kvDType ?? dtype;
-        if (kv is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-            throw new ArgumentException($"a KV cache cannot hold {kv}; only {string.Join(", ", DTypes.Names)}", nameof(kvDType));
+        var kv = kvFormat ?? KvFormat.Of(dtype);
         var c = source.Config;
+        kv.Require(c, device);
         int packedCount = 0;
         long bytes = 0;
         bool packable = keepQuantized && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
@@ -132,10 +132,10 @@ public sealed class CausalLM : ILanguageModel
     }
 
     /// <summary>A new, empty cache for one sequence on this model's device, with a private pool that grows up to the context.</summary>
-    public KvCache NewCache(int? maxLength = null) => new(Config, KvDType, Device, maxLength);
+    public KvCache NewCache(int? maxLength = null) => new(Config, KvFormat, Device, maxLength);
 
     /// <summary>A block pool of at most <paramref name="bytes"/> for many sequences of this model (<see cref="KvBlockPool.NewCache"/>).</summary>
-    public KvBlockPool NewBlockPool(long bytes, int blockTokens = KvBlockPool.DefaultBlockTokens) => KvBlockPool.ForBudget(Config, KvDType, Device, bytes, blockTokens);
+    public KvBlockPool NewBlockPool(long bytes, int blockTokens = KvBlockPool.DefaultBlockTokens) => KvBlockPool.ForBudget(Config, KvFormat, Device, bytes, blockTokens);
 
     /// <summary>
     /// Feeds each sequence its new tokens (sequences may be at different positions) and returns float32
@@ -159,8 +159,8 @@ public sealed class CausalLM : ILanguageModel
             if (chunk.LogitsCount < 0 || chunk.LogitsCount > chunk.Tokens.Length)
                 throw new ArgumentOutOfRangeException(nameof(batch), $"sequence {i}: LogitsCount {chunk.LogitsCount} outside 0..{chunk.Tokens.Length}");
             if (Array.IndexOf(caches, chunk.Cache, 0, i) >= 0) throw new ArgumentException("a cache appears twice in one batch");
-            if (chunk.Cache.Pool is var p && (p.DType != KvDType || p.Device.type != Device.type || p.Device.index != Device.index || p.Config.NumLayers != Config.NumLayers || p.Config.NumKvHeads != Config.NumKvHeads || p.Config.HeadDim != Config.HeadDim))
-                throw new ArgumentException($"sequence {i}: its cache holds {p.DType} on {p.Device} for another shape; this model's caches hold {KvDType} on {Device}");
+            if (chunk.Cache.Pool is var p && (p.Format != KvFormat || p.Device.type != Device.type || p.Device.index != Device.index || p.Config.NumLayers != Config.NumLayers || p.Config.NumKvHeads != Config.NumKvHeads || p.Config.HeadDim != Config.HeadDim))
+                throw new ArgumentException($"sequence {i}: its cache holds {p.Format} on {p.Device} for another shape; this model's caches hold {KvFormat} on {Device}");
             chunk.Cache.EnsureRoom(chunk.Tokens.Length);
             (offsets[i], lengths[i], caches[i]) = (t, chunk.Tokens.Length, chunk.Cache);
             t += chunk.Tokens.Length;

@@ -16,8 +16,8 @@ public delegate UInt128 KvBlockHasher(UInt128 parent, ReadOnlySpan<int> ids);
 public static class KvBlockHash
 {
     /// <summary>The parent of every sequence's first block.</summary>
-    public static UInt128 Root(string model, ScalarType dtype, int blockTokens) =>
-        Cut(SHA256.HashData(Encoding.UTF8.GetBytes($"{model}\n{dtype}\n{blockTokens}")));
+    public static UInt128 Root(string model, KvFormat format, int blockTokens) =>
+        Cut(SHA256.HashData(Encoding.UTF8.GetBytes($"{model}\n{format.Name}\n{blockTokens}")));
 
     /// <summary>The address of the block holding <paramref name="ids"/> after the block addressed <paramref name="parent"/>.</summary>
     public static UInt128 Chain(UInt128 parent, ReadOnlySpan<int> ids)

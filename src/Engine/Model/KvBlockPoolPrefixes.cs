@@ -28,7 +28,7 @@ public sealed partial class KvBlockPool
         lock (_lock)
         {
             if (_prefixes is not null || _fresh > 0) throw new InvalidOperationException("prefix sharing is turned on once, before any cache takes blocks");
-            _prefixes = new KvPrefixIndex(KvBlockHash.Root(model, DType, BlockTokens), hash);
+            _prefixes = new KvPrefixIndex(KvBlockHash.Root(model, Format, BlockTokens), hash);
         }
     }
 

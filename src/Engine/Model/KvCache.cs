@@ -34,8 +34,8 @@ public sealed class KvCache : IDisposable
     public KvBlockPool Pool => _pool;
 
     /// <summary>A standalone cache with a private pool (as <see cref="CausalLM.NewCache"/> makes).</summary>
-    public KvCache(ModelConfig config, ScalarType dtype, Device device, int? maxLength = null)
-        : this(KvBlockPool.Private(config, dtype, device, maxLength ?? config.ContextLength), maxLength ?? config.ContextLength, ownsPool: true) { }
+    public KvCache(ModelConfig config, KvFormat format, Device device, int? maxLength = null)
+        : this(KvBlockPool.Private(config, format, device, maxLength ?? config.ContextLength), maxLength ?? config.ContextLength, ownsPool: true) { }
 
     internal KvCache(KvBlockPool pool, int maxLength, bool ownsPool)
     {
@@ -73,24 +73,22 @@ public sealed class KvCache : IDisposable
         for (int done = 0, n = (int)k.shape[0]; done < n;)
         {
             int pos = Length + done, offset = pos % b, take = Math.Min(n - done, b - offset);
-            var (keys, values) = _pool.Slot(layer, _blocks[pos / b], offset, take);
-            keys.copy_(k.narrow(0, done, take).transpose(0, 1));
-            values.copy_(v.narrow(0, done, take).transpose(0, 1));
+            _pool.Put(layer, _blocks[pos / b], offset, k.narrow(0, done, take), v.narrow(0, done, take));
             done += take;
         }
     }
 
     /// <summary>
-    /// Writes one position's keys and values, each (kv_heads, D) as raw bytes in the pool's type, at position
-    /// <see cref="Length"/> of one layer (room reserved by <see cref="EnsureRoom"/>; CPU F32/BF16 pools).
+    /// Writes one position's keys and values, each (kv_heads, D) as raw bytes of the pool format's <see cref="KvFormat.WriteType"/>,
+    /// at position <see cref="Length"/> of one layer (room reserved by <see cref="EnsureRoom"/>; pools read in place).
     /// </summary>
     internal void AppendPosition(int layer, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values) =>
         _pool.Write(layer, _blocks[Length / _pool.BlockTokens], Length % _pool.BlockTokens, keys, values);
 
-    /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D).</summary>
+    /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D) (Q8_0 dequantized to F32).</summary>
     internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);
 
-    /// <summary>Per block covering the first <paramref name="length"/> positions: pointers to its head-0 key and value rows in one layer (CPU F32/BF16 pools).</summary>
+    /// <summary>Per block covering the first <paramref name="length"/> positions: pointers to its head-0 key and value rows in one layer (pools read in place).</summary>
     internal void Pointers(int layer, int length, Span<nint> keys, Span<nint> values) =>
         _pool.Pointers(layer, _blocks, _pool.BlocksFor(length), keys, values);
 

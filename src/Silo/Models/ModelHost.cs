@@ -34,7 +34,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
     {
         if (_loaded is not null) throw new InvalidOperationException("the model is already loaded");
         var o = options.Value;
-        var kvDType = o.ResolvedKvDType;   // before the weights: a bad value fails fast, naming its key
+        var kvFormat = o.ResolvedKvFormat;   // before the weights: a bad value fails fast, naming its key
         var kvBytes = o.ResolvedKvCacheBytes;
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
@@ -43,8 +43,8 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
             var device = torch.device(o.Device);
             var dtype = o.ResolveDType(source, device);
             logger.LogInformation("Loading model {ModelPath} ({DTypeChoice} on {Device}, KV cache {KvDType})",
-                o.ModelPath, dtype, o.Device, DTypes.NameOf(kvDType ?? dtype.DType));
-            model = CausalLM.Load(source, dtype.DType, device, progress, kvDType: kvDType);
+                o.ModelPath, dtype, o.Device, kvFormat?.Name ?? DTypes.NameOf(dtype.DType));
+            model = CausalLM.Load(source, dtype.DType, device, progress, kvFormat: kvFormat);
         }
         ILanguageModel served = decorator?.Invoke(model) ?? model;
         try
@@ -52,13 +52,13 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
             var chat = ChatModel.ForPath(o.ModelPath, served);
             var info = new ModelInfo(o.ResolvedModelId, served.Config.Architecture, served.Config.ContextLength);
             if (o.ContextLength is not null
-                && KvPoolContextFit.Shortfall(served.Config, model.KvDType, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
+                && KvPoolContextFit.Shortfall(served.Config, model.KvFormat, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
                 throw new SiloSettingException(o.KvCacheSizeKey, why);
             var pool = served.NewBlockPool(kvBytes, o.KvBlockTokens);
             if (o.KvPrefixSharing) pool.SharePrefixes($"{info.Id} {o.ModelPath} {o.DType}");
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
-                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.DType);
+                info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.Format);
         }
         catch
         {

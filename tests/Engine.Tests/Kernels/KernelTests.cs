@@ -75,7 +75,42 @@ public class KernelTests
         var oursBf16 = DecodeOneBlock(q, kb, vb, length);
         var wantBf16 = F.scaled_dot_product_attention(q, kb.narrow(1, 0, length).to(ScalarType.Float32), vb.narrow(1, 0, length).to(ScalarType.Float32));
         Assert.True(oursBf16.allclose(wantBf16, rtol: 1e-4, atol: 1e-5), $"bf16 max diff {(oursBf16 - wantBf16).abs().max().item<float>()}");
+
+        // stored in Q8_0 rows: compare with torch on the values they dequantize to
+        var (kq, kd) = Q8_0(keys);
+        var (vq, vd) = Q8_0(values);
+        var oursQ8 = DecodeOneBlock(q, kq, vq, length);
+        var wantQ8 = F.scaled_dot_product_attention(q, kd.narrow(1, 0, length), vd.narrow(1, 0, length));
+        Assert.True(oursQ8.allclose(wantQ8, rtol: 1e-4, atol: 1e-5), $"q8_0 max diff {(oursQ8 - wantQ8).abs().max().item<float>()}");
     }
+
+    /// <summary>F32 (…, headDim) as Q8_0 rows (…, rowBytes) of bytes, and the F32 values those rows hold.</summary>
+    static unsafe (Tensor Rows, Tensor Values) Q8_0(Tensor x)
+    {
+        int headDim = (int)x.shape[^1], rowBytes = Q8_0Rows.RowBytes(headDim);
+        long rows = x.numel() / headDim;
+        var stored = empty([.. x.shape[..^1], rowBytes], ScalarType.Byte);
+        var values = empty_like(x);
+        float* src = TensorPointers.Float(x), back = TensorPointers.Float(values);
+        byte* dst = TensorPointers.Bytes(stored);
+        for (long r = 0; r < rows; r++)
+        {
+            Q8_0Rows.Quantize(src + r * headDim, dst + r * rowBytes, headDim);
+            Q8_0Rows.Dequantize(dst + r * rowBytes, back + r * headDim, headDim);
+        }
+        return (stored, values);
+    }
+
+    /// <summary>F32 values stored in <paramref name="format"/>, and the F32 values the storage holds.</summary>
+    static (Tensor Rows, Tensor Values) Stored(Tensor x, KvFormat format)
+    {
+        if (format == KvFormat.Q8_0) return Q8_0(x);
+        var rows = x.to(format.StorageType);
+        return (rows, rows.to(ScalarType.Float32));
+    }
+
+    static KvFormat FormatOf(Tensor storage) =>
+        storage.dtype switch { ScalarType.BFloat16 => KvFormat.BF16, ScalarType.Byte => KvFormat.Q8_0, _ => KvFormat.F32 };
 
     /// <summary>One sequence whose cache is a single block: all of <paramref name="keys"/>' (kvHeads, capacity, headDim) storage.</summary>
     static unsafe Tensor DecodeOneBlock(Tensor q, Tensor keys, Tensor values, int length)
@@ -84,7 +119,7 @@ public class KernelTests
         var output = empty(kvHeads, rep, headDim);
         nint k = (nint)TensorPointers.Bytes(keys), v = (nint)TensorPointers.Bytes(values);
         CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q), &k, &v, &first, &length, &row, TensorPointers.Float(output), 1,
-            kvHeads, rep, headDim, capacity, capacity, keys.dtype == ScalarType.BFloat16, Environment.ProcessorCount);
+            kvHeads, rep, headDim, capacity, capacity, FormatOf(keys), Environment.ProcessorCount);
         return output;
     }
 
@@ -112,22 +147,25 @@ public class KernelTests
         int first = 0, row = 0;
         fixed (nint* k = kp, v = vp)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q), k, v, &first, &length, &row, TensorPointers.Float(ours), 1,
-                kvHeads, rep, headDim, blockTokens, stride, bfloat16: false, threads: 1);
+                kvHeads, rep, headDim, blockTokens, stride, KvFormat.F32, threads: 1);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
 
     [Theory]
-    [InlineData(false, 1)]
-    [InlineData(false, 2)]   // enough work to split the (sequence, head) pairs over threads
-    [InlineData(true, 2)]
-    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(bool bfloat16, int threads)
+    [InlineData("f32", 1)]
+    [InlineData("f32", 2)]   // enough work to split the (sequence, head) pairs over threads
+    [InlineData("bf16", 2)]
+    [InlineData("q8_0", 2)]
+    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(string kvDType, int threads)
     {
         using var scope = NewDisposeScope();
         const int kvHeads = 2, rep = 3, headDim = 32, blockTokens = 4, storageBlocks = 256, stride = storageBlocks * blockTokens;
         var gen = new TorchSharp.torch.Generator(9);
-        var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var keys = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
-        var values = randn([kvHeads, stride, headDim], generator: gen).to(dtype);
+        var format = KvFormat.Parse(kvDType);
+        // storage in the format, and the F32 values it holds (what torch attends over)
+        var (keys, keyValues) = Stored(randn([kvHeads, stride, headDim], generator: gen), format);
+        var (values, valueValues) = Stored(randn([kvHeads, stride, headDim], generator: gen), format);
+        long blockBytes = (long)blockTokens * format.RowBytes(headDim);
         // three sequences of different lengths on disjoint, scattered blocks; their outputs go to rows 4, 0 and 2 of 5
         int[] lengths = [1, 37, 700], outputRows = [4, 0, 2];
         var blocks = Enumerable.Range(0, storageBlocks).OrderBy(b => (b * 37) % storageBlocks).ToArray();
@@ -142,10 +180,10 @@ public class KernelTests
             int count = (lengths[i] + blockTokens - 1) / blockTokens;
             var mine = blocks.Skip(used).Take(count).ToArray();
             (firstBlock[i], used) = (keyBlocks.Count, used + count);
-            keyBlocks.AddRange(mine.Select(b => (nint)(kBase + (long)b * blockTokens * headDim * keys.ElementSize)));
-            valueBlocks.AddRange(mine.Select(b => (nint)(vBase + (long)b * blockTokens * headDim * values.ElementSize)));
+            keyBlocks.AddRange(mine.Select(b => (nint)(kBase + b * blockBytes)));
+            valueBlocks.AddRange(mine.Select(b => (nint)(vBase + b * blockBytes)));
             var index = tensor(mine.SelectMany(b => Enumerable.Range(b * blockTokens, blockTokens)).Take(lengths[i]).Select(r => (long)r).ToArray());
-            var alone = F.scaled_dot_product_attention(q[i], keys.index_select(1, index).to(ScalarType.Float32), values.index_select(1, index).to(ScalarType.Float32));
+            var alone = F.scaled_dot_product_attention(q[i], keyValues.index_select(1, index), valueValues.index_select(1, index));
             want[outputRows[i]] = alone.reshape(-1);
         }
 
@@ -153,7 +191,7 @@ public class KernelTests
         fixed (nint* kb = keyBlocks.ToArray(), vb = valueBlocks.ToArray())
         fixed (int* f = firstBlock, l = lengths, r = outputRows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q.contiguous()), kb, vb, f, l, r, TensorPointers.Float(ours), lengths.Length,
-                kvHeads, rep, headDim, blockTokens, stride, bfloat16, threads);
+                kvHeads, rep, headDim, blockTokens, stride, format, threads);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
 }

@@ -51,9 +51,9 @@ public sealed class ContextSettingsTests(TempFolder temp) : IClassFixture<TempFo
     {
         var c = HfConfigReader.Read(Fixtures.Require("long-context", "tiny-smollm3-yarn", "config.json"));
         Assert.Equal((2048, 8192), (c.MaxPositionEmbeddings, c.ContextLength));
-        using var cache = new KvCache(c, torch.ScalarType.Float32, torch.CPU);
+        using var cache = new KvCache(c, KvFormat.F32, torch.CPU);
         Assert.Equal(8192, cache.MaxLength);
-        using var pool = new KvBlockPool(c, torch.ScalarType.Float32, torch.CPU, 16, 4);
+        using var pool = new KvBlockPool(c, KvFormat.F32, torch.CPU, 16, 4);
         using var pooled = pool.NewCache();
         Assert.Equal(8192, pooled.MaxLength);
     }

@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Engine.Tests.Loading;
 
@@ -14,7 +15,7 @@ public class ModelConfigTests
     public void KvBytesPerTokenMatchesSmolLM3Sizing()
     {
         // 36 layers x 4 KV heads x 128 x 2 (K,V) x 2 bytes = 72 KiB per token in BF16.
-        Assert.Equal(72 * 1024, Smol3().KvBytesPerToken(2));
+        Assert.Equal(72 * 1024, Smol3().KvBytesPerToken(KvFormat.BF16));
     }
 
     [Fact]

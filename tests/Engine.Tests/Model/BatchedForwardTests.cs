@@ -14,7 +14,7 @@ public class BatchedForwardTests
     public void RaggedBatchMatchesSequencesRunAlone(string model, bool paged)
     {
         using var lm = TinyModels.Load(model);
-        using var pool = new KvBlockPool(lm.Config, torch.ScalarType.Float32, torch.CPU, blockTokens: 4, totalBlocks: 32);
+        using var pool = new KvBlockPool(lm.Config, KvFormat.F32, torch.CPU, blockTokens: 4, totalBlocks: 32);
         KvCache NewBatchedCache() => paged ? pool.NewCache() : lm.NewCache();
         int[] a0 = [10, 20, 30, 40, 50, 60, 70], b0 = [7, 8], a1 = [99], b1 = [11, 12, 13, 14], c0 = [300, 301, 302];
 
@@ -45,12 +45,13 @@ public class BatchedForwardTests
     [InlineData("tiny-smollm3/hf", "f32")]
     [InlineData("tiny-smollm2/hf", "f32")]
     [InlineData("tiny-smollm2/hf", "bf16")]
-    public void ManyDecodingSequencesInOneStepEqualEachDecodingAlone(string model, string dtype)
+    [InlineData("tiny-smollm3/hf", "f32", "q8_0")]
+    public void ManyDecodingSequencesInOneStepEqualEachDecodingAlone(string model, string dtype, string? kvDType = null)
     {
         var type = dtype == "bf16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var lm = CausalLM.Load(source, type, torch.CPU);
-        using var pool = new KvBlockPool(lm.Config, type, torch.CPU, blockTokens: 4, totalBlocks: 64);
+        using var lm = CausalLM.Load(source, type, torch.CPU, kvFormat: kvDType is null ? null : KvFormat.Parse(kvDType));
+        using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 64);
         int[][] prompts = [[10, 20, 30], [7], [40, 41, 42, 43, 44, 45, 46, 47, 48], [5, 6], [300, 301, 302, 303, 304]];
         var alone = prompts.Select(_ => lm.NewCache()).ToArray();
         // the last one keeps its own pool (256-position blocks): a layout the shared pool's decode call cannot take

@@ -14,14 +14,14 @@ public class KvBlockPoolTests
         NumLayers = 2, NumHeads = 4, NumKvHeads = 2, MaxPositionEmbeddings = 1024,
     };
 
-    static KvBlockPool Pool(int blocks) => new(Shape, torch.ScalarType.Float32, torch.CPU, blockTokens: 16, totalBlocks: blocks);
+    static KvBlockPool Pool(int blocks) => new(Shape, KvFormat.F32, torch.CPU, blockTokens: 16, totalBlocks: blocks);
 
     [Fact]
     public void A_budget_becomes_whole_blocks()
     {
-        using var pool = KvBlockPool.ForBudget(Shape, torch.ScalarType.Float32, torch.CPU, bytes: 10 * 16 * 256 + 4095, blockTokens: 16);
+        using var pool = KvBlockPool.ForBudget(Shape, KvFormat.F32, torch.CPU, bytes: 10 * 16 * 256 + 4095, blockTokens: 16);
         Assert.Equal((256L, 4096L, 10, 160), (pool.BytesPerToken, pool.BlockBytes, pool.TotalBlocks, pool.TotalTokens));
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => KvBlockPool.ForBudget(Shape, torch.ScalarType.Float32, torch.CPU, bytes: 4095));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => KvBlockPool.ForBudget(Shape, KvFormat.F32, torch.CPU, bytes: 4095));
         Assert.Contains("4096 bytes", e.Message);
     }
 
@@ -29,9 +29,9 @@ public class KvBlockPoolTests
     public void The_same_bytes_hold_twice_the_tokens_in_BF16_or_F16()
     {
         const long bytes = 10 * 16 * 256;
-        using var f32 = KvBlockPool.ForBudget(Shape, torch.ScalarType.Float32, torch.CPU, bytes, blockTokens: 16);
-        using var bf16 = KvBlockPool.ForBudget(Shape, torch.ScalarType.BFloat16, torch.CPU, bytes, blockTokens: 16);
-        using var f16 = KvBlockPool.ForBudget(Shape, torch.ScalarType.Float16, torch.CPU, bytes, blockTokens: 16);
+        using var f32 = KvBlockPool.ForBudget(Shape, KvFormat.F32, torch.CPU, bytes, blockTokens: 16);
+        using var bf16 = KvBlockPool.ForBudget(Shape, KvFormat.BF16, torch.CPU, bytes, blockTokens: 16);
+        using var f16 = KvBlockPool.ForBudget(Shape, KvFormat.F16, torch.CPU, bytes, blockTokens: 16);
         Assert.Equal((160, 320, 320), (f32.TotalTokens, bf16.TotalTokens, f16.TotalTokens));
         Assert.Equal((256L, 128L), (f32.BytesPerToken, bf16.BytesPerToken));
         Assert.Equal(bytes, bf16.TotalBytes);
@@ -121,7 +121,7 @@ public class KvBlockPoolTests
     {
         using var scope = torch.NewDisposeScope();
         // blocks of 4, two per segment, taken in turn with a spacer: the cache gets blocks 0, 2 and 4, one per segment
-        using var pool = new KvBlockPool(Shape, dtype, torch.CPU, blockTokens: 4, totalBlocks: 6, segmentBlocks: 2);
+        using var pool = new KvBlockPool(Shape, KvFormat.Of(dtype), torch.CPU, blockTokens: 4, totalBlocks: 6, segmentBlocks: 2);
         using var cache = pool.NewCache();
         using var spacer = pool.NewCache();
         var keys = torch.randn(10, 2, 8).to(dtype);      // (positions, kv_heads, head_dim)
@@ -148,10 +148,50 @@ public class KvBlockPoolTests
         var e = Assert.Throws<ArgumentException>(() => cache.AppendPosition(0, bf16.bytes, bf16.bytes));
         Assert.Contains("64 bytes each of Float32, got 32", e.Message);
 
-        using var f16 = new KvBlockPool(Shape, torch.ScalarType.Float16, torch.CPU, blockTokens: 16, totalBlocks: 1);
+        using var f16 = new KvBlockPool(Shape, KvFormat.F16, torch.CPU, blockTokens: 16, totalBlocks: 1);
         using var other = f16.NewCache();
         Assert.True(other.TryReserve(1));
         var row = torch.zeros(2, 8, dtype: torch.ScalarType.Float16);
         Assert.Throws<InvalidOperationException>(() => other.AppendPosition(0, row.bytes, row.bytes));
+    }
+
+    [Fact]
+    public void A_q8_0_pool_quantizes_positions_written_one_at_a_time_or_in_chunks_and_gathers_them_in_F32()
+    {
+        using var scope = torch.NewDisposeScope();
+        var shape = Shape with { HiddenSize = 64 };   // head_dim 16: a row is one half block, 18 bytes
+        using var pool = new KvBlockPool(shape, KvFormat.Q8_0, torch.CPU, blockTokens: 4, totalBlocks: 6, segmentBlocks: 2);
+        Assert.Equal((true, 2L * 2 * 2 * 18), (pool.InPlace, pool.BytesPerToken));
+        using var single = pool.NewCache();
+        using var chunked = pool.NewCache();
+        var keys = torch.randn(10, 2, 16);      // (positions, kv_heads, head_dim)
+        var values = torch.randn(10, 2, 16);
+        for (int p = 0; p < 10; p++)
+        {
+            if (p % 4 == 0) Assert.True(single.TryReserve(1));
+            single.AppendPosition(1, keys[p].bytes, values[p].bytes);
+            single.Advance(1);
+        }
+        Assert.True(chunked.TryReserve(10));
+        chunked.Append(1, keys.narrow(0, 0, 3), values.narrow(0, 0, 3));
+        chunked.Advance(3);
+        chunked.Append(1, keys.narrow(0, 3, 7), values.narrow(0, 3, 7));   // crosses two block boundaries
+        chunked.Advance(7);
+
+        foreach (var cache in new[] { single, chunked })
+        {
+            var (k, v) = cache.Gather(1, 10);
+            Assert.Equal(torch.ScalarType.Float32, k.dtype);
+            Assert.True(k.equal(RoundTrip(keys).transpose(0, 1)).all().item<bool>() && v.equal(RoundTrip(values).transpose(0, 1)).all().item<bool>());
+        }
+    }
+
+    /// <summary>Each row of (…, head_dim) F32 as the scalar Q8_0 reference stores and reads it back.</summary>
+    static torch.Tensor RoundTrip(torch.Tensor x)
+    {
+        int n = (int)x.shape[^1];
+        var rows = x.reshape(-1, n).data<float>().ToArray().Chunk(n)
+            .SelectMany(r => Kernels.Q8_0RowsTests.ReferenceDequantize(Kernels.Q8_0RowsTests.ReferenceQuantize(r), n)).ToArray();
+        return torch.tensor(rows).reshape(x.shape);
     }
 }

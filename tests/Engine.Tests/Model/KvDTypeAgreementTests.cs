@@ -7,33 +7,38 @@ using Xunit.Abstractions;
 namespace SmolLM3.Engine.Tests.Model;
 
 /// <summary>
-/// An F32 model with a BF16 or F16 KV cache against the same model with an F32 cache, teacher forced on the fixtures'
-/// reference prompts (prefill in chunks, then one token at a time: BF16 decode reads the blocks in place, F16 goes
-/// through the gathered path). Bounds sit slightly above what was measured (docs/numerics.md).
+/// An F32 model with a BF16, F16 or Q8_0 KV cache against the same model with an F32 cache, teacher forced on the fixtures'
+/// reference prompts (prefill in chunks, then one token at a time: BF16 and Q8_0 decode read the blocks in place, F16 goes
+/// through the gathered path; Q8_0 prefill reads them dequantized). Bounds sit slightly above what was measured (docs/numerics.md).
 /// </summary>
 public class KvDTypeAgreementTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, string, torch.ScalarType, double, double> Cases => new()
+    public static TheoryData<string, string, string, double, double> Cases => new()
     {
         // model, reference prompts, KV type, mean bound, max bound
-        { "tiny-smollm3/hf", "tiny-smollm3/ref-f32.json", torch.ScalarType.BFloat16, MeanBf16, MaxBf16 },
-        { "tiny-smollm2/hf", "tiny-smollm2/ref-f32.json", torch.ScalarType.BFloat16, MeanBf16, MaxBf16 },
-        { "tiny-smollm3/hf", "tiny-smollm3/ref-f32.json", torch.ScalarType.Float16, MeanF16, MaxF16 },
-        { "tiny-smollm2/hf", "tiny-smollm2/ref-f32.json", torch.ScalarType.Float16, MeanF16, MaxF16 },
+        { "tiny-smollm3/hf", "tiny-smollm3/ref-f32.json", "bf16", MeanBf16, MaxBf16 },
+        { "tiny-smollm2/hf", "tiny-smollm2/ref-f32.json", "bf16", MeanBf16, MaxBf16 },
+        { "tiny-smollm3/hf", "tiny-smollm3/ref-f32.json", "f16", MeanF16, MaxF16 },
+        { "tiny-smollm2/hf", "tiny-smollm2/ref-f32.json", "f16", MeanF16, MaxF16 },
+        { "tiny-smollm3/hf", "tiny-smollm3/ref-f32.json", "q8_0", MeanQ8_0, MaxQ8_0 },
+        { "tiny-smollm2/hf", "tiny-smollm2/ref-f32.json", "q8_0", MeanQ8_0, MaxQ8_0 },
     };
 
     // measured over both fixtures (384 top-8 entries each): BF16 mean 1.4–1.8e-3, max 1.2e-2; F16 mean 1.7–2.7e-4, max 1.5e-3
     const double MeanBf16 = 2.5e-3, MaxBf16 = 1.5e-2, MeanF16 = 4e-4, MaxF16 = 2e-3;
+    // Q8_0: mean 3.9e-3 (tiny-smollm2) and 5.7e-3 (tiny-smollm3), max 2.7e-2 and 3.5e-2
+    const double MeanQ8_0 = 7.5e-3, MaxQ8_0 = 4.5e-2;
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void A_narrower_cache_stays_within_its_bound_of_the_F32_cache(string model, string reference, torch.ScalarType kv, double meanBound, double maxBound)
+    public void A_narrower_cache_stays_within_its_bound_of_the_F32_cache(string model, string reference, string kvDType, double meanBound, double maxBound)
     {
         var refPath = Fixtures.Require(reference.Split('/'));
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
         using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
-        using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvDType: kv);
-        Assert.Equal(kv, narrow.NewCache().Pool.DType);
+        var kv = KvFormat.Parse(kvDType);
+        using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: kv);
+        Assert.Equal(kv, narrow.NewCache().Pool.Format);
         var errors = new List<double>();
         foreach (var c in LlamaCppReference.Load(refPath).Cases)
         {

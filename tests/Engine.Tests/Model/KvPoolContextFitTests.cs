@@ -1,6 +1,5 @@
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
-using TorchSharp;
 
 namespace SmolLM3.Engine.Tests.Model;
 
@@ -14,24 +13,24 @@ public sealed class KvPoolContextFitTests
         NumLayers = 2, NumHeads = 4, NumKvHeads = 1, MaxPositionEmbeddings = 1000,
     };
 
-    static string? Shortfall(torch.ScalarType dtype, long bytes) =>
-        KvPoolContextFit.Shortfall(Tiny, dtype, bytes, blockTokens: 16, "--kv-cache-size", "--context-length");
+    static string? Shortfall(KvFormat format, long bytes) =>
+        KvPoolContextFit.Shortfall(Tiny, format, bytes, blockTokens: 16, "--kv-cache-size", "--context-length");
 
     [Fact]
     public void APoolOfWholeBlocksForTheContextFits()
     {
-        Assert.Null(Shortfall(torch.ScalarType.Float32, 1008L * 256));   // 63 blocks of 16 cover 1,000 positions
-        Assert.Null(Shortfall(torch.ScalarType.BFloat16, 1008L * 128));   // half the bytes in bf16
+        Assert.Null(Shortfall(KvFormat.F32, 1008L * 256));   // 63 blocks of 16 cover 1,000 positions
+        Assert.Null(Shortfall(KvFormat.BF16, 1008L * 128));   // half the bytes in bf16
     }
 
     [Fact]
     public void ASmallerPoolIsRefusedWithTheNumbers()
     {
-        var why = Shortfall(torch.ScalarType.Float32, 1008L * 256 - 1);
+        var why = Shortfall(KvFormat.F32, 1008L * 256 - 1);
         Assert.NotNull(why);
         Assert.Contains("(258047 bytes) cannot hold one context of 1000 tokens (--context-length)", why);
-        Assert.Contains("256 bytes per token of Float32 it needs 252 KiB (258048 bytes)", why);
+        Assert.Contains("256 bytes per token of f32 it needs 252 KiB (258048 bytes)", why);
         Assert.Contains("raise --kv-cache-size or lower --context-length", why);
-        Assert.NotNull(Shortfall(torch.ScalarType.BFloat16, 1008L * 128 - 1));
+        Assert.NotNull(Shortfall(KvFormat.BF16, 1008L * 128 - 1));
     }
 }

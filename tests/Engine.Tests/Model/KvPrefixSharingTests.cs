@@ -16,7 +16,7 @@ public class KvPrefixSharingTests
     /// <summary>A sharing pool of <paramref name="blocks"/> blocks of 4 positions.</summary>
     static KvBlockPool Pool(int blocks, KvBlockHasher? hash = null)
     {
-        var pool = new KvBlockPool(Shape, torch.ScalarType.Float32, torch.CPU, blockTokens: 4, totalBlocks: blocks);
+        var pool = new KvBlockPool(Shape, KvFormat.F32, torch.CPU, blockTokens: 4, totalBlocks: blocks);
         pool.SharePrefixes("test-model", hash ?? KvBlockHash.Chain);
         return pool;
     }
@@ -41,7 +41,7 @@ public class KvPrefixSharingTests
     public void Two_caches_with_a_common_40_token_prefix_share_two_blocks_and_the_second_computes_what_it_would_alone()
     {
         using var lm = TinyModels.Load("tiny-smollm3/hf");
-        using var pool = new KvBlockPool(lm.Config, torch.ScalarType.Float32, torch.CPU, blockTokens: 16, totalBlocks: 64);
+        using var pool = new KvBlockPool(lm.Config, KvFormat.F32, torch.CPU, blockTokens: 16, totalBlocks: 64);
         pool.SharePrefixes("tiny-smollm3");
         int[] common = Range(100, 40), a = [.. common, 1, 2, 3], b = [.. common, 7, 8, 9, 10, 11];
         using var first = pool.NewCache();
@@ -184,7 +184,7 @@ public class KvPrefixSharingTests
     [Fact]
     public void A_pool_without_sharing_addresses_nothing()
     {
-        using var pool = new KvBlockPool(Shape, torch.ScalarType.Float32, torch.CPU, blockTokens: 4, totalBlocks: 8);
+        using var pool = new KvBlockPool(Shape, KvFormat.F32, torch.CPU, blockTokens: 4, totalBlocks: 8);
         using var a = Fed(pool, Range(1, 8));
         using var b = pool.NewCache();
         Assert.Equal(0, b.AttachPrefix(Range(1, 9)));

@@ -10,10 +10,10 @@ namespace SmolLM3.Engine.Tests.Model;
 /// </summary>
 public class PagedAttentionTests
 {
-    static CausalLM Load(string model, torch.ScalarType dtype)
+    static CausalLM Load(string model, torch.ScalarType dtype, KvFormat? kv = null)
     {
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        return CausalLM.Load(source, dtype, torch.CPU);
+        return CausalLM.Load(source, dtype, torch.CPU, kvFormat: kv);
     }
 
     /// <summary>Takes one more block for <paramref name="spacer"/>, so the next blocks of other caches are not adjacent to their last.</summary>
@@ -26,10 +26,12 @@ public class PagedAttentionTests
     [InlineData("tiny-smollm3/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm2/hf", torch.ScalarType.Float32)]
     [InlineData("tiny-smollm3/hf", torch.ScalarType.BFloat16)]
-    public void Scattered_blocks_give_the_logits_of_a_standalone_cache(string model, torch.ScalarType dtype)
+    [InlineData("tiny-smollm3/hf", torch.ScalarType.Float32, "q8_0")]
+    [InlineData("tiny-smollm2/hf", torch.ScalarType.Float32, "q8_0")]
+    public void Scattered_blocks_give_the_logits_of_a_standalone_cache(string model, torch.ScalarType dtype, string? kvDType = null)
     {
-        using var lm = Load(model, dtype);
-        using var pool = new KvBlockPool(lm.Config, dtype, torch.CPU, blockTokens: 4, totalBlocks: 64);
+        using var lm = Load(model, dtype, kvDType is null ? null : KvFormat.Parse(kvDType));
+        using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 64);
         using var paged = pool.NewCache();
         using var spacer = pool.NewCache();
         using var alone = lm.NewCache();
@@ -51,7 +53,7 @@ public class PagedAttentionTests
     public void An_evicted_cache_refed_from_its_tokens_continues_as_if_it_had_kept_them()
     {
         using var lm = Load("tiny-smollm3/hf", torch.ScalarType.Float32);
-        using var pool = new KvBlockPool(lm.Config, torch.ScalarType.Float32, torch.CPU, blockTokens: 4, totalBlocks: 16);
+        using var pool = new KvBlockPool(lm.Config, KvFormat.F32, torch.CPU, blockTokens: 4, totalBlocks: 16);
         int[] history = [5, 6, 7, 8, 9, 10, 11, 12, 13], next = [14];
         using var kept = pool.NewCache();
         using var evicted = pool.NewCache();
@@ -74,10 +76,10 @@ public class PagedAttentionTests
     public void A_cache_of_another_dtype_is_refused()
     {
         using var lm = Load("tiny-smollm2/hf", torch.ScalarType.Float32);
-        using var pool = new KvBlockPool(lm.Config, torch.ScalarType.BFloat16, torch.CPU, blockTokens: 4, totalBlocks: 4);
+        using var pool = new KvBlockPool(lm.Config, KvFormat.BF16, torch.CPU, blockTokens: 4, totalBlocks: 4);
         using var cache = pool.NewCache();
         var e = Assert.Throws<ArgumentException>(() => lm.Forward([new SequenceChunk(cache, [1, 2])]));
-        Assert.Contains("BFloat16", e.Message);
+        Assert.Contains("holds bf16", e.Message);
     }
 
     [SkippableFact]
@@ -85,15 +87,15 @@ public class PagedAttentionTests
     {
         using var source = ModelSources.Open(Fixtures.Require("tiny-smollm3", "hf"));
         using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
-        using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvDType: torch.ScalarType.BFloat16);
+        using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.BF16);
         using var widePool = wide.NewBlockPool(1 << 20);
         using var narrowPool = narrow.NewBlockPool(1 << 20);
-        Assert.Equal((torch.ScalarType.Float32, torch.ScalarType.BFloat16), (widePool.DType, narrowPool.DType));
+        Assert.Equal((KvFormat.F32, KvFormat.BF16), (widePool.Format, narrowPool.Format));
         Assert.Equal(2 * widePool.TotalTokens, narrowPool.TotalTokens);
 
         using var cache = widePool.NewCache();
         var e = Assert.Throws<ArgumentException>(() => narrow.Forward([new SequenceChunk(cache, [1, 2])]));
-        Assert.Contains("Float32", e.Message);
-        Assert.Throws<ArgumentException>(() => CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvDType: torch.ScalarType.Int8));
+        Assert.Contains("holds f32", e.Message);
+        Assert.Throws<ArgumentException>(() => CausalLM.Load(source, torch.ScalarType.Int8, torch.CPU));
     }
 }
