@@ -32,6 +32,6 @@ public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedL
             lease.Dispose();
             throw;
         }
-        return new AdmittedTurn(tenant, turn with { MaxContextTokens = allowance }, lease, usage);
+        return new AdmittedTurn(tenant, turn with { MaxContextTokens = allowance, QueueTimeout = lease.QueueTimeout }, lease, usage);
     }
 }

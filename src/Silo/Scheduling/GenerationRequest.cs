@@ -38,6 +38,12 @@ public sealed class GenerationRequest
     /// <summary><see cref="Stopwatch"/> timestamp of the step that first fed this request (0 while it waits).</summary>
     public long AdmittedAt { get; internal set; }
 
+    /// <summary>
+    /// Longest the request may wait, from submission, before any of it is scheduled (its tenant's queue timeout);
+    /// past it the scheduler refuses it with <see cref="Contracts.Errors.QueueTimeoutException"/>. Null = no bound.
+    /// </summary>
+    public TimeSpan? QueueTimeout { get; init; }
+
     /// <summary>Cancelling drops the sequence at the next step.</summary>
     public CancellationToken Cancellation { get; init; }
 

@@ -23,6 +23,15 @@ public sealed class Sequence
     public ISequenceCache Cache { get; }
     public CancellationToken Cancellation { get; }
 
+    /// <summary>When it is refused if none of it has been scheduled yet (its tenant's queue timeout); null = never.</summary>
+    public DateTimeOffset? QueueDeadline { get; init; }
+
+    /// <summary>Some of it has been in a step's batch: it no longer waits for its start, so no queue deadline applies.</summary>
+    public bool HasStarted { get; private set; }
+
+    /// <summary>Still waiting for its first step at <paramref name="now"/>, past its queue deadline.</summary>
+    internal bool IsOverdue(DateTimeOffset now) => !HasStarted && now >= QueueDeadline;
+
     /// <summary>The prompt and every token sampled so far (what a recompute feeds, and the sampler's penalty history).</summary>
     public IReadOnlyList<int> History => _history;
 
@@ -42,6 +51,8 @@ public sealed class Sequence
     internal bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
 
     internal void Advance(int fed) => Fed += fed;
+
+    internal void MarkStarted() => HasStarted = true;
 
     /// <summary>
     /// Gives up the whole cache (preempted, or its blocks taken while it waited) and plans to feed the prompt
