@@ -29,6 +29,12 @@ public sealed record TenantLimits
     /// </summary>
     public TimeSpan? QueueTimeout { get; set; }
 
+    /// <summary>
+    /// The tenant's share of admission on a busy silo: in weighted round-robin, a tenant of weight w starts up to w
+    /// waiting turns in a row before the next tenant's turn (admissions, not tokens). Unset: 1.
+    /// </summary>
+    public int? Weight { get; set; }
+
     /// <summary>Defaults of the two bounds on waiting, which are never unlimited: a burst must not hold memory or callers without end.</summary>
     public const int DefaultMaxQueuedTurns = 64;
     public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromMinutes(2);
@@ -42,5 +48,6 @@ public sealed record TenantLimits
         MaxContextTokens = MaxContextTokens ?? defaults.MaxContextTokens,
         MaxQueuedTurns = MaxQueuedTurns ?? defaults.MaxQueuedTurns,
         QueueTimeout = QueueTimeout ?? defaults.QueueTimeout,
+        Weight = Weight ?? defaults.Weight,
     };
 }

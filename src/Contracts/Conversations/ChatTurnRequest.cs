@@ -8,6 +8,7 @@ namespace SmolLM3.Contracts.Conversations;
 /// Longest the turn may wait in its silo's queue before any of its prompt is scheduled (a tenant's bound; prefill
 /// does not count); past it the turn is refused with <see cref="Errors.QueueTimeoutException"/>. Null = no bound.
 /// </param>
+/// <param name="Weight">The tenant's weight in its silo's round-robin admission (turns it may start in a row in its turn); null = 1.</param>
 [GenerateSerializer, Immutable, Alias("smollm3.ChatTurnRequest")]
 public sealed record ChatTurnRequest(
     [property: Id(0)] TurnMessage[] Messages,
@@ -15,4 +16,5 @@ public sealed record ChatTurnRequest(
     [property: Id(2)] bool? Thinking,
     [property: Id(3)] int? MaxContextTokens = null,
     [property: Id(4)] string[]? XmlTools = null,
-    [property: Id(5)] TimeSpan? QueueTimeout = null);
+    [property: Id(5)] TimeSpan? QueueTimeout = null,
+    [property: Id(6)] int? Weight = null);

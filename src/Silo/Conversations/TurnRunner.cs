@@ -60,7 +60,7 @@ public sealed class TurnRunner(
         var generation = new GenerationRequest
         {
             Tenant = input.Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = stop.Token,
-            QueueTimeout = request.QueueTimeout, TraceContext = telemetry.TraceContext,
+            QueueTimeout = request.QueueTimeout, Weight = request.Weight ?? 1, TraceContext = telemetry.TraceContext,
         };
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);

@@ -63,6 +63,7 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
                 request.Sampling.MaxTokens, request.Sampling.StopTokenIds, request.Cancellation)
             {
                 QueueDeadline = DeadlineAfter(request.QueueTimeout),   // from submission: time in the incoming channel counts
+                Weight = request.Weight,
             };
             generation = new Generation(request, sequence, new Sampler(request.Sampling));
         }

@@ -20,6 +20,9 @@ public sealed class GenerationRequest
     /// <summary>Tenant whose queue the request waits in (admission is round-robin across tenants).</summary>
     public required string Tenant { get; init; }
 
+    /// <summary>The tenant's weight in round-robin admission (at least 1): sequences it may start in a row in its turn.</summary>
+    public int Weight { get; init; } = 1;
+
     /// <summary>The conversation's cache, holding whatever was computed before this turn.</summary>
     public required KvCache Cache { get; init; }
 

@@ -20,6 +20,13 @@ public sealed class Sequence
 
     /// <summary>Tenant whose queue it waits in.</summary>
     public string Tenant { get; }
+
+    /// <summary>Its tenant's weight in round-robin admission: sequences the tenant may start in a row in its turn (at least 1).</summary>
+    public int Weight
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Weight), value, $"a tenant's weight must be at least 1; got {value}");
+    } = 1;
     public ISequenceCache Cache { get; }
     public CancellationToken Cancellation { get; }
 

@@ -119,17 +119,17 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider?
     /// <summary>Round-robin admission while the step has budget and a free slot.</summary>
     void Admit(Draft step)
     {
-        while (step.Budget > 0 && _running.Count < _limits.MaxActiveSequences && _waiting.TryDequeue(out var s))
+        while (step.Budget > 0 && _running.Count < _limits.MaxActiveSequences && _waiting.TryPeek(out var s))
         {
             _running.Add(s);
             if (Schedule(s, step, admitting: true))
             {
+                _waiting.TryDequeue(out _);
                 step.Admitted.Add(s);
                 continue;
             }
             // No blocks until running sequences finish: it stays first in line, and nothing overtakes it.
             _running.Remove(s);
-            _waiting.PushFront(s);
             break;
         }
     }
