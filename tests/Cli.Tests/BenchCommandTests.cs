@@ -58,8 +58,10 @@ public class BenchCommandTests
         Assert.Equal(8, root.GetProperty("prompt_tokens").GetInt32());
         foreach (var field in new[] { "prefill_tokens_per_s", "decode_tokens_per_s", "batch_decode_tokens_per_s", "peak_rss_bytes" })
             Assert.True(root.GetProperty(field).GetDouble() > 0, field);
-        // the peak covers the weights, which the run holds throughout
+        // the peak covers the weights, which the run holds throughout, and what the caches added after loading
         Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > root.GetProperty("weight_bytes").GetInt64());
+        Assert.True(root.GetProperty("loaded_rss_bytes").GetInt64() > root.GetProperty("weight_bytes").GetInt64());
+        Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() >= root.GetProperty("loaded_rss_bytes").GetInt64());
         // the batch decodes at the same depth: its ratio is to the single sequence's rate there
         double batched = root.GetProperty("batch_decode_tokens_per_s").GetDouble(), one = root.GetProperty("decode_tokens_per_s").GetDouble();
         Assert.InRange(root.GetProperty("batch_speedup").GetDouble(), batched / one * 0.98 - 0.001, batched / one * 1.02 + 0.001);

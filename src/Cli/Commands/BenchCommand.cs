@@ -71,7 +71,7 @@ static class BenchCommand
                 {
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
-                    using var source = t.Open(d);
+                    var source = t.Open(d);   // the run closes it once the weights are loaded
                     results.Add(EngineBenchmark.Run(t.Name, d == "q8_0" ? "Q8_0" : DTypes.Parse(d).ToString(), source, d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
                         parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
                         depth: parsed.GetValue(depth), kvFormat: parsed.GetValue(kvDType) is { } kv ? KvFormat.Parse(kv) : null));
@@ -127,6 +127,7 @@ static class BenchCommand
         ["prefill_tokens_per_s"] = Math.Round(r.PrefillTokensPerSecond, 2),
         ["decode_tokens_per_s"] = Math.Round(r.DecodeTokensPerSecond, 2),
         ["peak_rss_bytes"] = r.PeakRssBytes,
+        ["loaded_rss_bytes"] = r.LoadedRssBytes,
         ["weight_bytes"] = r.WeightBytes,
         ["memory_bandwidth_gb_per_s"] = Math.Round(bandwidth / 1e9, 2),
         ["decode_bound_tokens_per_s"] = Math.Round(r.DecodeBound(bandwidth), 2),

@@ -22,6 +22,9 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
     /// <summary>How the KV cache held keys and values (<see cref="KvFormat.Name"/>).</summary>
     public string KvDType { get; init; } = KvFormat.F32.Name;
 
+    /// <summary>Resident memory once the weights were loaded (and a checkpoint's file closed), before any cache; <see cref="PeakRssBytes"/> is the peak after it.</summary>
+    public long LoadedRssBytes { get; init; }
+
     /// <summary>Tokens cached before the timed decode began, when the decode was measured at a set depth (null: right after the prompt).</summary>
     public int? Depth { get; init; }
 
@@ -42,7 +45,8 @@ public static class EngineBenchmark
 
     /// <param name="name">What is measured: a shape's name or the checkpoint's file name.</param>
     /// <param name="label">The weight type reported (e.g. the dtype, or Q8_0 for packed matrices).</param>
-    /// <param name="source">The weights (random ones of a shape, or a checkpoint), disposed by the caller.</param>
+    /// <param name="source">The weights (random ones of a shape, or a checkpoint); disposed once they are loaded, so a checkpoint's
+    /// file mapping is not counted in the memory measured after it.</param>
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
     /// <param name="batch">Also decode this many sequences together (each after the same tokens), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
     /// <param name="depth">Decode with this many random tokens already cached (prefilled once, untimed) instead of after the prompt.</param>
@@ -55,10 +59,19 @@ public static class EngineBenchmark
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (depth is { } atLeastOne) ArgumentOutOfRangeException.ThrowIfLessThan(atLeastOne, 1, nameof(depth));
         var shape = source.Config;
-        RequireContext(shape, promptTokens, decodeTokens, depth);
-        PeakMemory.Reset();
+        try { RequireContext(shape, promptTokens, decodeTokens, depth); }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
         progress?.Report($"{name} {label}: loading weights");
-        using var model = CausalLM.Load(source, dtype, device, kvFormat: kvFormat);
+        CausalLM loaded;
+        using (source) loaded = CausalLM.Load(source, dtype, device, kvFormat: kvFormat);
+        using var model = loaded;
+        // From here on the peak is what serving takes: the loaded weights, the caches, a pass's activations.
+        long loadedRss = PeakMemory.CurrentBytes();
+        PeakMemory.Reset();
         var rng = new Random(1);
         var prompt = RandomTokens(rng, shape, promptTokens);
         var deep = depth is { } d ? RandomTokens(rng, shape, d) : null;
@@ -87,7 +100,7 @@ public static class EngineBenchmark
             bestBatch = Math.Max(bestBatch, batched);
         }
         return new BenchmarkResult(name, label, torch.get_num_threads(), promptTokens, decodeTokens,
-            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth, KvDType = model.KvFormat.Name };
+            bestPrefill, bestDecode, PeakMemory.Bytes(), model.WeightBytes) { Batch = batch, BatchDecodeTokensPerSecond = bestBatch, Depth = depth, KvDType = model.KvFormat.Name, LoadedRssBytes = loadedRss };
     }
 
     /// <summary>Refuses, before any weights are built, a prompt or depth that with the decoded tokens does not fit the shape's context.</summary>

@@ -10,15 +10,20 @@ public static class PeakMemory
     }
 
     /// <summary>Peak RSS in bytes since start or the last <see cref="Reset"/>; falls back to .NET's peak working set.</summary>
-    public static long Bytes()
+    public static long Bytes() => Status("VmHWM:") ?? Environment.WorkingSet;
+
+    /// <summary>RSS in bytes now; falls back to .NET's working set.</summary>
+    public static long CurrentBytes() => Status("VmRSS:") ?? Environment.WorkingSet;
+
+    static long? Status(string key)
     {
         try
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim()) * 1024;
+                if (line.StartsWith(key, StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim()) * 1024;
         }
         catch (IOException) { }
-        return Environment.WorkingSet;
+        return null;
     }
 }
