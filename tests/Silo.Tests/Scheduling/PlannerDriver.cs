@@ -18,11 +18,8 @@ sealed class PlannerDriver
     {
         Limits = limits;
         Pool = new FakeKvPool(blocks, blockTokens);
-        Planner = new StepPlanner(limits, Pool, Clock);
+        Planner = new StepPlanner(limits, Pool);
     }
-
-    /// <summary>The planner's clock, for queue deadlines.</summary>
-    public ManualClock Clock { get; } = new();
 
     public StepLimits Limits { get; }
     public FakeKvPool Pool { get; }
@@ -37,18 +34,12 @@ sealed class PlannerDriver
 
     /// <summary>
     /// Submits a reply to <paramref name="prompt"/> in <paramref name="cache"/> (which may hold a prefix of it already)
-    /// that samples <paramref name="reply"/> in order; it stops at a <see cref="StopToken"/> or after <paramref name="maxTokens"/>,
-    /// and is refused if not started within <paramref name="queueTimeout"/> on <see cref="Clock"/>; its tenant has <paramref name="weight"/>.
+    /// that samples <paramref name="reply"/> in order; it stops at a <see cref="StopToken"/> or after <paramref name="maxTokens"/>.
     /// </summary>
-    public Sequence Submit(string tenant, FakeCache cache, int[] prompt, int[] reply, int? maxTokens = null, CancellationToken cancellation = default,
-        TimeSpan? queueTimeout = null, int weight = 1)
+    public Sequence Submit(string tenant, FakeCache cache, int[] prompt, int[] reply, int? maxTokens = null, CancellationToken cancellation = default)
     {
         Assert.Equal(prompt[..cache.Length], cache.Tokens);
-        var s = new Sequence(tenant, cache, prompt[cache.Length..], prompt, maxTokens ?? reply.Length, new HashSet<int> { StopToken }, cancellation)
-        {
-            QueueDeadline = Clock.Now + queueTimeout,
-            Weight = weight,
-        };
+        var s = new Sequence(tenant, cache, prompt[cache.Length..], prompt, maxTokens ?? reply.Length, new HashSet<int> { StopToken }, cancellation);
         _scripts[s] = reply;
         Streamed[s] = [];
         Planner.Add(s);
