@@ -2,16 +2,15 @@ using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
 using SmolLM3.Gateway.Limits;
 using SmolLM3.Gateway.Models;
-using SmolLM3.Gateway.Telemetry;
 
 namespace SmolLM3.Gateway.Turns;
 
 /// <summary>
 /// Admission of a chat turn as both APIs do it: max_tokens checked against the model's context and the
 /// tenant's allowance (INVALID_ARGUMENT), the model's silo found (UNAVAILABLE), then the tenant's quotas
-/// (RESOURCE_EXHAUSTED), this gateway's counters and then those all gateways share. Nothing is sent to a grain before all of these pass.
+/// (RESOURCE_EXHAUSTED). Nothing is sent to a grain before all of these pass.
 /// </summary>
-public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedLimits shared, TenantUsage usage)
+public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits)
 {
     public async Task<AdmittedTurn> AdmitAsync(string tenant, string model, ChatTurnRequest turn, CancellationToken ct)
     {
@@ -25,13 +24,6 @@ public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedL
                 throw new InvalidRequestException($"max_tokens is {maxTokens}, more than this tenant's context allowance of {allowance} tokens");
         }
         // The grain checks the prompt's length against the context and the allowance (OUT_OF_RANGE).
-        var lease = limits.Admit(tenant);   // this gateway's own counters first: they cost no grain call
-        try { lease.Shared = await shared.AdmitAsync(tenant, limits.LimitsOf(tenant)); }
-        catch
-        {
-            lease.Dispose();
-            throw;
-        }
-        return new AdmittedTurn(tenant, turn with { MaxContextTokens = allowance }, lease, usage);
+        return new AdmittedTurn(turn with { MaxContextTokens = allowance }, limits.Admit(tenant));
     }
 }
