@@ -52,6 +52,19 @@ public static unsafe class Bf16
         for (; c < n; c++) y[c] += alpha * ToFloat(x[c]);
     }
 
+    /// <summary>dst[i] = src[i] widened to float32, for <paramref name="n"/> values (a cached row read back).</summary>
+    public static void Widen(ushort* src, float* dst, int n)
+    {
+        int c = 0;
+        for (; c + 16 <= n; c += 16)
+        {
+            var raw = Vector256.Load(src + c);
+            Widen(Vector256.WidenLower(raw)).Store(dst + c);
+            Widen(Vector256.WidenUpper(raw)).Store(dst + c + 8);
+        }
+        for (; c < n; c++) dst[c] = ToFloat(src[c]);
+    }
+
     static Vector512<float> Widen(Vector512<uint> v) => Vector512.ShiftLeft(v, 16).AsSingle();
     static Vector256<float> Widen(Vector256<uint> v) => Vector256.ShiftLeft(v, 16).AsSingle();
 }

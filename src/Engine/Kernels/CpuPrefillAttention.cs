@@ -297,12 +297,5 @@ public static unsafe class CpuPrefillAttention
     /// <summary>Row converters for the cache types the CPU pool stores.</summary>
     public static void F32Row(byte* src, float* dst, int n) => Buffer.MemoryCopy(src, dst, n * sizeof(float), n * sizeof(float));
 
-    public static void Bf16Row(byte* src, float* dst, int n)
-    {
-        ushort* b = (ushort*)src;
-        int c = 0;
-        for (; c + 8 <= n; c += 8)
-            Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(b + c).ToVector256()), 16).AsSingle().Store(dst + c);
-        for (; c < n; c++) dst[c] = Bf16.ToFloat(b[c]);
-    }
+    public static void Bf16Row(byte* src, float* dst, int n) => Bf16.Widen((ushort*)src, dst, n);
 }
