@@ -32,3 +32,6 @@ public static class KvBlockHash
 
     static UInt128 Cut(ReadOnlySpan<byte> digest) => BinaryPrimitives.ReadUInt128LittleEndian(digest[..16]);
 }
+
+/// <summary>A content-addressed block's address, the address of the block before it (the root for a first block), and its token ids.</summary>
+public readonly record struct KvBlockAddress(UInt128 Address, UInt128 Parent, int[] Ids);

@@ -95,7 +95,8 @@ public sealed partial class KvBlockPool : IDisposable
         {
             lock (_lock)
                 return new KvPoolStats(BlockTokens, TotalBlocks, FreeBlocksLocked, IdleBlocksLocked(), _evictions,
-                    _prefixes?.CachedBlocks ?? 0, _prefixes?.SharedBlocks ?? 0, _prefixes?.QueriedTokens ?? 0, _prefixes?.HitTokens ?? 0);
+                    _prefixes?.CachedBlocks ?? 0, _prefixes?.SharedBlocks ?? 0, _prefixes?.QueriedTokens ?? 0, (_prefixes?.HitTokens ?? 0) + _restoredTokens,
+                    _restoredTokens, _spill?.Stats);
         }
     }
 
@@ -108,29 +109,32 @@ public sealed partial class KvBlockPool : IDisposable
     /// <summary>Appends <paramref name="count"/> free blocks to <paramref name="into"/>, or takes none and returns false.</summary>
     internal bool TryTake(int count, List<int> into)
     {
-        lock (_lock)
+        lock (_lock) return TakeLocked(count, into);
+    }
+
+    bool TakeLocked(int count, List<int> into)
+    {
+        if (count > FreeBlocksLocked) return false;
+        for (int i = 0; i < count; i++)
         {
-            if (count > FreeBlocksLocked) return false;
-            for (int i = 0; i < count; i++)
+            if (_free.Count > 0)
             {
-                if (_free.Count > 0)
-                {
-                    int id = _free.Min;
-                    _free.Remove(id);
-                    into.Add(id);
-                    continue;
-                }
-                if (_fresh < TotalBlocks)
-                {
-                    if (_fresh == _made) MakeSegment();
-                    into.Add(_fresh++);
-                    continue;
-                }
-                _prefixes!.TryReclaim(out int cached);
-                into.Add(cached);
+                int id = _free.Min;
+                _free.Remove(id);
+                into.Add(id);
+                continue;
             }
-            return true;
+            if (_fresh < TotalBlocks)
+            {
+                if (_fresh == _made) MakeSegment();
+                into.Add(_fresh++);
+                continue;
+            }
+            _prefixes!.TryReclaim(out int cached, out var forgotten);
+            SpillLocked(cached, forgotten);   // before it is overwritten
+            into.Add(cached);
         }
+        return true;
     }
 
     void MakeSegment()

@@ -72,10 +72,14 @@ public sealed partial class KvBlockPool
             if (_prefixes is null) return length;
             int whole = length / BlockTokens;
             var found = _prefixes.Find(blocks, whole, tokens, BlockTokens);
-            if ((whole + found.Count) * BlockTokens <= length) return length;
+            // past the blocks in memory, the ones spilled to disk (their parent: the last found, or the cache's own)
+            int last = found.Count > 0 ? found[^1] : whole > 0 ? blocks[whole - 1] : -1;
+            var spilled = SpilledAfterLocked(last, whole + found.Count, tokens);
+            if ((whole + found.Count + spilled.Count) * BlockTokens <= length) return length;
             GiveLocked(blocks, whole);
             _prefixes.Acquire(found, BlockTokens);
             blocks.AddRange(found);
+            RestoreLocked(blocks, spilled);
             return blocks.Count * BlockTokens;
         }
     }

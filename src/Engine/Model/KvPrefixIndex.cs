@@ -101,17 +101,43 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         return true;
     }
 
-    /// <summary>Forgets the least recently released unreferenced block and returns it for reuse; false when there is none.</summary>
-    public bool TryReclaim(out int block)
+    /// <summary>
+    /// Forgets the least recently released unreferenced block and returns it for reuse, with what addressed it (for
+    /// the spill store); false when there is none.
+    /// </summary>
+    public bool TryReclaim(out int block, out KvBlockAddress forgotten)
     {
-        block = -1;
+        (block, forgotten) = (-1, default);
         if (_unreferenced.First is not { Value: var e }) return false;
         _unreferenced.RemoveFirst();
         _byAddress.Remove(e.Address);
         _byBlock.Remove(e.Block);
         block = e.Block;
+        forgotten = Describe(e);
         return true;
     }
+
+    /// <summary>The address root every sequence's first block chains from.</summary>
+    public UInt128 Root => root;
+
+    /// <summary>The address of a block holding <paramref name="ids"/> after the block addressed <paramref name="parent"/>.</summary>
+    public UInt128 Hash(UInt128 parent, ReadOnlySpan<int> ids) => hash(parent, ids);
+
+    /// <summary>What addresses <paramref name="block"/>; null when it is not addressed.</summary>
+    public KvBlockAddress? AddressOf(int block) => _byBlock.TryGetValue(block, out var e) ? Describe(e) : null;
+
+    /// <summary>Every addressed block, parents before children.</summary>
+    public IEnumerable<(int Block, KvBlockAddress Address)> All() =>
+        _byBlock.Values.OrderBy(Depth).Select(e => (e.Block, Describe(e)));
+
+    static int Depth(Entry e)
+    {
+        int depth = 0;
+        for (var p = e.Parent; p is not null; p = p.Parent) depth++;
+        return depth;
+    }
+
+    KvBlockAddress Describe(Entry e) => new(e.Address, e.Parent?.Address ?? root, e.Ids);
 
     public void Clear()
     {
