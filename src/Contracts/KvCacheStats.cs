@@ -12,7 +12,11 @@ namespace SmolLM3.Contracts;
 /// <param name="SharedBlocks">Blocks read by more than one conversation (a common start held once).</param>
 /// <param name="CachedBlocks">Blocks no conversation holds that keep a prompt start for the next with it; counted as free.</param>
 /// <param name="PrefixQueriedTokens">Whole-block prompt positions looked up among the pool's shared blocks so far.</param>
-/// <param name="PrefixHitTokens">Those found there, not computed.</param>
+/// <param name="PrefixHitTokens">Those found there or in the spill tier, not computed.</param>
+/// <param name="RestoredTokens">Of those, positions read back from the spill tier on disk.</param>
+/// <param name="SpillBlocks">Blocks in the spill tier now.</param>
+/// <param name="SpillBytes">Bytes they take on disk.</param>
+/// <param name="SpillFault">Why spilling stopped (null while it works or when there is no spill tier).</param>
 [GenerateSerializer, Immutable, Alias("smollm3.KvCacheStats")]
 public sealed record KvCacheStats(
     [property: Id(0)] int BlockTokens,
@@ -26,7 +30,11 @@ public sealed record KvCacheStats(
     [property: Id(8)] int SharedBlocks = 0,
     [property: Id(9)] int CachedBlocks = 0,
     [property: Id(10)] long PrefixQueriedTokens = 0,
-    [property: Id(11)] long PrefixHitTokens = 0)
+    [property: Id(11)] long PrefixHitTokens = 0,
+    [property: Id(12)] long RestoredTokens = 0,
+    [property: Id(13)] int SpillBlocks = 0,
+    [property: Id(14)] long SpillBytes = 0,
+    [property: Id(15)] string? SpillFault = null)
 {
     /// <summary>Share of the looked-up positions found among the shared blocks (0 before any lookup).</summary>
     public double PrefixHitRate => PrefixQueriedTokens == 0 ? 0 : (double)PrefixHitTokens / PrefixQueriedTokens;

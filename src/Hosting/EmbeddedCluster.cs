@@ -27,6 +27,7 @@ public static class EmbeddedCluster
             KvCacheBytes = options.KvCacheBytes, KvBlockTokens = options.KvBlockTokens,
             ContextLength = options.Context.ContextLength, RopeScaling = options.Context.RopeScaling,
             RopeScale = options.Context.RopeScale, YarnOrigCtx = options.Context.YarnOrigCtx,
+            KvSpillFolder = options.DataFolder is { } data ? Path.Combine(data, "kv-spill") : null,
         };
         options.ConfigureSilo?.Invoke(silo);
         builder.AddSmolLMSilo(new SiloSettings(silo,

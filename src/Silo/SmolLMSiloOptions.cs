@@ -119,6 +119,20 @@ public sealed class SmolLMSiloOptions
     /// </summary>
     public bool KvPrefixSharing { get; set; } = true;
 
+    /// <summary>
+    /// This silo's own folder for the KV spill tier: blocks the pool takes back (idle conversations, unused prompt
+    /// starts) are written there and read back instead of recomputed, also after a restart on the same volume. Needs
+    /// <see cref="KvPrefixSharing"/> (blocks are found by content). Null: no spill. Never share it between silos.
+    /// </summary>
+    public string? KvSpillFolder { get; set; }
+
+    /// <summary>Disk the spill tier may use, a size with a unit (see <see cref="ByteSize"/>); the least recently used blocks go first.</summary>
+    public string KvSpillBytes { get; set; } = "16GiB";
+
+    /// <summary><see cref="KvSpillBytes"/> in bytes; a size it cannot read is a <see cref="SiloSettingException"/>.</summary>
+    public long ResolvedKvSpillBytes =>
+        ByteSize.TryParse(KvSpillBytes, out var size, out var error) ? size : throw new SiloSettingException($"{Section}:{nameof(KvSpillBytes)}", error);
+
     /// <summary>The key the KV budget was given under (for messages): KvCacheBytes if that one is set, else KvCacheSize.</summary>
     public string KvCacheSizeKey => $"{Section}:{(KvCacheBytes is not null ? nameof(KvCacheBytes) : nameof(KvCacheSize))}";
 

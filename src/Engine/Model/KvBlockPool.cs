@@ -324,17 +324,19 @@ public sealed partial class KvBlockPool : IDisposable
     /// <summary>Empties the least recently used idle cache that holds blocks; false when there is none.</summary>
     public bool EvictIdle()
     {
-        lock (_lock)
+        lock (_lock) return EvictIdleLocked();
+    }
+
+    bool EvictIdleLocked()
+    {
+        for (var node = _idle.First; node is not null; node = node.Next)
         {
-            for (var node = _idle.First; node is not null; node = node.Next)
-            {
-                if (node.Value.BlockCount == 0) continue;
-                GiveLocked(node.Value.Evict(), 0);
-                _evictions++;
-                return true;
-            }
-            return false;
+            if (node.Value.BlockCount == 0) continue;
+            GiveLocked(node.Value.Evict(), 0);
+            _evictions++;
+            return true;
         }
+        return false;
     }
 
     public void Dispose()

@@ -84,14 +84,19 @@ public sealed partial class KvBlockPool
         return found;
     }
 
-    /// <summary>Reads spilled blocks into free blocks appended to <paramref name="blocks"/> and addresses them, until one is not usable.</summary>
+    /// <summary>
+    /// Reads spilled blocks into free blocks (evicting idle caches when there are none) appended to
+    /// <paramref name="blocks"/> and addresses them, until one is not usable or no block can be had.
+    /// </summary>
     void RestoreLocked(List<int> blocks, List<KvBlockAddress> spilled)
     {
         var taken = new List<int>(1);
         foreach (var s in spilled)
         {
             taken.Clear();
-            if (!TakeLocked(1, taken)) return;
+            // reading a block back beats computing it, so idle caches make room for it as they would for the computation
+            while (!TakeLocked(1, taken))
+                if (!EvictIdleLocked()) return;
             int block = taken[0];
             if (!_spill!.TryRead(s.Address, s.Parent, s.Ids, SpillPayloadBytes, payload => Import(block, payload)))
             {

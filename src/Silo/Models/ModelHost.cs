@@ -36,12 +36,14 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
         var o = options.Value;
         var kvFormat = o.ResolvedKvFormat;   // before the weights: a bad value fails fast, naming its key
         var kvBytes = o.ResolvedKvCacheBytes;
+        var spillBytes = o.ResolvedKvSpillBytes;
         var progress = new LoadLogging(logger, cancellation);
         CausalLM model;
+        DTypeChoice dtype;
         using (var source = ModelSources.Open(o.ModelPath, o.Context, SmolLMSiloOptions.KeyOf))   // weights are copied out: the file mapping can close
         {
             var device = torch.device(o.Device);
-            var dtype = o.ResolveDType(source, device);
+            dtype = o.ResolveDType(source, device);
             logger.LogInformation("Loading model {ModelPath} ({DTypeChoice} on {Device}, KV cache {KvDType})",
                 o.ModelPath, dtype, o.Device, kvFormat?.Name ?? DTypes.NameOf(dtype.DType));
             model = CausalLM.Load(source, dtype.DType, device, progress, kvFormat: kvFormat);
@@ -55,7 +57,8 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
                 && KvPoolContextFit.Shortfall(served.Config, model.KvFormat, kvBytes, o.KvBlockTokens, o.KvCacheSizeKey, SmolLMSiloOptions.KeyOf(ContextSetting.ContextLength)) is { } why)
                 throw new SiloSettingException(o.KvCacheSizeKey, why);
             var pool = served.NewBlockPool(kvBytes, o.KvBlockTokens);
-            if (o.KvPrefixSharing) pool.SharePrefixes($"{info.Id} {o.ModelPath} {o.DType}");
+            if (o.KvPrefixSharing) pool.SharePrefixes(KvIdentity.Of(o, dtype.DType));
+            if (o.KvSpillFolder is { } spill) SpillTo(pool, spill, spillBytes);
             _loaded = new Loaded(chat, new PromptRenderer(chat.Prompts), info, pool);
             logger.LogInformation("Loaded {ModelId} ({Architecture}, context {ContextLength}, YaRN {Yarn}); KV pool of {Blocks} blocks × {BlockTokens} tokens ({Bytes} bytes of {KvDType})",
                 info.Id, info.Architecture, info.ContextLength, served.Config.Yarn?.ToString() ?? "none", pool.TotalBlocks, pool.BlockTokens, pool.TotalBytes, pool.Format);
@@ -65,6 +68,22 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
             served.Dispose();
             throw;
         }
+    }
+
+    void SpillTo(KvBlockPool pool, string folder, long bytes)
+    {
+        if (!pool.SharesPrefixes)
+        {
+            logger.LogWarning("{Key} is set but KV prefix sharing is off: spilled blocks could not be found again, so nothing is spilled",
+                $"{SmolLMSiloOptions.Section}:{nameof(SmolLMSiloOptions.KvSpillFolder)}");
+            return;
+        }
+        var store = new KvSpillStore(folder, pool.AddressRoot, bytes);
+        store.Warning += (message, e) => logger.LogWarning(e, "KV spill: {Message}", message);
+        pool.SpillTo(store);
+        var stats = store.Stats;
+        logger.LogInformation("KV spill tier in {Folder}: {Blocks} blocks ({Bytes} bytes) kept from before, budget {Budget} bytes",
+            folder, stats.Blocks, stats.Bytes, bytes);
     }
 
     public ILanguageModel Model => Current.Chat.Model;
@@ -83,6 +102,9 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
 
     public void Dispose()
     {
+        // what conversations hold goes to the spill tier, so a restart on the same volume continues from it
+        try { _loaded?.KvPool.SpillAll(); }
+        catch (Exception e) { logger.LogWarning(e, "KV spill at shutdown failed; those blocks are recomputed after a restart"); }
         _loaded?.KvPool.Dispose();
         _loaded?.Chat.Dispose();
     }

@@ -42,6 +42,11 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         metrics.Gauge("smollm3.kv.prefix.queried", "{token}", "Whole-block prompt positions looked up among shared KV blocks since start", () => host.KvPool.Stats.PrefixQueriedTokens);
         metrics.Gauge("smollm3.kv.prefix.hits", "{token}", "Of those, positions found and not computed", () => host.KvPool.Stats.PrefixHitTokens);
         metrics.Gauge("smollm3.kv.prefix.hit_ratio", "1", "Share of looked-up prompt positions found among shared KV blocks", () => host.KvPool.Stats.PrefixHitRate);
+        metrics.Gauge("smollm3.kv.spill.restored", "{token}", "Prompt positions read back from the KV spill tier instead of computed since start", () => host.KvPool.Stats.RestoredTokens);
+        metrics.Gauge("smollm3.kv.spill.blocks", "{block}", "KV blocks in the spill tier on disk", () => host.KvPool.Stats.Spill?.Blocks ?? 0);
+        metrics.Gauge("smollm3.kv.spill.bytes", "By", "Bytes the KV spill tier takes on disk", () => host.KvPool.Stats.Spill?.Bytes ?? 0);
+        metrics.Gauge("smollm3.kv.spill.healthy", "1", "0 once the KV spill tier's volume failed (blocks are then recomputed), else 1",
+            () => host.KvPool.Stats.Spill?.Fault is null ? 1 : 0);
         metrics.Gauge("smollm3.kv.preemptions", "{sequence}", "Running sequences pushed back to recompute since start", () => _counters.KvCounts().Preemptions);
     }
 
@@ -103,7 +108,8 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
             var p = host.KvPool.Stats;
             var (preemptions, cached) = _counters.KvCounts();
             return new KvCacheStats(p.BlockTokens, p.TotalBlocks, p.UsedBlocks, p.FreeBlocks, p.IdleBlocks, p.Evictions, preemptions, cached,
-                p.SharedBlocks, p.CachedBlocks, p.PrefixQueriedTokens, p.PrefixHitTokens);
+                p.SharedBlocks, p.CachedBlocks, p.PrefixQueriedTokens, p.PrefixHitTokens,
+                p.RestoredTokens, p.Spill?.Blocks ?? 0, p.Spill?.Bytes ?? 0, p.Spill?.Fault);
         }
     }
 

@@ -60,6 +60,42 @@ public sealed class KvSpillTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_sequence_continues_with_its_start_from_memory_and_its_end_from_disk()
+    {
+        using var lm = TinyModels.Load("tiny-smollm3/hf");
+        using var pool = Pool(lm.Config, blocks: 12);
+        int[] prompt = Range(100, 160);   // ten whole blocks
+        using (var first = pool.NewCache()) lm.Forward([new SequenceChunk(first, prompt)]).Dispose();
+        using (var other = pool.NewCache())
+            lm.Forward([new SequenceChunk(other, Range(5000, 96))]).Dispose();   // six blocks: two free, then four of the first's, its last ones
+        Assert.Equal(4L, pool.Stats.Spill!.Value.Writes);
+
+        using var again = pool.NewCache();
+        Assert.Equal(160, again.AttachPrefix([.. prompt, 1]));
+        Assert.Equal((160L + 0, 64L), (pool.Stats.PrefixHitTokens - 0, pool.Stats.RestoredTokens));
+        using var alone = lm.NewCache();
+        using var want = lm.Forward([new SequenceChunk(alone, [.. prompt, 1])]);
+        using var got = lm.Forward([new SequenceChunk(again, [1])]);
+        AssertSame(want, got, "after six blocks from memory and four from disk");
+    }
+
+    [SkippableFact]
+    public void Reading_back_evicts_an_idle_cache_when_no_block_is_free()
+    {
+        using var lm = TinyModels.Load("tiny-smollm3/hf");
+        using var pool = Pool(lm.Config, blocks: 8);
+        int[] prompt = Range(100, 64);
+        using (var first = pool.NewCache()) lm.Forward([new SequenceChunk(first, prompt)]).Dispose();
+        using var idle = pool.NewCache();
+        lm.Forward([new SequenceChunk(idle, Range(5000, 128))]).Dispose();   // every block
+        idle.MarkIdle();
+
+        using var again = pool.NewCache();
+        Assert.Equal(64, again.AttachPrefix([.. prompt, 1]));
+        Assert.Equal((0, 1L), (idle.Length, pool.Stats.Evictions));
+    }
+
+    [SkippableFact]
     public void A_new_pool_on_the_same_folder_finds_what_the_last_one_spilled_when_it_stopped()
     {
         using var lm = TinyModels.Load("tiny-smollm3/hf");
