@@ -17,6 +17,16 @@ public sealed class ConversationTokens
 
     public IReadOnlyList<int> Ids => _ids;
 
+    /// <summary>The rendered text <see cref="Ids"/> encode; null when only the tokens are known.</summary>
+    public string? Text => _text;
+
+    /// <summary>Takes over what another holder recorded (<see cref="Ids"/> and <see cref="Text"/>), e.g. a conversation moved between processes.</summary>
+    public void Restore(IEnumerable<int> ids, string? text)
+    {
+        Reset(ids);
+        _text = text;
+    }
+
     /// <summary>The prompt tokens for <paramref name="prompt"/> and how many of them are carried over from before.</summary>
     public (int[] Tokens, int Reused) Extend(TextTokenizer tokenizer, string prompt)
     {

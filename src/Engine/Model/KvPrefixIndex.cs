@@ -126,6 +126,13 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
     /// <summary>What addresses <paramref name="block"/>; null when it is not addressed.</summary>
     public KvBlockAddress? AddressOf(int block) => _byBlock.TryGetValue(block, out var e) ? Describe(e) : null;
 
+    /// <summary>The block addressed <paramref name="address"/> if it holds <paramref name="ids"/> after <paramref name="parent"/>; -1 otherwise.</summary>
+    public int BlockOf(UInt128 address, UInt128 parent, ReadOnlySpan<int> ids) =>
+        _byAddress.TryGetValue(address, out var e) && (e.Parent?.Address ?? root) == parent && ids.SequenceEqual(e.Ids) ? e.Block : -1;
+
+    /// <summary>The block addressed <paramref name="address"/>; -1 when none is.</summary>
+    public int BlockOf(UInt128 address) => _byAddress.TryGetValue(address, out var e) ? e.Block : -1;
+
     /// <summary>Every addressed block, parents before children.</summary>
     public IEnumerable<(int Block, KvBlockAddress Address)> All() =>
         _byBlock.Values.OrderBy(Depth).Select(e => (e.Block, Describe(e)));
