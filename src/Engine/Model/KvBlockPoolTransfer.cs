@@ -14,17 +14,18 @@ public sealed record KvBlockRecord(KvBlockAddress Address, byte[] Payload, byte[
 public sealed partial class KvBlockPool
 {
     /// <summary>
-    /// The blocks holding the whole blocks of <paramref name="tokens"/>, first to last, from memory or the spill tier,
-    /// up to the first one this pool does not have.
+    /// The blocks holding whole blocks <paramref name="first"/> to first + <paramref name="count"/> of
+    /// <paramref name="tokens"/>, in order, from memory or the spill tier, up to the first one this pool does not have.
     /// </summary>
-    public List<KvBlockRecord> ExportPrefix(ReadOnlySpan<int> tokens)
+    public List<KvBlockRecord> ExportPrefix(ReadOnlySpan<int> tokens, int first = 0, int count = int.MaxValue)
     {
         var records = new List<KvBlockRecord>();
         lock (_lock)
         {
             if (_prefixes is null) return records;
             var parent = _prefixes.Root;
-            for (int i = 0; i < tokens.Length / BlockTokens; i++)
+            for (int i = 0; i < first && i < tokens.Length / BlockTokens; i++) parent = _prefixes.Hash(parent, tokens.Slice(i * BlockTokens, BlockTokens));
+            for (int i = first; i < tokens.Length / BlockTokens && records.Count < count; i++)
             {
                 var ids = tokens.Slice(i * BlockTokens, BlockTokens);
                 var address = new KvBlockAddress(_prefixes.Hash(parent, ids), parent, ids.ToArray());

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
+using Orleans.Runtime.Placement;
+using SmolLM3.Silo.Migration;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Scheduling;
 using SmolLM3.Silo.Storage;
@@ -18,7 +20,9 @@ namespace SmolLM3.Silo.Conversations;
 [ModelPlacement, GrainType(GrainTypeName)]
 public sealed class ConversationGrain(
     [PersistentState(ConversationGrain.StateName, ConversationStorageExtensions.StorageName)] IPersistentState<ConversationState> state,
-    TurnRunner runner) : Grain, IConversationGrain
+    TurnRunner runner,
+    LocalConversations local,
+    KvTransfer transfer) : Grain, IConversationGrain, IConversationMover, IGrainMigrationParticipant
 {
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
     public const string GrainTypeName = "conversation", StateName = "conversation";
@@ -29,6 +33,7 @@ public sealed class ConversationGrain(
     readonly ConversationCache _conversation = new();
     CancellationTokenSource? _turn;   // set while a reply is generating
     Task _released = Task.CompletedTask;
+    MovedTokens? _moving;   // set once a drain sent the KV elsewhere
 
     public async ValueTask<SessionInfo> CreateAsync(string model)
     {
@@ -81,12 +86,39 @@ public sealed class ConversationGrain(
         }
     }
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        local.Add(this.GetPrimaryKeyString(), () => _conversation.Length);
+        return Task.CompletedTask;
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        local.Remove(this.GetPrimaryKeyString());
         // The scheduler may still hold the cache: stop the turn and wait for it to let go.
         _turn?.Cancel();
         await _released;
         _conversation.Drop();
+    }
+
+    public async Task<int> MoveToAsync(SiloAddress target)
+    {
+        if (_turn is not null || state.State.Model is null) return -1;
+        int sent = await transfer.SendAsync(_conversation.Tokens.Ids, target);
+        _moving = new MovedTokens([.. _conversation.Tokens.Ids], _conversation.Tokens.Text);   // deactivation drops the cache's tokens
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+        this.MigrateOnIdle();
+        return sent;
+    }
+
+    // The activation moves with the tokens its KV was built from, so the next turn there extends them and finds the sent blocks.
+    public void OnDehydrate(IDehydrationContext dehydrationContext) =>
+        dehydrationContext.TryAddValue(MovedTokens.Key, _moving ?? new MovedTokens([.. _conversation.Tokens.Ids], _conversation.Tokens.Text));
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue(MovedTokens.Key, out MovedTokens? moved) && moved is not null)
+            _conversation.Tokens.Restore(moved.Ids, moved.Text);
     }
 
     string SessionId => this.GetPrimaryKeyString().Split('/')[1];

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmolLM3.Silo.Conversations;
+using SmolLM3.Silo.Migration;
 using SmolLM3.Silo.Scheduling;
 
 namespace SmolLM3.Silo.Hosting;
@@ -9,11 +10,13 @@ namespace SmolLM3.Silo.Hosting;
 /// <summary>
 /// Graceful shutdown of a silo (SIGTERM). Registered after Orleans, so it stops first: readiness turns
 /// NOT_SERVING, the scheduler takes no new turns (they fail retryable), and open turns get most of the host's
-/// shutdown timeout (<c>DOTNET_shutdownTimeoutSeconds</c>) to finish; any left then end retryable. Only after
-/// that does Orleans deactivate the conversations (their transcripts are already stored) and leave the cluster.
+/// shutdown timeout (<c>DOTNET_shutdownTimeoutSeconds</c>) to finish; any left then end retryable. What is left of
+/// that time moves the conversations, largest KV first, to other silos (<see cref="ConversationMigration"/>). Only
+/// after that does Orleans deactivate the rest (their transcripts are already stored) and leave the cluster.
 /// </summary>
 public sealed class SiloDrain(
-    SiloReadiness readiness, BatchScheduler scheduler, OpenTurns turns, IOptions<HostOptions> host, ILogger<SiloDrain> logger) : IHostedService
+    SiloReadiness readiness, BatchScheduler scheduler, OpenTurns turns, ConversationMigration migration, IOptions<HostOptions> host,
+    ILogger<SiloDrain> logger) : IHostedService
 {
     /// <summary>Share of the shutdown timeout kept for Orleans to deactivate grains and leave membership.</summary>
     const double OrleansShare = 0.2;
@@ -32,6 +35,8 @@ public sealed class SiloDrain(
         if (await turns.WaitIdleAsync(deadline.Token))
         {
             logger.LogInformation("Drained: every open turn finished");
+            // the rest of the grace period moves conversations, with their KV, to other silos
+            await migration.MoveAllAsync(deadline.Token);
             return;
         }
         int left = turns.Count;

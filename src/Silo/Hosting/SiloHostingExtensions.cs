@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SmolLM3.Silo.Conversations;
+using SmolLM3.Silo.Migration;
 using SmolLM3.Silo.Models;
 using SmolLM3.Silo.Placement;
 using SmolLM3.Silo.Scheduling;
@@ -52,6 +53,10 @@ public static class SiloHostingExtensions
         silo.Services.AddSingleton<CapacityBoard>();
         silo.Services.AddSingleton<PlacementModels>();
         silo.AddPlacementDirector<ModelPlacement, ModelPlacementDirector>();
+        silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        silo.Services.AddSingleton<LocalConversations>();
+        silo.Services.AddSingleton<KvTransfer>();
+        silo.Services.AddSingleton<ConversationMigration>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CapacityReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ReadinessParticipant>();
         // A streamed turn's calls get a heartbeat every half of this while a long prefill runs (see SmolLMClusterOptions.ResponseTimeout).

@@ -7,13 +7,16 @@ namespace SmolLM3.Silo.Placement;
 /// <summary>
 /// Places by <see cref="ModelPlacement"/>: among the silos Orleans offers for the grain, the one serving its
 /// model with the most available KV tokens (<see cref="CapacityBoard"/>). No silo serving the model is a
-/// <see cref="ModelUnavailableException"/>. Activations that name no model stay on the local silo.
+/// <see cref="ModelUnavailableException"/>. Activations that name no model stay on the local silo; a migration's
+/// placement hint (the silo a drain sent the conversation's KV to) wins over both.
 /// </summary>
 public sealed class ModelPlacementDirector(PlacementModels models, CapacityBoard board) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var candidates = context.GetCompatibleSilos(target);
+        // a migrating conversation names its new silo: the one its KV blocks were sent to
+        if (IPlacementDirector.GetPlacementHint(target.RequestContextData, candidates) is { } hinted) return hinted;
         var model = await models.ModelOfAsync(target);
         if (model is null)
             return candidates.Contains(context.LocalSilo) ? context.LocalSilo : candidates[Random.Shared.Next(candidates.Length)];

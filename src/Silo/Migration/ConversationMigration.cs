@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using SmolLM3.Silo.Models;
+using SmolLM3.Silo.Placement;
+
+namespace SmolLM3.Silo.Migration;
+
+/// <summary>
+/// A draining silo's last job: move every conversation active here, largest KV first, to the silo serving the model
+/// with the most room (its KV blocks, then the activation), until the time runs out. What is not moved is
+/// deactivated as before and recomputes its KV wherever its next turn lands.
+/// </summary>
+public sealed class ConversationMigration(
+    LocalConversations conversations, CapacityBoard board, ModelHost host, IGrainFactory grains, ILocalSiloDetails silo,
+    ILogger<ConversationMigration> logger)
+{
+    /// <summary>Moves what it can before <paramref name="cancellation"/>; returns the conversations moved and the KV positions sent.</summary>
+    public async Task<(int Conversations, long Tokens)> MoveAllAsync(CancellationToken cancellation)
+    {
+        var local = conversations.LargestFirst();
+        if (local.Count == 0 || !host.IsLoaded) return (0, 0);
+        int moved = 0;
+        long tokens = 0;
+        foreach (var (key, length) in local)
+        {
+            if (cancellation.IsCancellationRequested) break;
+            var others = board.Reports.Select(r => r.Silo).Where(s => !s.Equals(silo.SiloAddress)).ToArray();
+            if (board.Choose(host.Info.Id, others, silo.SiloAddress) is not { } target)
+            {
+                logger.LogWarning("Drain: no other silo serves {Model}; {Count} conversations stay and recompute their KV on their next turn",
+                    host.Info.Id, local.Count - moved);
+                break;
+            }
+            try
+            {
+                int sent = await grains.GetGrain<IConversationMover>(key).MoveToAsync(target).WaitAsync(cancellation);
+                if (sent < 0) continue;
+                moved++;
+                tokens += sent;
+                logger.LogInformation("Drain: moved conversation {Conversation} to {Silo} with {Sent} of its {Length} KV positions", key, target, sent, length);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Drain: conversation {Conversation} could not move to {Silo}; it recomputes its KV on its next turn", key, target);
+            }
+        }
+        logger.LogInformation("Drain: moved {Moved} of {Count} conversations ({Tokens} KV positions)", moved, local.Count, tokens);
+        return (moved, tokens);
+    }
+}
