@@ -6,6 +6,9 @@ using SmolLM3.Cli.Cluster;
 using SmolLM3.Engine.Benchmarking;
 using SmolLM3.Engine.Model;
 using SmolLM3.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SmolLM3.Silo;
 using Spectre.Console;
 
 namespace SmolLM3.Cli.Commands;
@@ -29,7 +32,12 @@ static class BenchClusterCommand
         streams.Validators.Add(r => { if (r.GetValueOrDefault<int[]>()?.Any(n => n < 1) == true) r.AddError("--streams must be at least 1"); });
         foreach (var o in new[] { maxTokens, repeats })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1"); });
-        var json = new Option<bool>("--json") { Description = "Print a JSON array, one object per stream count" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array, one object per stream count (or per follow-up case)" };
+        var followUp = new Option<int?>("--follow-up")
+        {
+            Description = "Instead of streams: time to first token of a follow-up turn after an N-token conversation whose KV is kept, restored from spill, recomputed, or migrated to a second silo",
+        };
+        followUp.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 64) r.AddError("--follow-up must be at least 64 tokens"); });
 
         var command = new Command("cluster", "Aggregate tokens/s and time to first token of N concurrent streams through the gateway vs the batch scheduler called directly");
         model.AddTo(command);
@@ -45,25 +53,40 @@ static class BenchClusterCommand
         command.Add(maxTokens);
         command.Add(repeats);
         command.Add(json);
+        command.Add(followUp);
         command.SetAction(async (parsed, ct) =>
         {
             var err = parsed.InvocationConfiguration.Error;
             using var random = parsed.GetValue(shape) is { } name ? RandomModel(name, parsed.GetValue(tokenizer)!, err) : null;
             var request = random is null ? model.Read(parsed) : model.Read(parsed, random.Root);
             var key = "sk-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            await using var app = EmbeddedCluster.Build(new EmbeddedClusterOptions(request.Path)
+            int? context = parsed.GetValue(followUp);
+            using var data = context is null ? null : new TemporaryFolder("smollm3-bench-data-");
+            var options = new EmbeddedClusterOptions(request.Path)
             {
-                GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0,
+                GrpcPort = 0, HttpPort = 0, SiloPort = FreePort.OnLoopback(), OrleansGatewayPort = 0,
                 DType = DTypes.NameOf(request.DType),
                 KvDType = parsed.GetValue(model.KvDType),
                 Device = request.Device.ToString(),
                 Context = request.Context,
-                ApiKeys = new Dictionary<string, string> { [key] = "bench" },
-            });
+                ApiKeys = new Dictionary<string, string> { [key] = Tenant },
+                DataFolder = data?.Root,
+                KvCacheBytes = context is { } length ? FollowUpPoolBytes(request, length) : null,
+            };
+            await using var app = EmbeddedCluster.Build(options);
             await err.WriteLineAsync("bench cluster: loading the model and starting the cluster");
             await app.StartAsync(ct);
             using var channel = GrpcChannel.ForAddress(app.Address());
             int tokens = parsed.GetValue(maxTokens), rounds = parsed.GetValue(repeats);
+            if (context is { } contextTokens)
+            {
+                var silo = app.Services.GetRequiredService<IOptions<SmolLMSiloOptions>>().Value;
+                var (runs, move) = await FollowUpBenchmark.RunAsync(app, channel, key, Tenant, contextTokens,
+                    FollowUpBenchmark.SecondSilo(silo, options.SiloPort, data!.Root), err, ct);
+                await app.StopAsync(CancellationToken.None);
+                WriteFollowUps(runs, move, parsed.GetValue(json), parsed.InvocationConfiguration.Output);
+                return Cli.Ok;
+            }
 
             // Warm-up: JIT, first gRPC connection, grain activation paths.
             await ClusterBenchmark.DirectAsync(app, 2, 4, ct);
@@ -91,6 +114,37 @@ static class BenchClusterCommand
             return Cli.Ok;
         });
         return command;
+    }
+
+    const string Tenant = "bench";
+
+    /// <summary>A pool of <see cref="FollowUpBenchmark.PoolConversations"/> conversations of <paramref name="tokens"/>: the second pushes the first out.</summary>
+    static long FollowUpPoolBytes(ModelRequest request, int tokens)
+    {
+        using var source = request.Open();
+        var format = request.KvFormat ?? KvFormat.Of(request.DType);
+        return KvBlockPool.BytesFor(source.Config, format, (int)(tokens * FollowUpBenchmark.PoolConversations));
+    }
+
+    static void WriteFollowUps(List<FollowUpRun> runs, double moveSeconds, bool json, TextWriter output)
+    {
+        double recompute = runs.Single(r => r.Case == "recomputed").TtftSeconds;
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(runs.Select(r => new Dictionary<string, object>
+            {
+                ["case"] = r.Case, ["prompt_tokens"] = r.PromptTokens, ["cached_tokens"] = r.CachedTokens,
+                ["ttft_ms"] = Math.Round(r.TtftSeconds * 1000, 1), ["of_recompute"] = Math.Round(r.TtftSeconds / recompute, 4), ["silo"] = r.Silo,
+                ["move_ms"] = r.Case == "migrated" ? Math.Round(moveSeconds * 1000, 1) : 0,
+            })));
+            return;
+        }
+        var table = new Table().AddColumns("follow-up KV", "prompt", "cached", "TTFT", "of recompute", "silo");
+        foreach (var r in runs)
+            table.AddRow(r.Case, r.PromptTokens.ToString(), r.CachedTokens.ToString(), $"{r.TtftSeconds * 1000:F0} ms", $"{r.TtftSeconds / recompute:P1}", r.Silo);
+        var console = Consoles.For(output);
+        console.Write(table);
+        console.WriteLine($"migrated: the KV blocks and the activation moved to the second silo in {moveSeconds * 1000:F0} ms before the turn (as a drain moves them)");
     }
 
     /// <summary>Writes the random model to a temporary folder, deleted after the run.</summary>

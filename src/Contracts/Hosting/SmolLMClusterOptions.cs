@@ -29,6 +29,9 @@ public sealed class SmolLMClusterOptions
     /// <summary>Port Orleans clients (the gateway process) connect to.</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
+    /// <summary>With <c>localhost</c> membership: the silo port of the first silo on this machine, which a second one joins (null: this is the first).</summary>
+    public int? PrimarySiloPort { get; set; }
+
     /// <summary>Address other silos and clients reach this silo at; default: the host's own (or POD_IP under Kubernetes).</summary>
     public string? AdvertisedIP { get; set; }
 

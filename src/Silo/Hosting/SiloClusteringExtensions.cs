@@ -17,7 +17,9 @@ public static class SiloClusteringExtensions
             if (cluster.MissedProbesLimit is { } limit) o.NumMissedProbesLimit = limit;
         });
         if (cluster.Validate().Provider == "localhost")
-            return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            return silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort,
+                cluster.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null,
+                serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
 
         silo.UseRedisClustering(cluster.Redis!);
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
