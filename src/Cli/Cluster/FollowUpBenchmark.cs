@@ -18,7 +18,14 @@ using SmolLM3.Silo.Storage;
 namespace SmolLM3.Cli.Cluster;
 
 /// <summary>The time to the first token of a follow-up turn after a long conversation, and the positions it found cached.</summary>
-public sealed record FollowUpRun(string Case, int PromptTokens, int CachedTokens, double TtftSeconds, string Silo);
+public sealed record FollowUpRun(string Case, int PromptTokens, int CachedTokens, double TtftSeconds, string Silo)
+{
+    /// <summary>Generated tokens (set by the turn that measured it).</summary>
+    public int CompletionTokens { get; init; }
+}
+
+/// <summary>KV memory N sessions with one system prompt took in the pool, and what they would hold without sharing.</summary>
+public sealed record SharedPromptRun(int Sessions, int SystemTokens, long HeldBytes, long AloneBytes);
 
 /// <summary>
 /// What keeping a conversation's KV is worth: one conversation of N tokens, then a short follow-up turn whose KV is
@@ -31,13 +38,16 @@ public static class FollowUpBenchmark
     /// <summary>Pool size of the first silo in conversations of the benchmark's length: one fits, two do not.</summary>
     public const double PoolConversations = 1.5;
 
-    public static async Task<(List<FollowUpRun> Runs, double MoveSeconds)> RunAsync(
+    public static async Task<(List<FollowUpRun> Runs, double MoveSeconds, SharedPromptRun Shared)> RunAsync(
         WebApplication app, GrpcChannel channel, string apiKey, string tenant, int contextTokens, SiloSettings second, TextWriter err, CancellationToken ct)
     {
         var host = app.Services.GetRequiredService<ModelHost>();
         var client = new Chat.ChatClient(channel);
         var auth = new Metadata { { "authorization", $"Bearer {apiKey}" } };
         var runs = new List<FollowUpRun>();
+
+        await err.WriteLineAsync("bench cluster: 10 sessions with one 2000-token system prompt");
+        var shared = await SharedPromptAsync(host, client, auth, 10, Math.Min(2000, contextTokens / 4), ct);
 
         async Task<string> OpenAsync(string topic)
         {
@@ -68,7 +78,30 @@ public static class FollowUpBenchmark
         double move = clock.Elapsed.TotalSeconds;
         runs.Add(await TurnAsync(client, auth, session, "Finish it.", 1, ct) with { Case = "migrated" });
         await other.StopAsync(CancellationToken.None);
-        return (runs, move);
+        return (runs, move, shared);
+    }
+
+    /// <summary>
+    /// <paramref name="sessions"/> sessions whose first turn starts with the same system prompt: the pool's blocks they
+    /// took, against the blocks each would hold alone (its prompt and reply, rounded up to blocks). Deleted after.
+    /// </summary>
+    static async Task<SharedPromptRun> SharedPromptAsync(ModelHost host, Chat.ChatClient client, Metadata auth, int sessions, int systemTokens, CancellationToken ct)
+    {
+        var pool = host.KvPool;
+        var system = Long(host, "rule", systemTokens);
+        int before = pool.Stats.UsedBlocks;
+        long alone = 0;
+        var ids = new List<string>();
+        for (int i = 0; i < sessions; i++)
+        {
+            var session = (await client.CreateSessionAsync(new CreateSessionRequest(), auth, cancellationToken: ct)).SessionId;
+            ids.Add(session);
+            var run = await TurnAsync(client, auth, session, $"Question {i}: which rule comes first?", 4, ct, system);
+            alone += pool.BlocksFor(run.PromptTokens + run.CompletionTokens - 1);
+        }
+        long held = pool.Stats.UsedBlocks - before;
+        foreach (var session in ids) await client.DeleteSessionAsync(new DeleteSessionRequest { SessionId = session }, auth, cancellationToken: ct);
+        return new SharedPromptRun(sessions, systemTokens, held * pool.BlockBytes, alone * pool.BlockBytes);
     }
 
     static async Task OpenWarmUpAsync(Chat.ChatClient client, Metadata auth, CancellationToken ct)
@@ -105,7 +138,7 @@ public static class FollowUpBenchmark
         new SmolLMStorageOptions { Provider = "folder", Folder = dataFolder });
 
     /// <summary>One turn; its time to the first generated token (or to the end when none came), prompt and cached positions.</summary>
-    static async Task<FollowUpRun> TurnAsync(Chat.ChatClient client, Metadata auth, string session, string text, int maxTokens, CancellationToken ct)
+    static async Task<FollowUpRun> TurnAsync(Chat.ChatClient client, Metadata auth, string session, string text, int maxTokens, CancellationToken ct, string? system = null)
     {
         var request = new ChatRequest
         {
@@ -113,18 +146,24 @@ public static class FollowUpBenchmark
             Messages = { new SmolLM3.Contracts.V1.ChatMessage { Role = "user", Content = text } },
             Sampling = new SamplingParameters { Temperature = 0, MaxTokens = maxTokens },
         };
+        if (system is not null) request.Messages.Insert(0, new SmolLM3.Contracts.V1.ChatMessage { Role = "system", Content = system });
         var clock = Stopwatch.StartNew();
         TimeSpan? first = null;
         Started? started = null;
+        int completion = 0;
         using var call = client.StreamChat(request, auth, cancellationToken: ct);
         await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
         {
             if (e.EventCase == ChatEvent.EventOneofCase.Started) started = e.Started;
             if (e.EventCase is ChatEvent.EventOneofCase.Delta or ChatEvent.EventOneofCase.Usage) first ??= clock.Elapsed;
+            if (e.EventCase == ChatEvent.EventOneofCase.Usage) completion = e.Usage.CompletionTokens;
             if (e.EventCase == ChatEvent.EventOneofCase.Finished && e.Finished.Reason == FinishReason.Error)
                 throw new InvalidOperationException($"a benchmark turn failed: {e.Finished.Message}");
         }
-        return new FollowUpRun("", started?.PromptTokens ?? 0, started?.CachedTokens ?? 0, (first ?? clock.Elapsed).TotalSeconds, started?.Silo ?? "");
+        return new FollowUpRun("", started?.PromptTokens ?? 0, started?.CachedTokens ?? 0, (first ?? clock.Elapsed).TotalSeconds, started?.Silo ?? "")
+        {
+            CompletionTokens = completion,
+        };
     }
 
     /// <summary>A user message on <paramref name="topic"/> whose prompt takes about <paramref name="tokens"/> tokens.</summary>

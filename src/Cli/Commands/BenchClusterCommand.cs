@@ -81,10 +81,10 @@ static class BenchClusterCommand
             if (context is { } contextTokens)
             {
                 var silo = app.Services.GetRequiredService<IOptions<SmolLMSiloOptions>>().Value;
-                var (runs, move) = await FollowUpBenchmark.RunAsync(app, channel, key, Tenant, contextTokens,
+                var (runs, move, shared) = await FollowUpBenchmark.RunAsync(app, channel, key, Tenant, contextTokens,
                     FollowUpBenchmark.SecondSilo(silo, options.SiloPort, data!.Root), err, ct);
                 await app.StopAsync(CancellationToken.None);
-                WriteFollowUps(runs, move, parsed.GetValue(json), parsed.InvocationConfiguration.Output);
+                WriteFollowUps(runs, move, shared, parsed.GetValue(json), parsed.InvocationConfiguration.Output);
                 return Cli.Ok;
             }
 
@@ -126,7 +126,7 @@ static class BenchClusterCommand
         return KvBlockPool.BytesFor(source.Config, format, (int)(tokens * FollowUpBenchmark.PoolConversations));
     }
 
-    static void WriteFollowUps(List<FollowUpRun> runs, double moveSeconds, bool json, TextWriter output)
+    static void WriteFollowUps(List<FollowUpRun> runs, double moveSeconds, SharedPromptRun shared, bool json, TextWriter output)
     {
         double recompute = runs.Single(r => r.Case == "recomputed").TtftSeconds;
         if (json)
@@ -136,6 +136,10 @@ static class BenchClusterCommand
                 ["case"] = r.Case, ["prompt_tokens"] = r.PromptTokens, ["cached_tokens"] = r.CachedTokens,
                 ["ttft_ms"] = Math.Round(r.TtftSeconds * 1000, 1), ["of_recompute"] = Math.Round(r.TtftSeconds / recompute, 4), ["silo"] = r.Silo,
                 ["move_ms"] = r.Case == "migrated" ? Math.Round(moveSeconds * 1000, 1) : 0,
+            }).Append(new Dictionary<string, object>
+            {
+                ["case"] = "shared system prompt", ["sessions"] = shared.Sessions, ["system_tokens"] = shared.SystemTokens,
+                ["held_bytes"] = shared.HeldBytes, ["alone_bytes"] = shared.AloneBytes,
             })));
             return;
         }
@@ -145,6 +149,7 @@ static class BenchClusterCommand
         var console = Consoles.For(output);
         console.Write(table);
         console.WriteLine($"migrated: the KV blocks and the activation moved to the second silo in {moveSeconds * 1000:F0} ms before the turn (as a drain moves them)");
+        console.WriteLine($"{shared.Sessions} sessions with one {shared.SystemTokens}-token system prompt held {shared.HeldBytes / 1048576.0:F1} MiB of KV; alone each, {shared.AloneBytes / 1048576.0:F1} MiB ({(double)shared.HeldBytes / shared.AloneBytes:P0})");
     }
 
     /// <summary>Writes the random model to a temporary folder, deleted after the run.</summary>
