@@ -15,6 +15,22 @@ public sealed record TenantLimits
     /// <summary>Most prompt plus reply tokens of one turn, when below the model's context length.</summary>
     public int? MaxContextTokens { get; set; }
 
+    /// <summary>
+    /// Turns of the tenant one gateway holds that wait for the cluster to start replying (queued on a silo, or in
+    /// prefill); a turn beyond them is refused at once with RESOURCE_EXHAUSTED / 429. Unset: <see cref="DefaultMaxQueuedTurns"/>.
+    /// </summary>
+    public int? MaxQueuedTurns { get; set; }
+
+    /// <summary>
+    /// Longest a turn waits for its first reply token (queue plus prefill); it is then cancelled and refused with
+    /// RESOURCE_EXHAUSTED / 429. Unset: <see cref="DefaultQueueTimeout"/>.
+    /// </summary>
+    public TimeSpan? QueueTimeout { get; set; }
+
+    /// <summary>Defaults of the two bounds on waiting, which are never unlimited: a burst must not hold memory or callers without end.</summary>
+    public const int DefaultMaxQueuedTurns = 64;
+    public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>These limits, with every unset field taken from <paramref name="defaults"/>.</summary>
     public TenantLimits Over(TenantLimits defaults) => new()
     {
@@ -22,5 +38,7 @@ public sealed record TenantLimits
         TokensPerMinute = TokensPerMinute ?? defaults.TokensPerMinute,
         ConcurrentStreams = ConcurrentStreams ?? defaults.ConcurrentStreams,
         MaxContextTokens = MaxContextTokens ?? defaults.MaxContextTokens,
+        MaxQueuedTurns = MaxQueuedTurns ?? defaults.MaxQueuedTurns,
+        QueueTimeout = QueueTimeout ?? defaults.QueueTimeout,
     };
 }

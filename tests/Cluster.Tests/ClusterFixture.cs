@@ -110,6 +110,13 @@ public class ClusterFixture : IAsyncLifetime
         return after;
     }
 
+    /// <summary>The Prometheus text the gateway serves at /metrics on its gRPC (HTTP/2) port.</summary>
+    public async Task<string> ScrapeAsync()
+    {
+        using var http = new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        return await http.GetStringAsync(new Uri(new Uri(_app!.Address()), "/metrics"));
+    }
+
     /// <summary>Call headers authenticating with <paramref name="key"/>, both ways the gateway accepts.</summary>
     public static Metadata Auth(string key) =>
         key == KeyB ? new Metadata { { "x-api-key", key } } : new Metadata { { "authorization", $"Bearer {key}" } };
