@@ -115,6 +115,17 @@ public sealed class TenantLimiterTests
     }
 
     [Fact]
+    public void A_weight_below_one_is_refused_at_start_and_an_unset_one_is_the_defaults()
+    {
+        var options = new GatewayOptions { Tenants = { ["t"] = new TenantLimits { Weight = 0 } } };
+        var result = new GatewayOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains("SmolLM3:Tenants:t:Weight must be at least 1", result.FailureMessage);
+        Assert.Equal(3, new TenantLimits().Over(new TenantLimits { Weight = 3 }).Weight);
+        Assert.Equal(2, new TenantLimits { Weight = 2 }.Over(new TenantLimits { Weight = 3 }).Weight);
+    }
+
+    [Fact]
     public void Limits_below_one_are_refused_at_start_naming_the_key()
     {
         var options = new GatewayOptions

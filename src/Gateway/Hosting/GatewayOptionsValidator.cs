@@ -26,6 +26,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             (nameof(TenantLimits.ConcurrentStreams), limits.ConcurrentStreams),
             (nameof(TenantLimits.MaxContextTokens), limits.MaxContextTokens),
             (nameof(TenantLimits.MaxQueuedTurns), limits.MaxQueuedTurns),
+            (nameof(TenantLimits.Weight), limits.Weight),
         })
             if (value < 1) errors.Add($"{prefix}:{field} must be at least 1 (leave it unset for the default); got {value}");
         if (limits.QueueTimeout <= TimeSpan.Zero)

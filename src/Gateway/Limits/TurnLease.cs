@@ -4,7 +4,7 @@ namespace SmolLM3.Gateway.Limits;
 
 /// <summary>
 /// An admitted turn: holds the tenant's stream slot until disposed, and its place among the tenant's waiting turns
-/// until the reply starts (<see cref="Replying"/>) or <see cref="QueueTimeout"/> ends the wait; charges its tokens.
+/// until the reply starts (<see cref="Replying"/>); charges its tokens.
 /// </summary>
 public sealed class TurnLease : IDisposable
 {
@@ -19,7 +19,7 @@ public sealed class TurnLease : IDisposable
     /// <summary>The turn's share of the counters every gateway sees (<see cref="SharedLimits"/>), if any.</summary>
     internal SharedLease? Shared { get; set; }
 
-    /// <summary>Longest the turn may wait for its first reply token.</summary>
+    /// <summary>Longest the turn may wait in its silo's queue before any of its prompt is scheduled (the silo enforces it).</summary>
     public TimeSpan QueueTimeout { get; }
 
     /// <summary>Charges tokens the turn used (its prompt once known, then its completion).</summary>
@@ -31,10 +31,6 @@ public sealed class TurnLease : IDisposable
 
     /// <summary>The reply has started: the turn no longer counts as waiting.</summary>
     public void Replying() => _waiting.Dispose();
-
-    /// <summary>A refusal for a turn that waited longer than <see cref="QueueTimeout"/>.</summary>
-    public QuotaExceededException TimedOut() =>
-        new($"tenant '{_tenant}': the turn waited {QueueTimeout.TotalSeconds:0.#} s for the cluster to start replying and was cancelled", TenantLimiter.BusyRetry);
 
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Placement;
 using SmolLM3.Gateway.Limits;
@@ -24,42 +23,15 @@ public sealed class AdmittedTurn(string tenant, ChatTurnRequest turn, TurnLease 
     }
 
     /// <summary>
-    /// Streams the turn. Started is held back until the reply's first token (or its end or failure): until then the
-    /// turn is waiting, and past <see cref="TurnLease.QueueTimeout"/> it is cancelled and refused as a quota, so both APIs
-    /// can still answer with a status (RESOURCE_EXHAUSTED / 429) rather than a broken stream.
+    /// Streams the turn as the grain sends it. The turn counts among the tenant's waiting turns until its first chunk
+    /// after Started (a reply token, or its end); how long it may wait on its silo is the silo's to enforce.
     /// </summary>
     async IAsyncEnumerable<ChatChunk> RunAsync(Func<ChatTurnRequest, CancellationToken, IAsyncEnumerable<ChatChunk>> chat, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        waiting.CancelAfter(lease.QueueTimeout);
-        bool TimedOut() => waiting.IsCancellationRequested && !ct.IsCancellationRequested;
-        ChatChunk? started = null;
-        bool replying = false;
-        await using var chunks = chat(turn, waiting.Token).GetAsyncEnumerator(waiting.Token);
-        while (true)
+        await foreach (var chunk in chat(turn, ct).WithCancellation(ct))
         {
-            bool more = false;
-            ExceptionDispatchInfo? failure = null;
-            try { more = await chunks.MoveNextAsync(); }
-            catch (Exception) when (!replying && TimedOut()) { throw lease.TimedOut(); }
-            catch (Exception e) when (!replying) { failure = ExceptionDispatchInfo.Capture(e); }   // after Started, as before
-            if (!replying && (failure is not null || !more || chunks.Current.Kind != ChatChunkKind.Started))
-            {
-                waiting.CancelAfter(Timeout.InfiniteTimeSpan);   // replying, done or failed: the wait is over
-                if (TimedOut()) throw lease.TimedOut();
-                replying = true;
-                lease.Replying();
-                if (started is not null) yield return started;
-                failure?.Throw();
-            }
-            if (!more) break;
-            var chunk = chunks.Current;
-            if (chunk.Kind == ChatChunkKind.Started)
-            {
-                lease.Charge(chunk.PromptTokens);
-                started = chunk;
-                continue;
-            }
+            if (chunk.Kind == ChatChunkKind.Started) lease.Charge(chunk.PromptTokens);
+            else lease.Replying();
             if (chunk.Kind == ChatChunkKind.Usage)
             {
                 lease.Charge(chunk.CompletionTokens);

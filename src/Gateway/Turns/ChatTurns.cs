@@ -32,6 +32,7 @@ public sealed class ChatTurns(ModelCatalog models, TenantLimiter limits, SharedL
             lease.Dispose();
             throw;
         }
-        return new AdmittedTurn(tenant, turn with { MaxContextTokens = allowance }, lease, usage);
+        var settings = turn with { MaxContextTokens = allowance, QueueTimeout = lease.QueueTimeout, Weight = limits.LimitsOf(tenant).Weight };
+        return new AdmittedTurn(tenant, settings, lease, usage);
     }
 }

@@ -6,12 +6,6 @@ namespace SmolLM3.Silo.Tests.Limits;
 /// <summary>One tenant's shared counters on a clock the test moves: refusals and their retry-after, refill, token debt, and leased slots.</summary>
 public sealed class TenantQuotaTests
 {
-    sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     readonly ManualClock _clock = new();
