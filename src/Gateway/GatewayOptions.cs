@@ -36,6 +36,19 @@ public sealed class GatewayOptions
     /// <summary>The limits that apply to <paramref name="tenant"/>: its own entry, field by field over the defaults.</summary>
     public TenantLimits LimitsOf(string tenant) =>
         Tenants.TryGetValue(tenant, out var own) ? own.Over(DefaultLimits) : DefaultLimits;
+
+    /// <summary>
+    /// Whether requests and tokens per minute and concurrent streams are also counted in one grain per tenant that
+    /// every gateway shares, so a tenant's limits hold across gateway replicas (each gateway still counts its own).
+    /// </summary>
+    public bool SharedLimits { get; set; } = true;
+
+    /// <summary>
+    /// How long a shared stream slot stays leased without renewal; a gateway renews its slots three times a lease,
+    /// so the slots of a gateway that died come back within this.
+    /// </summary>
+    public TimeSpan SharedSlotLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>On shutdown, how long health says NOT_SERVING (and new calls get UNAVAILABLE) before the server stops accepting.</summary>
     public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 }

@@ -42,4 +42,13 @@ public sealed class ApiErrorTests
         Assert.Equal((StatusCode.Internal, 500, "internal_error", "internal error (error id 0badf00d)"), Of(new TurnFailedException("0badf00d")));
         Assert.Empty(logs.Entries);
     }
+
+    [Fact]
+    public void A_turn_refused_by_its_silos_queue_timeout_is_rate_limited_with_a_retry_after()
+    {
+        var error = ApiError.From(new QueueTimeoutException(TimeSpan.FromMinutes(2)), new LogCapture().CreateLogger("gateway"), "Test");
+        Assert.Equal((StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded"), (error.Grpc, error.Http, error.Type, error.Code));
+        Assert.Equal(1, error.RetryAfterSeconds);
+        Assert.Equal("1", error.ToRpcException().Trailers.GetValue("retry-after"));
+    }
 }

@@ -47,21 +47,20 @@ public sealed class CancelThenTalkTests(ClusterFixture cluster)
         var baseline = await cluster.KvStatsAsync();
         for (int round = 0; round < Rounds; round++)
         {
-            using (var cts = new CancellationTokenSource())
+            using (var response = await cluster.WithinPatienceAsync(
+                ct => cluster.Http.SendAsync(Completion(stream: true, Endless), HttpCompletionOption.ResponseHeadersRead, ct), $"round {round}: the stream's headers"))
             {
-                using var response = await cluster.Http.SendAsync(Completion(stream: true, Endless), HttpCompletionOption.ResponseHeadersRead, cts.Token);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                using var events = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+                using var events = new StreamReader(await response.Content.ReadAsStreamAsync());
                 for (int read = 0; read < EventsBeforeLeaving;)
                 {
-                    var line = await events.ReadLineAsync(cts.Token);
+                    var line = await cluster.WithinPatienceAsync(ct => events.ReadLineAsync(ct).AsTask(), $"round {round}: event {read + 1} of the stream");
                     Assert.True(line is not null, $"round {round}: the stream ended after {read} events");
                     if (line.StartsWith("data: ", StringComparison.Ordinal)) read++;
                 }
-                cts.Cancel();   // and the response is disposed: the connection drops
-            }
+            }   // the response is disposed unread: the connection drops
 
-            using var next = await cluster.Http.SendAsync(Completion(stream: false, maxTokens: 2));
+            using var next = await cluster.WithinPatienceAsync(ct => cluster.Http.SendAsync(Completion(stream: false, maxTokens: 2), ct), $"round {round}: the next request's reply");
             Assert.Equal(HttpStatusCode.OK, next.StatusCode);
             var completion = JsonNode.Parse(await next.Content.ReadAsStringAsync())!;
             Assert.Equal("chat.completion", (string?)completion["object"]);

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,15 @@ public class ClusterFixture : IAsyncLifetime
     public const string KeyRpm = "key-rpm", KeyTpm = "key-tpm", KeyStreams = "key-streams", KeyContext = "key-context", KeyHttpRpm = "key-http-rpm";
 
     public const int ContextAllowance = 100;
+
+    /// <summary>
+    /// Longest a test waits on the cluster for one thing (an HTTP response's headers, the next event of a stream): what
+    /// does not come by then fails the test with a message instead of holding the run forever. (HttpClient's default.)
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(100);
+
+    /// <summary>Longest a gRPC call of <see cref="Client"/> may take, start to end, unless it sets its own deadline.</summary>
+    public static readonly TimeSpan CallDeadline = TimeSpan.FromMinutes(5);
 
     /// <summary>A model id the gateway is configured with but no silo serves.</summary>
     public const string GhostModel = "ghost-model";
@@ -88,10 +98,27 @@ public class ClusterFixture : IAsyncLifetime
             await app.StartAsync();
             _app = app;
             _channel = GrpcChannel.ForAddress(app.Address());
-            Client = new Chat.ChatClient(_channel);
-            Http = new HttpClient { BaseAddress = new Uri(app.HttpAddress()) };
+            Client = new Chat.ChatClient(_channel.Intercept(new DefaultDeadline(CallDeadline)));
+            // A response disposed before its end closes the connection at once (by default the client would read on
+            // for up to 2 s to reuse it), so a stream a test drops is dropped for the server too.
+            Http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = new Uri(app.HttpAddress()), Timeout = Patience };
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>
+    /// <paramref name="step"/> given a token cancelled after <see cref="Patience"/>; if that cancels it, the test fails
+    /// naming <paramref name="what"/> it waited for and what the silo's scheduler held then.
+    /// </summary>
+    public async Task<T> WithinPatienceAsync<T>(Func<CancellationToken, Task<T>> step, string what)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        try { return await step(timeout.Token); }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            var stats = Scheduler.Stats;
+            throw new TimeoutException($"{what} did not come within {Patience.TotalSeconds} s; the silo had {stats.ActiveSequences} sequences running and {stats.QueuedSequences} waiting");
+        }
     }
 
     /// <summary>The KV pool's counters, as the model grain reports them.</summary>
@@ -108,6 +135,13 @@ public class ClusterFixture : IAsyncLifetime
             after = await KvStatsAsync();
         }
         return after;
+    }
+
+    /// <summary>The Prometheus text the gateway serves at /metrics on its gRPC (HTTP/2) port.</summary>
+    public async Task<string> ScrapeAsync()
+    {
+        using var http = new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        return await http.GetStringAsync(new Uri(new Uri(_app!.Address()), "/metrics"));
     }
 
     /// <summary>Call headers authenticating with <paramref name="key"/>, both ways the gateway accepts.</summary>

@@ -28,6 +28,14 @@ public sealed class ErrorSerializationTests
     }
 
     [Fact]
+    public void Queue_timeout_error_keeps_its_timeout()
+    {
+        var copy = RoundTrip(new QueueTimeoutException(TimeSpan.FromSeconds(90)));
+        Assert.Equal(TimeSpan.FromSeconds(90), copy.Timeout);
+        Assert.Contains("waited 90 s in its silo's queue", copy.Message);
+    }
+
+    [Fact]
     public void Model_unavailable_error_keeps_the_model()
     {
         var copy = RoundTrip(new ModelUnavailableException("smol", "no silo has joined"));

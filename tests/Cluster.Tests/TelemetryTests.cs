@@ -104,8 +104,7 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         var session = (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
         await TurnResult.ReadAsync(cluster.Client.StreamChat(Turn(session, "Scrape me."), Auth(KeyA)));
 
-        using var http = new HttpClient { DefaultRequestVersion = new Version(2, 0), DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        var text = await http.GetStringAsync(new Uri(new Uri(cluster.Channel.Target.StartsWith("http") ? cluster.Channel.Target : "http://" + cluster.Channel.Target), "/metrics"));
+        var text = await cluster.ScrapeAsync();
         foreach (var series in new[] { "smollm3_time_to_first_token_seconds_bucket", "smollm3_tokens_generated", "smollm3_batch_size", "smollm3_queue_depth" })
             Assert.Contains(series, text);
     }

@@ -8,13 +8,6 @@ namespace SmolLM3.Cluster.Tests;
 /// <summary>The tenant limiter on its own: which turns it admits, what a refusal says, and how limits are resolved.</summary>
 public sealed class TenantLimiterTests
 {
-    sealed class FixedOptions(GatewayOptions value) : IOptionsMonitor<GatewayOptions>
-    {
-        public GatewayOptions CurrentValue { get; set; } = value;
-        public GatewayOptions Get(string? name) => CurrentValue;
-        public IDisposable? OnChange(Action<GatewayOptions, string?> listener) => null;
-    }
-
     static TenantLimiter Limiter(TenantLimits limits, out FixedOptions options)
     {
         options = new FixedOptions(new GatewayOptions { Tenants = { ["t"] = limits } });
@@ -76,6 +69,60 @@ public sealed class TenantLimiterTests
         Assert.Throws<QuotaExceededException>(() => limiter.Admit("t"));
         options.CurrentValue = new GatewayOptions { Tenants = { ["t"] = new TenantLimits { ConcurrentStreams = 2 } } };
         limiter.Admit("t").Dispose();
+    }
+
+    [Fact]
+    public void Turns_waiting_beyond_the_queue_limit_are_refused_until_one_starts_replying()
+    {
+        using var limiter = Limiter(new TenantLimits { MaxQueuedTurns = 2 });
+        using var first = limiter.Admit("t");
+        using var second = limiter.Admit("t");
+        var e = Assert.Throws<QuotaExceededException>(() => limiter.Admit("t"));
+        Assert.Contains("2 turns waiting", e.Message);
+        Assert.Equal(TimeSpan.FromSeconds(1), e.RetryAfter);
+        limiter.Admit("other").Dispose();   // another tenant's queue is its own
+
+        first.Replying();
+        first.Replying();   // counted once
+        using var third = limiter.Admit("t");
+        Assert.Throws<QuotaExceededException>(() => limiter.Admit("t"));
+    }
+
+    [Fact]
+    public void Waiting_is_bounded_by_default_and_a_tenant_may_change_the_bounds()
+    {
+        using var limiter = Limiter(new TenantLimits { QueueTimeout = TimeSpan.FromSeconds(5) });
+        using (var turn = limiter.Admit("t")) Assert.Equal(TimeSpan.FromSeconds(5), turn.QueueTimeout);
+        using (var turn = limiter.Admit("unlisted")) Assert.Equal(TenantLimits.DefaultQueueTimeout, turn.QueueTimeout);
+
+        var held = Enumerable.Range(0, TenantLimits.DefaultMaxQueuedTurns).Select(_ => limiter.Admit("unlisted")).ToList();
+        Assert.Throws<QuotaExceededException>(() => limiter.Admit("unlisted"));
+        held.ForEach(t => t.Dispose());
+    }
+
+    [Fact]
+    public void A_queue_limit_below_one_or_a_timeout_not_above_zero_is_refused_at_start()
+    {
+        var options = new GatewayOptions
+        {
+            Tenants = { ["t"] = new TenantLimits { MaxQueuedTurns = 0 } },
+            DefaultLimits = new TenantLimits { QueueTimeout = TimeSpan.Zero },
+        };
+        var result = new GatewayOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains("SmolLM3:Tenants:t:MaxQueuedTurns must be at least 1", result.FailureMessage);
+        Assert.Contains("SmolLM3:DefaultLimits:QueueTimeout must be positive", result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_weight_below_one_is_refused_at_start_and_an_unset_one_is_the_defaults()
+    {
+        var options = new GatewayOptions { Tenants = { ["t"] = new TenantLimits { Weight = 0 } } };
+        var result = new GatewayOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains("SmolLM3:Tenants:t:Weight must be at least 1", result.FailureMessage);
+        Assert.Equal(3, new TenantLimits().Over(new TenantLimits { Weight = 3 }).Weight);
+        Assert.Equal(2, new TenantLimits { Weight = 2 }.Over(new TenantLimits { Weight = 3 }).Weight);
     }
 
     [Fact]

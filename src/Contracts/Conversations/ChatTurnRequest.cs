@@ -4,10 +4,17 @@ namespace SmolLM3.Contracts.Conversations;
 /// <param name="Thinking">Reasoning mode from this turn on; null keeps the session's.</param>
 /// <param name="MaxContextTokens">The caller's cap on prompt plus reply tokens (a tenant's allowance) when below the model's context; null = none.</param>
 /// <param name="XmlTools">Tool definitions (JSON objects) from this turn on; null keeps the session's.</param>
+/// <param name="QueueTimeout">
+/// Longest the turn may wait in its silo's queue before any of its prompt is scheduled (a tenant's bound; prefill
+/// does not count); past it the turn is refused with <see cref="Errors.QueueTimeoutException"/>. Null = no bound.
+/// </param>
+/// <param name="Weight">The tenant's weight in its silo's round-robin admission (turns it may start in a row in its turn); null = 1.</param>
 [GenerateSerializer, Immutable, Alias("smollm3.ChatTurnRequest")]
 public sealed record ChatTurnRequest(
     [property: Id(0)] TurnMessage[] Messages,
     [property: Id(1)] TurnSampling Sampling,
     [property: Id(2)] bool? Thinking,
     [property: Id(3)] int? MaxContextTokens = null,
-    [property: Id(4)] string[]? XmlTools = null);
+    [property: Id(4)] string[]? XmlTools = null,
+    [property: Id(5)] TimeSpan? QueueTimeout = null,
+    [property: Id(6)] int? Weight = null);

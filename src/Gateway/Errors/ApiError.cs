@@ -28,7 +28,8 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
 
     /// <summary>
     /// Bad arguments → INVALID_ARGUMENT/400; a prompt over the context → OUT_OF_RANGE/400
-    /// (context_length_exceeded, OpenAI's code); a tenant over quota → RESOURCE_EXHAUSTED/429 with retry-after;
+    /// (context_length_exceeded, OpenAI's code); a tenant over quota, or a turn that waited out its queue timeout on
+    /// its silo → RESOURCE_EXHAUSTED/429 with retry-after;
     /// a sequence larger than the KV pool → RESOURCE_EXHAUSTED/400 (retrying cannot help); an unknown model →
     /// INVALID_ARGUMENT/404 (model_not_found); no silo for the model or a lost silo → UNAVAILABLE/503; no such
     /// session → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409; a turn that failed midway on its silo →
@@ -38,7 +39,8 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
     {
         InvalidRequestException => new(StatusCode.InvalidArgument, 400, InvalidRequest, "invalid_argument", e.Message),
         ContextLengthExceededException => new(StatusCode.OutOfRange, 400, InvalidRequest, "context_length_exceeded", e.Message),
-        QuotaExceededException q => new(StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded", q.Message, q.RetryAfter),
+        QuotaExceededException q => RateLimited(q.Message, q.RetryAfter),
+        QueueTimeoutException q => RateLimited(q.Message, q.RetryAfter),
         KvCapacityExceededException => new(StatusCode.ResourceExhausted, 400, InvalidRequest, "kv_capacity_exceeded", e.Message),
         ModelNotServedException m => NotServed(m),
         ModelUnavailableException => new(StatusCode.Unavailable, 503, ServerError, "model_unavailable", e.Message),
@@ -53,6 +55,9 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
         OperationCanceledException => new(StatusCode.Cancelled, 499, InvalidRequest, "cancelled", "the call was cancelled"),
         _ => null,
     };
+
+    static ApiError RateLimited(string message, TimeSpan retryAfter) =>
+        new(StatusCode.ResourceExhausted, 429, "rate_limit_error", "rate_limit_exceeded", message, retryAfter);
 
     /// <summary>An unexpected failure: the client gets the id its details are logged under, nothing more.</summary>
     public static ApiError Internal(string errorId) =>

@@ -7,6 +7,7 @@ using SmolLM3.Gateway.Models;
 using SmolLM3.Gateway.OpenAi;
 using SmolLM3.Gateway.Security;
 using SmolLM3.Gateway.Services;
+using SmolLM3.Gateway.Telemetry;
 using SmolLM3.Gateway.Turns;
 
 namespace SmolLM3.Gateway.Hosting;
@@ -24,7 +25,10 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         builder.Services.AddSingleton<ApiKeyDirectory>();
         builder.Services.AddSingleton<TenantLimiter>();
+        builder.Services.AddSingleton<SharedLimits>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedLimits>());
         builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<TenantUsage>();
         builder.Services.AddSingleton<ChatTurns>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
         builder.Services.AddGrpc(grpc =>

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace SmolLM3.Gateway.Hosting;
 
-/// <summary>Refuses limits below 1 and ports outside 0..65535 at start-up, naming the configuration key.</summary>
+/// <summary>Refuses limits below 1, a queue timeout not above zero, and ports outside 0..65535 at start-up, naming the configuration key.</summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
@@ -10,6 +10,8 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         var errors = new List<string>();
         CheckLimits($"{GatewayOptions.Section}:DefaultLimits", options.DefaultLimits, errors);
         foreach (var (tenant, limits) in options.Tenants) CheckLimits($"{GatewayOptions.Section}:Tenants:{tenant}", limits, errors);
+        if (options.SharedSlotLease < TimeSpan.FromSeconds(1))
+            errors.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.SharedSlotLease)} must be at least 1 s; got {options.SharedSlotLease}");
         CheckPort(nameof(GatewayOptions.GrpcPort), options.GrpcPort, errors);
         CheckPort(nameof(GatewayOptions.HttpPort), options.HttpPort, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
@@ -23,8 +25,12 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             (nameof(TenantLimits.TokensPerMinute), limits.TokensPerMinute),
             (nameof(TenantLimits.ConcurrentStreams), limits.ConcurrentStreams),
             (nameof(TenantLimits.MaxContextTokens), limits.MaxContextTokens),
+            (nameof(TenantLimits.MaxQueuedTurns), limits.MaxQueuedTurns),
+            (nameof(TenantLimits.Weight), limits.Weight),
         })
-            if (value < 1) errors.Add($"{prefix}:{field} must be at least 1 (leave it unset for no limit); got {value}");
+            if (value < 1) errors.Add($"{prefix}:{field} must be at least 1 (leave it unset for the default); got {value}");
+        if (limits.QueueTimeout <= TimeSpan.Zero)
+            errors.Add($"{prefix}:{nameof(TenantLimits.QueueTimeout)} must be positive (e.g. 00:00:30); got {limits.QueueTimeout}");
     }
 
     static void CheckPort(string field, int port, List<string> errors)

@@ -61,7 +61,7 @@ public sealed class TurnRunner(
         var generation = new GenerationRequest
         {
             Tenant = input.Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = stop.Token,
-            TraceContext = telemetry.TraceContext,
+            QueueTimeout = request.QueueTimeout, Weight = request.Weight ?? 1, TraceContext = telemetry.TraceContext,
         };
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);
@@ -77,6 +77,7 @@ public sealed class TurnRunner(
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
                 if (failure is SiloDrainingException draining) throw Draining(input, draining);   // nothing recorded: a retry is exact
+                if (failure is QueueTimeoutException refused) throw refused;   // never started: nothing recorded either
                 if (failure is not null && turn.Finished?.Reason != FinishReason.StopString) throw Failed(failure, input);   // nothing recorded
                 if (!ok) break;
                 telemetry.Token();

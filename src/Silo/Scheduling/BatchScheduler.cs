@@ -25,12 +25,13 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
     readonly ILogger<BatchScheduler> logger;
     readonly SiloMetrics _metrics;
     readonly StepPlanner _planner;
+    readonly TimeProvider _clock = TimeProvider.System;
 
     public BatchScheduler(ModelHost host, KvPoolCapacity capacity, IOptions<SmolLMSiloOptions> options, SiloMetrics metrics, ILogger<BatchScheduler> logger)
     {
         (this.host, this.capacity, this.logger, _metrics) = (host, capacity, logger, metrics);
         var o = options.Value;
-        _planner = new StepPlanner(new StepLimits(o.StepTokenBudget, o.PrefillChunk, o.MaxActiveSequences), new KvPoolAdapter(host));
+        _planner = new StepPlanner(new StepLimits(o.StepTokenBudget, o.PrefillChunk, o.MaxActiveSequences), new KvPoolAdapter(host), _clock);
         metrics.Gauge("smollm3.queue.depth", "{sequence}", "Sequences waiting for a slot", () => Stats.QueuedSequences);
         metrics.Gauge("smollm3.sequences.active", "{sequence}", "Sequences being prefilled or decoded", () => Stats.ActiveSequences);
         metrics.Gauge("smollm3.kv.blocks.used", "{block}", "KV-cache blocks holding tokens (running or idle conversations)", () => host.KvPool.Stats.UsedBlocks);
@@ -69,7 +70,11 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         try
         {
             var sequence = new Sequence(request.Tenant, new KvCacheAdapter(request.Cache), request.Feed, request.History,
-                request.Sampling.MaxTokens, request.Sampling.StopTokenIds, request.Cancellation);
+                request.Sampling.MaxTokens, request.Sampling.StopTokenIds, request.Cancellation)
+            {
+                QueueDeadline = DeadlineAfter(request.QueueTimeout),   // from submission: time in the incoming channel counts
+                Weight = request.Weight,
+            };
             generation = new Generation(request, sequence, new Sampler(request.Sampling));
         }
         catch (ArgumentException e)
@@ -79,6 +84,13 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         }
         if (!_incoming.Writer.TryWrite(generation))
             request.Output.TryComplete(new InvalidOperationException("the scheduler has stopped"));
+    }
+
+    /// <summary>Now plus <paramref name="timeout"/>; null (no deadline) for none, or one beyond the calendar.</summary>
+    DateTimeOffset? DeadlineAfter(TimeSpan? timeout)
+    {
+        var now = _clock.GetUtcNow();
+        return timeout is { } t && t < DateTimeOffset.MaxValue - now ? now + t : null;
     }
 
     volatile bool _draining;
@@ -203,6 +215,7 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
     {
         EndReason.ContextOverflow => new ContextOverflowException(end.Needed, end.Limit),
         EndReason.PoolTooSmall => capacity.TooLarge(end.Needed),
+        EndReason.QueueTimeout => new QueueTimeoutException(_live[end.Sequence].Request.QueueTimeout ?? TimeSpan.Zero),
         EndReason.Abandoned => _abandoned,
         _ => null,
     };

@@ -20,6 +20,9 @@ public sealed class GenerationRequest
     /// <summary>Tenant whose queue the request waits in (admission is round-robin across tenants).</summary>
     public required string Tenant { get; init; }
 
+    /// <summary>The tenant's weight in round-robin admission (at least 1): sequences it may start in a row in its turn.</summary>
+    public int Weight { get; init; } = 1;
+
     /// <summary>The conversation's cache, holding whatever was computed before this turn.</summary>
     public required KvCache Cache { get; init; }
 
@@ -37,6 +40,12 @@ public sealed class GenerationRequest
 
     /// <summary><see cref="Stopwatch"/> timestamp of the step that first fed this request (0 while it waits).</summary>
     public long AdmittedAt { get; internal set; }
+
+    /// <summary>
+    /// Longest the request may wait, from submission, before any of it is scheduled (its tenant's queue timeout);
+    /// past it the scheduler refuses it with <see cref="Contracts.Errors.QueueTimeoutException"/>. Null = no bound.
+    /// </summary>
+    public TimeSpan? QueueTimeout { get; init; }
 
     /// <summary>Cancelling drops the sequence at the next step.</summary>
     public CancellationToken Cancellation { get; init; }

@@ -20,8 +20,24 @@ public sealed class Sequence
 
     /// <summary>Tenant whose queue it waits in.</summary>
     public string Tenant { get; }
+
+    /// <summary>Its tenant's weight in round-robin admission: sequences the tenant may start in a row in its turn (at least 1).</summary>
+    public int Weight
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Weight), value, $"a tenant's weight must be at least 1; got {value}");
+    } = 1;
     public ISequenceCache Cache { get; }
     public CancellationToken Cancellation { get; }
+
+    /// <summary>When it is refused if none of it has been scheduled yet (its tenant's queue timeout); null = never.</summary>
+    public DateTimeOffset? QueueDeadline { get; init; }
+
+    /// <summary>Some of it has been in a step's batch: it no longer waits for its start, so no queue deadline applies.</summary>
+    public bool HasStarted { get; private set; }
+
+    /// <summary>Still waiting for its first step at <paramref name="now"/>, past its queue deadline.</summary>
+    internal bool IsOverdue(DateTimeOffset now) => !HasStarted && now >= QueueDeadline;
 
     /// <summary>The prompt and every token sampled so far (what a recompute feeds, and the sampler's penalty history).</summary>
     public IReadOnlyList<int> History => _history;
@@ -42,6 +58,8 @@ public sealed class Sequence
     internal bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
 
     internal void Advance(int fed) => Fed += fed;
+
+    internal void MarkStarted() => HasStarted = true;
 
     /// <summary>
     /// Gives up the whole cache (preempted, or its blocks taken while it waited) and plans to feed the prompt

@@ -34,6 +34,8 @@ public enum EndReason
     ContextOverflow,
     /// <summary>It needs more positions than the whole pool: no wait or preemption could make room.</summary>
     PoolTooSmall,
+    /// <summary>It waited past its <see cref="Sequence.QueueDeadline"/> before any of it was scheduled.</summary>
+    QueueTimeout,
     /// <summary>Shutdown's grace period ran out before it finished.</summary>
     Abandoned,
 }

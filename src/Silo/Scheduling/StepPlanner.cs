@@ -4,11 +4,13 @@ namespace SmolLM3.Silo.Scheduling;
 /// Decides every step of the batching loop and nothing else: it runs no model and owns no thread (after vLLM v1's
 /// scheduler). Sequences wait in per-tenant queues (<see cref="Add"/>); <see cref="Plan"/> says what the next
 /// forward pass feeds and who leaves, and <see cref="Update"/> takes the sampled tokens back. KV blocks come
-/// from an <see cref="IKvBlocks"/> pool through each sequence's <see cref="ISequenceCache"/>.
+/// from an <see cref="IKvBlocks"/> pool through each sequence's <see cref="ISequenceCache"/>; queue deadlines are
+/// read on <paramref name="clock"/> (default: the system's).
 /// </summary>
-public sealed class StepPlanner(StepLimits limits, IKvBlocks pool)
+public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider? clock = null)
 {
     readonly StepLimits _limits = limits.Validate();
+    readonly TimeProvider _clock = clock ?? TimeProvider.System;
     readonly TenantQueues _waiting = new();
     readonly List<Sequence> _running = [];
     bool _abandoning;
@@ -36,9 +38,10 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool)
     }
 
     /// <summary>
-    /// The next step: (0) past the shutdown grace period everyone ends; (1) cancelled sequences leave; (2) every
-    /// running sequence gets its next tokens — decoders first, one token each, then prefill pieces under the step's
-    /// token budget — and (3) waiting sequences are admitted round-robin by tenant while budget and slots remain.
+    /// The next step: (0) past the shutdown grace period everyone ends; (1) cancelled sequences leave, and so do
+    /// waiting ones past their queue deadline that never started; (2) every running sequence gets its next tokens —
+    /// decoders first, one token each, then prefill pieces under the step's token budget — and (3) waiting
+    /// sequences are admitted round-robin by tenant while budget and slots remain.
     /// Each piece has its KV blocks reserved first (see <see cref="Reserve"/>).
     /// </summary>
     public StepPlan Plan()
@@ -46,6 +49,7 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool)
         var step = new Draft(_limits.StepTokenBudget);
         if (_abandoning) EndEveryone(step);
         EndCancelled(step);
+        EndOverdue(step);
         foreach (var s in _running.OrderBy(s => s.IsPrefilling ? 1 : 0).ToList())
             if (_running.Contains(s)) Schedule(s, step, admitting: false);   // an earlier one may have preempted it
         Admit(step);
@@ -101,20 +105,31 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool)
         foreach (var s in _waiting.RemoveWhere(s => s.Cancellation.IsCancellationRequested)) End(s, step, EndReason.Cancelled);
     }
 
+    /// <summary>
+    /// Refuses waiting sequences whose queue deadline passed before any of them was scheduled. One that started
+    /// (and waits again only to recompute after a preemption) is never refused, however long its prefill took.
+    /// </summary>
+    void EndOverdue(Draft step)
+    {
+        var now = _clock.GetUtcNow();
+        if (!_waiting.All.Any(s => s.IsOverdue(now))) return;
+        foreach (var s in _waiting.RemoveWhere(s => s.IsOverdue(now))) End(s, step, EndReason.QueueTimeout);
+    }
+
     /// <summary>Round-robin admission while the step has budget and a free slot.</summary>
     void Admit(Draft step)
     {
-        while (step.Budget > 0 && _running.Count < _limits.MaxActiveSequences && _waiting.TryDequeue(out var s))
+        while (step.Budget > 0 && _running.Count < _limits.MaxActiveSequences && _waiting.TryPeek(out var s))
         {
             _running.Add(s);
             if (Schedule(s, step, admitting: true))
             {
+                _waiting.TryDequeue(out _);
                 step.Admitted.Add(s);
                 continue;
             }
             // No blocks until running sequences finish: it stays first in line, and nothing overtakes it.
             _running.Remove(s);
-            _waiting.PushFront(s);
             break;
         }
     }
@@ -139,6 +154,7 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool)
         }
         if (!Reserve(s, take, step, admitting)) return !admitting;
         step.Batch.Add(new ScheduledChunk(s, s.Pending[s.Fed..(s.Fed + take)], s.WantsLogits(take)));
+        s.MarkStarted();
         step.Budget -= take;
         return true;
     }

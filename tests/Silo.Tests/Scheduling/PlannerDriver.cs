@@ -18,8 +18,11 @@ sealed class PlannerDriver
     {
         Limits = limits;
         Pool = new FakeKvPool(blocks, blockTokens);
-        Planner = new StepPlanner(limits, Pool);
+        Planner = new StepPlanner(limits, Pool, Clock);
     }
+
+    /// <summary>The planner's clock, for queue deadlines.</summary>
+    public ManualClock Clock { get; } = new();
 
     public StepLimits Limits { get; }
     public FakeKvPool Pool { get; }
@@ -34,12 +37,18 @@ sealed class PlannerDriver
 
     /// <summary>
     /// Submits a reply to <paramref name="prompt"/> in <paramref name="cache"/> (which may hold a prefix of it already)
-    /// that samples <paramref name="reply"/> in order; it stops at a <see cref="StopToken"/> or after <paramref name="maxTokens"/>.
+    /// that samples <paramref name="reply"/> in order; it stops at a <see cref="StopToken"/> or after <paramref name="maxTokens"/>,
+    /// and is refused if not started within <paramref name="queueTimeout"/> on <see cref="Clock"/>; its tenant has <paramref name="weight"/>.
     /// </summary>
-    public Sequence Submit(string tenant, FakeCache cache, int[] prompt, int[] reply, int? maxTokens = null, CancellationToken cancellation = default)
+    public Sequence Submit(string tenant, FakeCache cache, int[] prompt, int[] reply, int? maxTokens = null, CancellationToken cancellation = default,
+        TimeSpan? queueTimeout = null, int weight = 1)
     {
         Assert.Equal(prompt[..cache.Length], cache.Tokens);
-        var s = new Sequence(tenant, cache, prompt[cache.Length..], prompt, maxTokens ?? reply.Length, new HashSet<int> { StopToken }, cancellation);
+        var s = new Sequence(tenant, cache, prompt[cache.Length..], prompt, maxTokens ?? reply.Length, new HashSet<int> { StopToken }, cancellation)
+        {
+            QueueDeadline = Clock.Now + queueTimeout,
+            Weight = weight,
+        };
         _scripts[s] = reply;
         Streamed[s] = [];
         Planner.Add(s);

@@ -88,6 +88,17 @@ public sealed class StepPlannerTests
     }
 
     [Fact]
+    public void A_tenant_of_weight_two_is_admitted_twice_in_each_of_its_turns()
+    {
+        var d = new PlannerDriver(Limits with { StepTokenBudget = 100, MaxActiveSequences = 10 }, blocks: 100, blockTokens: 4);
+        foreach (var tenant in new[] { "a", "a", "a", "a", "b", "b" }) d.Submit(tenant, d.NewCache(), [1], [2], weight: tenant == "a" ? 2 : 1);
+
+        var plan = d.Step();
+
+        Assert.Equal(["a", "a", "b", "a", "a", "b"], plan.Admitted.Select(s => s.Tenant));
+    }
+
+    [Fact]
     public void An_idle_conversation_gives_up_its_blocks_before_anyone_is_preempted()
     {
         var d = new PlannerDriver(Limits, blocks: 4, blockTokens: 4);

@@ -6,7 +6,7 @@ public sealed class TenantQueuesTests
 {
     static readonly FakeKvPool Pool = new(blocks: 1, blockTokens: 1);
 
-    static Sequence Of(string tenant) => new(tenant, Pool.NewCache(16), [1], [1], maxTokens: 1, new HashSet<int>());
+    static Sequence Of(string tenant, int weight = 1) => new(tenant, Pool.NewCache(16), [1], [1], maxTokens: 1, new HashSet<int>()) { Weight = weight };
 
     static List<string> Drain(TenantQueues queues)
     {
@@ -22,6 +22,49 @@ public sealed class TenantQueuesTests
         foreach (var t in new[] { "a", "a", "a", "a", "b", "c", "b" }) queues.Enqueue(Of(t));
         Assert.Equal(["a", "b", "c", "a", "b", "a", "a"], Drain(queues));
         Assert.Equal(0, queues.Count);
+    }
+
+    [Fact]
+    public void A_tenant_of_weight_w_takes_up_to_w_in_a_row_in_its_turn()
+    {
+        var queues = new TenantQueues();
+        foreach (var t in new[] { "a", "a", "a", "a", "a" }) queues.Enqueue(Of(t, weight: 3));
+        foreach (var t in new[] { "b", "b", "b" }) queues.Enqueue(Of(t));
+        Assert.Equal(["a", "a", "a", "b", "a", "a", "b", "b"], Drain(queues));
+    }
+
+    [Fact]
+    public void A_sequence_put_back_comes_first_and_its_tenant_keeps_its_place_in_line()
+    {
+        var queues = new TenantQueues();
+        foreach (var t in new[] { "a", "a", "b", "b" }) queues.Enqueue(Of(t));
+        Assert.True(queues.TryDequeue(out var preempted));   // a's first; b's turn is next
+
+        queues.PushFront(preempted);
+
+        Assert.True(queues.TryPeek(out var next));
+        Assert.Same(preempted, next);
+        Assert.Equal(["a", "b", "a", "b"], Drain(queues));
+    }
+
+    [Fact]
+    public void RemoveWhere_keeps_the_turn_of_the_tenant_in_the_middle_of_it()
+    {
+        var queues = new TenantQueues();
+        foreach (var t in new[] { "a", "a", "a" }) queues.Enqueue(Of(t, weight: 2));
+        foreach (var t in new[] { "b", "c" }) queues.Enqueue(Of(t));
+        Assert.True(queues.TryDequeue(out _));   // a has one more in this turn
+
+        Assert.Equal("c", Assert.Single(queues.RemoveWhere(s => s.Tenant == "c")).Tenant);
+
+        Assert.Equal(["a", "b", "a"], Drain(queues));
+    }
+
+    [Fact]
+    public void A_weight_below_one_is_refused()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Of("a", weight: 0));
+        Assert.Contains("weight must be at least 1; got 0", e.Message);
     }
 
     [Fact]
