@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SmolLM3.Gateway.OpenAi;
@@ -22,6 +23,11 @@ public sealed class ChatCompletionRequest
     public int? N { get; set; }
     public bool Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
+    /// <summary>Functions the model may call (see <see cref="OpenAiTools"/>).</summary>
+    public List<ChatCompletionTool>? Tools { get; set; }
+    /// <summary>"auto", "none", "required" or <c>{"type": "function", "function": {"name": …}}</c>.</summary>
+    public JsonElement? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
 
     // Sampling extensions other OpenAI-compatible servers accept too.
     public int? TopK { get; set; }
@@ -29,12 +35,24 @@ public sealed class ChatCompletionRequest
     public double? RepetitionPenalty { get; set; }
 }
 
-/// <summary>One message of the request; <c>content</c> may be a string or a list of text parts.</summary>
+/// <summary>
+/// One message of the request; <c>content</c> may be a string or a list of text parts. A tool's result carries
+/// <c>tool_call_id</c>; an assistant message may carry <c>tool_calls</c> instead of content.
+/// </summary>
 public sealed class ChatCompletionMessage
 {
     public string? Role { get; set; }
     [JsonConverter(typeof(ContentConverter))]
     public string? Content { get; set; }
+    public string? ToolCallId { get; set; }
+    public List<MessageToolCall>? ToolCalls { get; set; }
+}
+
+/// <summary>A tool definition: <c>{"type": "function", "function": {"name", "description", "parameters"}}</c>.</summary>
+public sealed class ChatCompletionTool
+{
+    public string? Type { get; set; }
+    public JsonElement? Function { get; set; }
 }
 
 /// <summary>Streaming options: <c>include_usage</c> adds a last chunk with the token counts.</summary>

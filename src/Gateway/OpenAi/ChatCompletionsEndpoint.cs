@@ -108,8 +108,9 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
                     await WriteEventAsync(http, Chunk(c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text), null));
                     break;
                 case ChatChunkKind.ToolCall:
-                    var call = new ChunkToolCall(calls++, c.ToolCall!.Id, new FunctionCall(c.ToolCall.Name, c.ToolCall.Arguments));
-                    await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [call]), null));
+                    foreach (var piece in ChunkToolCall.Pieces(calls, c.ToolCall!))
+                        await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [piece]), null));
+                    calls++;
                     break;
                 case ChatChunkKind.Usage: usage = c; break;
                 case ChatChunkKind.Finished:

@@ -11,8 +11,8 @@ public static class OpenAiMapping
     public static ChatTurnRequest ToTurn(ChatCompletionRequest request)
     {
         if (request.N is { } n && n != 1) throw new InvalidRequestException($"n must be 1 (one choice per request); got {n}");
-        // OpenAI's newer name for the system role.
-        var messages = TurnMessages.From([.. (request.Messages ?? []).Select(m => (m.Role == "developer" ? "system" : m.Role, m.Content))]);
+        var messages = TurnMessages.Check([.. (request.Messages ?? []).Select(ToMessage)]);
+        var (tools, parseCalls) = OpenAiTools.From(request);
         var sampling = new TurnSampling
         {
             Temperature = request.Temperature,
@@ -26,8 +26,14 @@ public static class OpenAiMapping
             MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
             Stop = request.Stop ?? [],
         };
-        return new ChatTurnRequest(messages, sampling, Thinking: false);
+        return new ChatTurnRequest(messages, sampling, Thinking: false, XmlTools: tools, ParseToolCalls: parseCalls);
     }
+
+    static TurnMessage ToMessage(ChatCompletionMessage m) => new(
+        m.Role == "developer" ? "system" : m.Role ?? "",   // OpenAI's newer name for the system role
+        m.Content ?? "",
+        m.ToolCallId,
+        m.ToolCalls is { Count: > 0 } calls ? [.. calls.Select(c => new TurnToolCall(c.Id, c.Function?.Name!, c.Function?.Arguments!))] : null);
 
     /// <summary>
     /// OpenAI's <c>finish_reason</c>: "tool_calls" when a reply that stopped by itself called tools; a cancelled turn

@@ -10,10 +10,13 @@ public static class ChatMapping
     /// <summary>The grain request for <paramref name="request"/>; throws <see cref="Contracts.Errors.InvalidRequestException"/> on a malformed one.</summary>
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
-        var messages = TurnMessages.From([.. request.Messages.Select(m => ((string?)m.Role, (string?)m.Content))]);
+        var messages = TurnMessages.Check([.. request.Messages.Select(ToMessage)]);
         return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.HasThinking ? request.Thinking : null,
             XmlTools: request.XmlTools is { } tools ? ToolDefinitions.Check(tools.Json) : null);
     }
+
+    static TurnMessage ToMessage(ChatMessage m) => new(m.Role, m.Content, m.ToolCallId is "" ? null : m.ToolCallId,
+        m.ToolCalls.Count > 0 ? [.. m.ToolCalls.Select(c => new TurnToolCall(c.Id, c.Name, c.Arguments))] : null);
 
     static TurnSampling ToSampling(SamplingParameters? p) => p is null ? new TurnSampling() : new TurnSampling
     {

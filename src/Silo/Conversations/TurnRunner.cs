@@ -51,6 +51,7 @@ public sealed class TurnRunner(
         {
             StopStrings = [.. request.Sampling.Stop.Where(s => s.Length > 0)],   // an empty stop string asks for nothing
             StartInReasoning = ChatPrompt.EndsInsideReasoning(promptText),
+            ParseToolCalls = request.ParseToolCalls,
         });
         var cache = conversation.Acquire(host.KvPool);   // its length says what survived while idle
         int held = ConversationTokens.Keep(cache, reused, prompt.Length);
@@ -161,7 +162,7 @@ public sealed class TurnRunner(
     {
         if (request.Messages.Length == 0) throw new InvalidRequestException("messages must not be empty");
         foreach (var m in request.Messages)
-            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user or assistant)");
+            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user, assistant or tool)");
         try
         {
             // the reply length is the silo's setting, not the model's max_new_tokens

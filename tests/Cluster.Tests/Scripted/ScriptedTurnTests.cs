@@ -155,11 +155,16 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
         var call = choice["message"]!["tool_calls"]!.AsArray().Single()!;
         AssertCall(call);
 
-        // Streaming: the call comes as one delta.tool_calls entry with its index; the last chunk says why it ended.
+        // Streaming, as OpenAI streams a call: its index, id, type and name first (arguments empty), then the arguments;
+        // the last chunk says why it ended.
         var chunks = await StreamAsync(new { messages, temperature = 0, stream = true });
         var streamed = chunks.SelectMany(c => c["choices"]!.AsArray()).ToList();
-        var deltaCall = Assert.Single(streamed, c => c!["delta"]!["tool_calls"] is not null)!["delta"]!["tool_calls"]!.AsArray().Single()!;
-        Assert.Equal(0, (int?)deltaCall["index"]);
+        var pieces = streamed.Where(c => c!["delta"]!["tool_calls"] is not null).Select(c => c!["delta"]!["tool_calls"]!.AsArray().Single()!).ToList();
+        Assert.All(pieces, p => Assert.Equal(0, (int?)p["index"]));
+        Assert.Equal("", (string?)pieces[0]["function"]!["arguments"]);
+        Assert.All(pieces.Skip(1), p => Assert.Null(p["id"]));
+        var deltaCall = pieces[0].DeepClone();
+        deltaCall["function"]!["arguments"] = string.Concat(pieces.Select(p => (string?)p["function"]!["arguments"]));
         AssertCall(deltaCall);
         Assert.Equal(["tool_calls"], streamed.Select(c => (string?)c!["finish_reason"]).Where(f => f is not null));
 
