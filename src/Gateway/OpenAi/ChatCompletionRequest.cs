@@ -28,6 +28,9 @@ public sealed class ChatCompletionRequest
     /// <summary>"auto", "none", "required" or <c>{"type": "function", "function": {"name": …}}</c>.</summary>
     public JsonElement? ToolChoice { get; set; }
     public bool? ParallelToolCalls { get; set; }
+    /// <summary>Template variables (vLLM's convention); only <c>enable_thinking</c> is taken (see <see cref="OpenAiThinking"/>).</summary>
+    public Dictionary<string, JsonElement>? ChatTemplateKwargs { get; set; }
+    public string? ReasoningEffort { get; set; }
 
     // Sampling extensions other OpenAI-compatible servers accept too.
     public int? TopK { get; set; }

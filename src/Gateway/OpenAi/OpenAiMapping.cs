@@ -26,7 +26,7 @@ public static class OpenAiMapping
             MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
             Stop = request.Stop ?? [],
         };
-        return new ChatTurnRequest(messages, sampling, Thinking: false, XmlTools: tools, ParseToolCalls: parseCalls);
+        return new ChatTurnRequest(messages, sampling, OpenAiThinking.From(request), XmlTools: tools, ParseToolCalls: parseCalls);
     }
 
     static TurnMessage ToMessage(ChatCompletionMessage m) => new(

@@ -177,6 +177,48 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
         }
     }
 
+    [SkippableFact]
+    public async Task Openai_thinking_follows_chat_template_kwargs_and_reasoning_effort()
+    {
+        await cluster.StartAsync();
+        cluster.Scripted.Script = cluster.Tokens("Plan.</think>Done.<|im_end|>");
+        var messages = new[] { new { role = "user", content = "Go" } };
+        int PromptTokens(bool thinking) => cluster.Tokens(cluster.Model.Renderer.Render([new("user", "Go")], thinking)).Length;
+        Assert.NotEqual(PromptTokens(true), PromptTokens(false));   // (the template opens <think> when thinking)
+
+        var cases = new (object Body, bool Thinking)[]
+        {
+            (new { messages }, false),
+            (new { messages, chat_template_kwargs = new { enable_thinking = true } }, true),
+            (new { messages, chat_template_kwargs = new { enable_thinking = false } }, false),
+            (new { messages, reasoning_effort = "high" }, true),
+            (new { messages, reasoning_effort = "medium" }, true),
+            (new { messages, reasoning_effort = "low" }, false),
+            (new { messages, reasoning_effort = "none" }, false),
+            (new { messages, reasoning_effort = "high", chat_template_kwargs = new { enable_thinking = true } }, true),
+        };
+        foreach (var (body, thinking) in cases)
+        {
+            var completion = await CompleteAsync(body);
+            Assert.Equal(PromptTokens(thinking), (int)completion["usage"]!["prompt_tokens"]!);
+            if (thinking) Assert.Equal("Plan.", (string?)completion["choices"]![0]!["message"]!["reasoning_content"]);
+        }
+
+        var refused = new (object Body, string Mentions)[]
+        {
+            (new { messages, reasoning_effort = "low", chat_template_kwargs = new { enable_thinking = true } }, "contradicts reasoning_effort 'low'"),
+            (new { messages, reasoning_effort = "extreme" }, "reasoning_effort 'extreme' is not one of"),
+            (new { messages, chat_template_kwargs = new { enable_thinking = "yes" } }, "enable_thinking must be true or false"),
+            (new { messages, chat_template_kwargs = new { xml_tools = "[]" } }, "chat_template_kwargs.xml_tools is not supported"),
+        };
+        foreach (var (body, mentions) in refused)
+        {
+            using var response = await cluster.Http.SendAsync(ChatRequests.Completion(KeyA, body));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(mentions, (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]);
+        }
+    }
+
     string[] StoredFiles() =>
         Directory.Exists(cluster.DataFolder) ? [.. Directory.EnumerateFiles(cluster.DataFolder, "*", SearchOption.AllDirectories).Order()] : [];
 
