@@ -31,6 +31,9 @@ public sealed class ChatCompletionRequest
     /// <summary>Template variables (vLLM's convention); only <c>enable_thinking</c> is taken (see <see cref="OpenAiThinking"/>).</summary>
     public Dictionary<string, JsonElement>? ChatTemplateKwargs { get; set; }
     public string? ReasoningEffort { get; set; }
+    /// <summary>True: each token's log-probability, with <see cref="TopLogprobs"/> (0–20) alternatives.</summary>
+    public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
 
     // Sampling extensions other OpenAI-compatible servers accept too.
     public int? TopK { get; set; }

@@ -26,7 +26,9 @@ public static class OpenAiMapping
             MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
             Stop = request.Stop ?? [],
         };
-        return new ChatTurnRequest(messages, sampling, OpenAiThinking.From(request), XmlTools: tools, ParseToolCalls: parseCalls);
+        if (request.TopLogprobs is not null && request.Logprobs != true) throw new InvalidRequestException("top_logprobs needs \"logprobs\": true");
+        return new ChatTurnRequest(messages, sampling, OpenAiThinking.From(request), XmlTools: tools, ParseToolCalls: parseCalls,
+            TopLogProbs: request.Logprobs == true ? request.TopLogprobs ?? 0 : null);
     }
 
     static TurnMessage ToMessage(ChatCompletionMessage m) => new(
