@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace SmolLM3.Gateway.OpenAi;
 
-/// <summary>The body of <c>POST /v1/chat/completions</c>: OpenAI's fields this server honours (others are ignored).</summary>
+/// <summary>The body of <c>POST /v1/chat/completions</c>: OpenAI's fields this server honours; others are checked by <see cref="OpenAiFields"/>.</summary>
 public sealed class ChatCompletionRequest
 {
     public string? Model { get; set; }
@@ -34,6 +34,10 @@ public sealed class ChatCompletionRequest
     /// <summary>True: each token's log-probability, with <see cref="TopLogprobs"/> (0–20) alternatives.</summary>
     public bool? Logprobs { get; set; }
     public int? TopLogprobs { get; set; }
+
+    /// <summary>Fields not named above, for <see cref="OpenAiFields.Check"/>.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? OtherFields { get; set; }
 
     // Sampling extensions other OpenAI-compatible servers accept too.
     public int? TopK { get; set; }

@@ -11,6 +11,7 @@ public static class OpenAiMapping
     public static ChatTurnRequest ToTurn(ChatCompletionRequest request)
     {
         if (request.N is { } n && n != 1) throw new InvalidRequestException($"n must be 1 (one choice per request); got {n}");
+        OpenAiFields.Check(request.OtherFields);
         var messages = TurnMessages.Check([.. (request.Messages ?? []).Select(ToMessage)]);
         var (tools, parseCalls) = OpenAiTools.From(request);
         var sampling = new TurnSampling
