@@ -31,11 +31,14 @@ public sealed record ChatChunk
     [Id(8)] public string Silo { get; init; } = "";
     /// <summary>ToolCall: the call.</summary>
     [Id(9)] public TurnToolCall? ToolCall { get; init; }
+    /// <summary>Delta, when the turn asked for them: the generated tokens since the previous Delta, in order (a stop token is not one).</summary>
+    [Id(10)] public TurnLogProb[]? LogProbs { get; init; }
 
     public static ChatChunk Started(string model, int promptTokens, int cachedTokens, string silo = "") =>
         new() { Kind = ChatChunkKind.Started, Model = model, PromptTokens = promptTokens, CachedTokens = cachedTokens, Silo = silo };
 
-    public static ChatChunk Delta(string text, bool reasoning) => new() { Kind = ChatChunkKind.Delta, Text = text, Reasoning = reasoning };
+    public static ChatChunk Delta(string text, bool reasoning, TurnLogProb[]? logProbs = null) =>
+        new() { Kind = ChatChunkKind.Delta, Text = text, Reasoning = reasoning, LogProbs = logProbs };
 
     public static ChatChunk Call(TurnToolCall call) => new() { Kind = ChatChunkKind.ToolCall, ToolCall = call };
 

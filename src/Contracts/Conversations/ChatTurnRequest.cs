@@ -9,6 +9,8 @@ namespace SmolLM3.Contracts.Conversations;
 /// does not count); past it the turn is refused with <see cref="Errors.QueueTimeoutException"/>. Null = no bound.
 /// </param>
 /// <param name="Weight">The tenant's weight in its silo's round-robin admission (turns it may start in a row in its turn); null = 1.</param>
+/// <param name="ParseToolCalls">False leaves &lt;tool_call&gt; blocks of the reply as text (OpenAI's tool_choice "none").</param>
+/// <param name="TopLogProbs">Set (0–20): Delta chunks carry their tokens' log-probabilities, each with this many most likely alternatives.</param>
 [GenerateSerializer, Immutable, Alias("smollm3.ChatTurnRequest")]
 public sealed record ChatTurnRequest(
     [property: Id(0)] TurnMessage[] Messages,
@@ -17,4 +19,10 @@ public sealed record ChatTurnRequest(
     [property: Id(3)] int? MaxContextTokens = null,
     [property: Id(4)] string[]? XmlTools = null,
     [property: Id(5)] TimeSpan? QueueTimeout = null,
-    [property: Id(6)] int? Weight = null);
+    [property: Id(6)] int? Weight = null,
+    [property: Id(7)] bool ParseToolCalls = true,
+    [property: Id(8)] int? TopLogProbs = null)
+{
+    /// <summary>The most alternatives per token a request may ask for (OpenAI's bound).</summary>
+    public const int MaxTopLogProbs = 20;
+}

@@ -14,14 +14,14 @@ public sealed record ToolCall(string Name, string Arguments);
 
 /// <summary>
 /// One turn of a conversation. <paramref name="Reasoning"/> (the text of a <c>&lt;think&gt;</c> block) and
-/// <paramref name="ToolCalls"/> apply to assistant turns; templates see them as <c>reasoning_content</c>
-/// and <c>tool_calls</c>, the names Hugging Face uses.
+/// <paramref name="ToolCalls"/> apply to assistant turns, <paramref name="ToolCallId"/> to tool results; templates
+/// see them as <c>reasoning_content</c>, <c>tool_calls</c> and <c>tool_call_id</c>, the names Hugging Face uses.
 /// </summary>
-public sealed record ChatMessage(string Role, string Content, string? Reasoning = null, IReadOnlyList<ToolCall>? ToolCalls = null)
+public sealed record ChatMessage(string Role, string Content, string? Reasoning = null, IReadOnlyList<ToolCall>? ToolCalls = null, string? ToolCallId = null)
 {
     public static ChatMessage System(string content) => new(ChatRoles.System, content);
     public static ChatMessage User(string content) => new(ChatRoles.User, content);
     public static ChatMessage Assistant(string content, string? reasoning = null, IReadOnlyList<ToolCall>? toolCalls = null) =>
         new(ChatRoles.Assistant, content, reasoning, toolCalls);
-    public static ChatMessage Tool(string content) => new(ChatRoles.Tool, content);
+    public static ChatMessage Tool(string content, string? toolCallId = null) => new(ChatRoles.Tool, content, ToolCallId: toolCallId);
 }

@@ -21,9 +21,16 @@ public sealed class ChatPromptBuilder
         TemplateSource = templateSource;
         Globals = globals ?? new Dictionary<string, object?>();
         template = ChatTemplate.Parse(templateSource, now);
+        ReadsToolCalls = templateSource.Contains("tool_calls", StringComparison.Ordinal);
     }
 
     public string TemplateSource { get; }
+
+    /// <summary>
+    /// Whether the template reads messages' <c>tool_calls</c> at all; SmolLM3's does not, and renders an assistant's
+    /// calls only as they appear in its content (see <see cref="ToolCallMarkup"/>).
+    /// </summary>
+    public bool ReadsToolCalls { get; }
     public IReadOnlyDictionary<string, object?> Globals { get; }
 
     public static ChatPromptBuilder FromHuggingFace(string folder, Func<DateTime>? now = null)
@@ -103,6 +110,7 @@ public sealed class ChatPromptBuilder
         var d = new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content };
         if (m.Reasoning is not null) d["reasoning_content"] = m.Reasoning;
         if (m.ToolCalls is { Count: > 0 } calls) d["tool_calls"] = calls.Select(ToolCallValue).ToList();
+        if (m.ToolCallId is not null) d["tool_call_id"] = m.ToolCallId;
         return d;
     }
 

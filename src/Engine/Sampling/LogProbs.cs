@@ -3,6 +3,9 @@ namespace SmolLM3.Engine.Sampling;
 /// <summary>A token with its log-probability.</summary>
 public readonly record struct TokenLogProb(int TokenId, float LogProb);
 
+/// <summary>A sampled token's log-probability and the most likely tokens of the same distribution, best first.</summary>
+public sealed record SampledLogProbs(TokenLogProb Token, IReadOnlyList<TokenLogProb> Top);
+
 /// <summary>Log-probabilities of raw logits, for reporting alternatives and scoring given continuations.</summary>
 public static class LogProbs
 {
@@ -26,6 +29,17 @@ public static class LogProbs
         var result = new TokenLogProb[n];
         for (int i = 0; i < n; i++) result[i] = new TokenLogProb(ids[i], logprobs[ids[i]]);
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="token"/>'s log-probability under softmax(<paramref name="logits"/>) and the <paramref name="n"/>
+    /// most likely tokens', without a vocabulary-sized buffer (the ranking of logits is that of their log-probabilities).
+    /// </summary>
+    public static SampledLogProbs Sampled(ReadOnlySpan<float> logits, int token, int n)
+    {
+        double logZ = LogNormalizer(logits);
+        var top = TopN(logits, n).Select(t => new TokenLogProb(t.TokenId, (float)(t.LogProb - logZ))).ToArray();
+        return new SampledLogProbs(new TokenLogProb(token, (float)(logits[token] - logZ)), top);
     }
 
     /// <summary>log p(token) under softmax(logits), in double: for scoring a given continuation.</summary>

@@ -9,12 +9,9 @@ public sealed record ChatCompletion(string Id, long Created, string Model, IRead
     public string Object => "chat.completion";
 }
 
-/// <summary>The one choice of a completion.</summary>
-public sealed record CompletionChoice(int Index, AssistantMessage Message, string FinishReason)
-{
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? Logprobs => null;
-}
+/// <summary>The one choice of a completion; <c>logprobs</c> is null unless the request asked for them.</summary>
+public sealed record CompletionChoice(int Index, AssistantMessage Message, string FinishReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChoiceLogprobs? Logprobs = null);
 
 /// <summary>
 /// The assistant's message; <c>reasoning_content</c> holds a &lt;think&gt; section when the model wrote one, and

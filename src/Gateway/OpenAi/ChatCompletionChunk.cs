@@ -10,12 +10,9 @@ public sealed record ChatCompletionChunk(string Id, long Created, string Model, 
     public string Object => "chat.completion.chunk";
 }
 
-/// <summary>The change to the one choice; <c>finish_reason</c> is null until the last content chunk.</summary>
-public sealed record ChunkChoice(int Index, ChunkDelta Delta, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason)
-{
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? Logprobs => null;
-}
+/// <summary>The change to the one choice; <c>finish_reason</c> is null until the last content chunk, <c>logprobs</c> those of the delta's tokens.</summary>
+public sealed record ChunkChoice(int Index, ChunkDelta Delta, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChoiceLogprobs? Logprobs = null);
 
 /// <summary>New text: the first chunk carries the role, the rest content (or reasoning_content inside &lt;think&gt;) or a tool call.</summary>
 public sealed record ChunkDelta(string? Role = null, string? Content = null, string? ReasoningContent = null, IReadOnlyList<ChunkToolCall>? ToolCalls = null);

@@ -32,7 +32,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             if (!await chunks.MoveNextAsync()) throw new InvalidOperationException("the turn ended before it started");
             var reply = new Reply("chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model);
             if (request.Stream) await StreamAsync(http, chunks, reply, request.StreamOptions?.IncludeUsage == true);
-            else await CompleteAsync(http, chunks, reply);
+            else await CompleteAsync(http, chunks, reply, logprobs: turn.TopLogProbs is not null);
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {
@@ -63,9 +63,10 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
     /// <summary>Fields every chunk or completion of one reply repeats.</summary>
     sealed record Reply(string Id, long Created, string Model);
 
-    static async Task CompleteAsync(HttpContext http, IAsyncEnumerator<ChatChunk> chunks, Reply reply)
+    static async Task CompleteAsync(HttpContext http, IAsyncEnumerator<ChatChunk> chunks, Reply reply, bool logprobs)
     {
         var content = new StringBuilder();
+        var tokens = logprobs ? new List<TurnLogProb>() : null;
         var reasoning = new StringBuilder();
         var calls = new List<MessageToolCall>();
         ChatChunk? usage = null, finished = null;
@@ -74,7 +75,10 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             var c = chunks.Current;
             switch (c.Kind)
             {
-                case ChatChunkKind.Delta: (c.Reasoning ? reasoning : content).Append(c.Text); break;
+                case ChatChunkKind.Delta:
+                    (c.Reasoning ? reasoning : content).Append(c.Text);
+                    tokens?.AddRange(c.LogProbs ?? []);
+                    break;
                 case ChatChunkKind.ToolCall: calls.Add(MessageToolCall.From(c.ToolCall!)); break;
                 case ChatChunkKind.Usage: usage = c; break;
                 case ChatChunkKind.Finished: finished = c; break;
@@ -85,7 +89,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
         var message = new AssistantMessage(content.Length == 0 && calls.Count > 0 ? null : content.ToString(),
             reasoning.Length > 0 ? reasoning.ToString() : null, calls.Count > 0 ? calls : null);
         var completion = new ChatCompletion(reply.Id, reply.Created, reply.Model,
-            [new CompletionChoice(0, message, OpenAiMapping.FinishReason(finished.Finish, calls.Count > 0))], Usage(usage));
+            [new CompletionChoice(0, message, OpenAiMapping.FinishReason(finished.Finish, calls.Count > 0), ChoiceLogprobs.From(tokens))], Usage(usage));
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, completion, OpenAiJson.Default.ChatCompletion, http.RequestAborted);
     }
@@ -105,11 +109,13 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             switch (c.Kind)
             {
                 case ChatChunkKind.Delta:
-                    await WriteEventAsync(http, Chunk(c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text), null));
+                    var delta = c.Reasoning ? new ChunkDelta(ReasoningContent: c.Text) : new ChunkDelta(Content: c.Text);
+                    await WriteEventAsync(http, new(reply.Id, reply.Created, reply.Model, [new ChunkChoice(0, delta, null, ChoiceLogprobs.From(c.LogProbs))]));
                     break;
                 case ChatChunkKind.ToolCall:
-                    var call = new ChunkToolCall(calls++, c.ToolCall!.Id, new FunctionCall(c.ToolCall.Name, c.ToolCall.Arguments));
-                    await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [call]), null));
+                    foreach (var piece in ChunkToolCall.Pieces(calls, c.ToolCall!))
+                        await WriteEventAsync(http, Chunk(new ChunkDelta(ToolCalls: [piece]), null));
+                    calls++;
                     break;
                 case ChatChunkKind.Usage: usage = c; break;
                 case ChatChunkKind.Finished:

@@ -11,8 +11,9 @@ public static class OpenAiMapping
     public static ChatTurnRequest ToTurn(ChatCompletionRequest request)
     {
         if (request.N is { } n && n != 1) throw new InvalidRequestException($"n must be 1 (one choice per request); got {n}");
-        // OpenAI's newer name for the system role.
-        var messages = TurnMessages.From([.. (request.Messages ?? []).Select(m => (m.Role == "developer" ? "system" : m.Role, m.Content))]);
+        OpenAiFields.Check(request.OtherFields);
+        var messages = TurnMessages.Check([.. (request.Messages ?? []).Select(ToMessage)]);
+        var (tools, parseCalls) = OpenAiTools.From(request);
         var sampling = new TurnSampling
         {
             Temperature = request.Temperature,
@@ -26,8 +27,16 @@ public static class OpenAiMapping
             MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
             Stop = request.Stop ?? [],
         };
-        return new ChatTurnRequest(messages, sampling, Thinking: false);
+        if (request.TopLogprobs is not null && request.Logprobs != true) throw new InvalidRequestException("top_logprobs needs \"logprobs\": true");
+        return new ChatTurnRequest(messages, sampling, OpenAiThinking.From(request), XmlTools: tools, ParseToolCalls: parseCalls,
+            TopLogProbs: request.Logprobs == true ? request.TopLogprobs ?? 0 : null);
     }
+
+    static TurnMessage ToMessage(ChatCompletionMessage m) => new(
+        m.Role == "developer" ? "system" : m.Role ?? "",   // OpenAI's newer name for the system role
+        m.Content ?? "",
+        m.ToolCallId,
+        m.ToolCalls is { Count: > 0 } calls ? [.. calls.Select(c => new TurnToolCall(c.Id, c.Function?.Name!, c.Function?.Arguments!))] : null);
 
     /// <summary>
     /// OpenAI's <c>finish_reason</c>: "tool_calls" when a reply that stopped by itself called tools; a cancelled turn

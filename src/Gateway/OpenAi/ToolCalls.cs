@@ -10,11 +10,22 @@ public sealed record MessageToolCall(string Id, FunctionCall Function)
     public static MessageToolCall From(TurnToolCall call) => new(call.Id, new FunctionCall(call.Name, call.Arguments));
 }
 
-/// <summary>A tool call in a streamed delta: the message's shape plus the call's position among the reply's calls.</summary>
-public sealed record ChunkToolCall(int Index, string Id, FunctionCall Function)
+/// <summary>
+/// A piece of a tool call in a streamed delta, as OpenAI streams them: the first piece of a call carries its index,
+/// id, type and name (arguments empty), later ones the index and more of the arguments.
+/// </summary>
+public sealed record ChunkToolCall(int Index, string? Id, string? Type, ChunkFunction Function)
 {
-    public string Type => "function";
+    /// <summary>The pieces of <paramref name="call"/>, the reply's call number <paramref name="index"/>.</summary>
+    public static IEnumerable<ChunkToolCall> Pieces(int index, TurnToolCall call)
+    {
+        yield return new(index, call.Id, "function", new ChunkFunction(call.Name, ""));
+        yield return new(index, null, null, new ChunkFunction(null, call.Arguments));
+    }
 }
 
 /// <summary>The function a call names, and its arguments as a JSON string.</summary>
 public sealed record FunctionCall(string Name, string Arguments);
+
+/// <summary>What a streamed piece adds to a call's function: its name (first piece) or more arguments.</summary>
+public sealed record ChunkFunction(string? Name, string? Arguments);

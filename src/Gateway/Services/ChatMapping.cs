@@ -10,10 +10,14 @@ public static class ChatMapping
     /// <summary>The grain request for <paramref name="request"/>; throws <see cref="Contracts.Errors.InvalidRequestException"/> on a malformed one.</summary>
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
-        var messages = TurnMessages.From([.. request.Messages.Select(m => ((string?)m.Role, (string?)m.Content))]);
+        var messages = TurnMessages.Check([.. request.Messages.Select(ToMessage)]);
         return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.HasThinking ? request.Thinking : null,
-            XmlTools: request.XmlTools is { } tools ? ToolDefinitions.Check(tools.Json) : null);
+            XmlTools: request.XmlTools is { } tools ? ToolDefinitions.Check(tools.Json) : null,
+            TopLogProbs: request.HasTopLogprobs ? request.TopLogprobs : null);
     }
+
+    static TurnMessage ToMessage(ChatMessage m) => new(m.Role, m.Content, m.ToolCallId is "" ? null : m.ToolCallId,
+        m.ToolCalls.Count > 0 ? [.. m.ToolCalls.Select(c => new TurnToolCall(c.Id, c.Name, c.Arguments))] : null);
 
     static TurnSampling ToSampling(SamplingParameters? p) => p is null ? new TurnSampling() : new TurnSampling
     {
@@ -32,10 +36,15 @@ public static class ChatMapping
     public static ChatEvent ToEvent(ChatChunk chunk, string sessionId) => chunk.Kind switch
     {
         ChatChunkKind.Started => new ChatEvent { Started = new Started { SessionId = sessionId, Model = chunk.Model, PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, Silo = chunk.Silo } },
-        ChatChunkKind.Delta => new ChatEvent { Delta = new Delta { Text = chunk.Text, Reasoning = chunk.Reasoning } },
+        ChatChunkKind.Delta => new ChatEvent { Delta = new Delta { Text = chunk.Text, Reasoning = chunk.Reasoning, Logprobs = { (chunk.LogProbs ?? []).Select(ToLogprob) } } },
         ChatChunkKind.ToolCall => new ChatEvent { ToolCall = new ToolCall { Id = chunk.ToolCall!.Id, Name = chunk.ToolCall.Name, Arguments = chunk.ToolCall.Arguments } },
         ChatChunkKind.Usage => new ChatEvent { Usage = new Usage { PromptTokens = chunk.PromptTokens, CachedTokens = chunk.CachedTokens, CompletionTokens = chunk.CompletionTokens } },
         _ => new ChatEvent { Finished = new Finished { Reason = ToReason(chunk.Finish), Message = chunk.Text } },
+    };
+
+    static TokenLogprob ToLogprob(TurnLogProb p) => new()
+    {
+        TokenId = p.TokenId, Token = p.Token, Bytes = Google.Protobuf.ByteString.CopyFrom(p.Bytes), Logprob = p.LogProb, TopLogprobs = { p.Top.Select(ToLogprob) },
     };
 
     static FinishReason ToReason(TurnFinish finish) => finish switch

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
 
@@ -6,16 +7,43 @@ namespace SmolLM3.Gateway.Turns;
 /// <summary>The messages of a turn, checked the same way for the gRPC and the OpenAI API.</summary>
 public static class TurnMessages
 {
-    /// <summary>The grain messages; throws <see cref="InvalidRequestException"/> naming the first bad one.</summary>
-    public static TurnMessage[] From(IReadOnlyList<(string? Role, string? Content)> messages)
+    /// <summary>
+    /// <paramref name="messages"/> once checked; throws <see cref="InvalidRequestException"/> naming the first bad one.
+    /// Content may be empty only in a tool's result and in an assistant message that calls tools.
+    /// </summary>
+    public static TurnMessage[] Check(IReadOnlyList<TurnMessage> messages)
     {
         if (messages.Count == 0) throw new InvalidRequestException("messages must contain at least one message");
-        return messages.Select((m, i) =>
+        for (int i = 0; i < messages.Count; i++)
         {
-            if (m.Role is null || !TurnMessage.Roles.Contains(m.Role))
-                throw new InvalidRequestException($"messages[{i}].role '{m.Role}' is not one of system, user, assistant");
-            if (string.IsNullOrWhiteSpace(m.Content)) throw new InvalidRequestException($"messages[{i}].content is empty");
-            return new TurnMessage(m.Role, m.Content);
-        }).ToArray();
+            var m = messages[i];
+            if (!TurnMessage.Roles.Contains(m.Role))
+                throw new InvalidRequestException($"messages[{i}].role '{m.Role}' is not one of system, user, assistant, tool");
+            if (m.ToolCalls is { Length: > 0 } calls)
+            {
+                if (m.Role != "assistant") throw new InvalidRequestException($"messages[{i}].tool_calls is only allowed on assistant messages");
+                for (int j = 0; j < calls.Length; j++) CheckCall(calls[j], $"messages[{i}].tool_calls[{j}]");
+            }
+            else if (m.Role == "tool")
+            {
+                if (string.IsNullOrWhiteSpace(m.ToolCallId)) throw new InvalidRequestException($"messages[{i}].tool_call_id is required in a tool message");
+            }
+            else if (string.IsNullOrWhiteSpace(m.Content)) throw new InvalidRequestException($"messages[{i}].content is empty");
+        }
+        return [.. messages];
+    }
+
+    static void CheckCall(TurnToolCall call, string at)
+    {
+        if (string.IsNullOrWhiteSpace(call.Id)) throw new InvalidRequestException($"{at}.id is required");
+        if (string.IsNullOrWhiteSpace(call.Name)) throw new InvalidRequestException($"{at}.function.name is required");
+        try
+        {
+            using var _ = JsonDocument.Parse(call.Arguments ?? "");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidRequestException($"{at}.function.arguments is not valid JSON: {e.Message}");
+        }
     }
 }

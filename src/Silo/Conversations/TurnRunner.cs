@@ -51,6 +51,7 @@ public sealed class TurnRunner(
         {
             StopStrings = [.. request.Sampling.Stop.Where(s => s.Length > 0)],   // an empty stop string asks for nothing
             StartInReasoning = ChatPrompt.EndsInsideReasoning(promptText),
+            ParseToolCalls = request.ParseToolCalls,
         });
         var cache = conversation.Acquire(host.KvPool);   // its length says what survived while idle
         int held = ConversationTokens.Keep(cache, reused, prompt.Length);
@@ -61,13 +62,14 @@ public sealed class TurnRunner(
         var generation = new GenerationRequest
         {
             Tenant = input.Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = stop.Token,
-            QueueTimeout = request.QueueTimeout, Weight = request.Weight ?? 1, TraceContext = telemetry.TraceContext,
+            QueueTimeout = request.QueueTimeout, Weight = request.Weight ?? 1, TraceContext = telemetry.TraceContext, TopLogProbs = request.TopLogProbs,
         };
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);
 
         // 3. stream events as tokens arrive (reading without a token: the scheduler always completes the channel)
         var reply = new List<int>();
+        var logProbs = new PendingLogProbs(host.Tokenizer);
         TurnFinish? finish = null;
         bool done = false;
         try
@@ -82,6 +84,7 @@ public sealed class TurnRunner(
                 if (!ok) break;
                 telemetry.Token();
                 reply.Add(token.Id);
+                if (!turn.IsFinished) logProbs.Add(token);
                 foreach (var e in turn.Push(token.Id, token.Finish))
                 {
                     if (e is FinishedEvent f)
@@ -89,7 +92,7 @@ public sealed class TurnRunner(
                         finish = ToTurnFinish(f.Reason);
                         if (f.Reason == FinishReason.StopString) await stop.CancelAsync();   // the tokens after it are not wanted
                     }
-                    else if (ToChunk(e, input) is { } chunk) yield return chunk;
+                    else if (ToChunk(e, input) is { } chunk) yield return logProbs.Attach(chunk);
                 }
             }
             finish ??= TurnFinish.Cancelled;
@@ -113,6 +116,7 @@ public sealed class TurnRunner(
             telemetry.Finish(input.Key, (finish ?? TurnFinish.Cancelled).ToString(), generation.AdmittedAt);
         }
 
+        if (logProbs.Rest() is { } rest) yield return rest;
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);
         yield return ChatChunk.Finished(finish.Value);
 
@@ -161,8 +165,10 @@ public sealed class TurnRunner(
     SamplingOptions Validate(ChatTurnRequest request)
     {
         if (request.Messages.Length == 0) throw new InvalidRequestException("messages must not be empty");
+        if (request.TopLogProbs is < 0 or > ChatTurnRequest.MaxTopLogProbs)
+            throw new InvalidRequestException($"top_logprobs must be between 0 and {ChatTurnRequest.MaxTopLogProbs}; got {request.TopLogProbs}");
         foreach (var m in request.Messages)
-            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user or assistant)");
+            if (!TurnMessage.Roles.Contains(m.Role)) throw new InvalidRequestException($"unknown role '{m.Role}' (expected system, user, assistant or tool)");
         try
         {
             // the reply length is the silo's setting, not the model's max_new_tokens

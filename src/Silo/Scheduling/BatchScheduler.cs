@@ -195,13 +195,19 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
             return true;
         }
 
-        // each sequence samples from its own row, then the planner takes the tokens back
+        // each sequence samples from its own row (and reads its log-probabilities there), then the planner takes the tokens back
         int vocab = host.Model.Config.VocabSize;
-        var sampled = plan.Batch.Where(c => c.WantsLogits)
-            .Select((c, row) => _live[c.Sequence].Sampler.Sample(logits.AsSpan(row * vocab, vocab), c.Sequence.History))
-            .ToList();
+        var logProbs = new Dictionary<Sequence, SampledLogProbs>();
+        var sampled = plan.Batch.Where(c => c.WantsLogits).Select((c, row) =>
+        {
+            var g = _live[c.Sequence];
+            var logitsRow = logits.AsSpan(row * vocab, vocab);
+            int token = g.Sampler.Sample(logitsRow, c.Sequence.History);
+            if (g.Request.TopLogProbs is { } top) logProbs[c.Sequence] = LogProbs.Sampled(logitsRow, token, top);
+            return token;
+        }).ToList();
         var result = _planner.Update(plan, sampled);
-        foreach (var (s, token) in result.Tokens) _live[s].Request.Output.TryWrite(token);
+        foreach (var (s, token) in result.Tokens) _live[s].Request.Output.TryWrite(token with { LogProbs = logProbs.GetValueOrDefault(s) });
         foreach (var s in result.Completed) Release(s);
         _counters.RecordStep(plan.Batch.Count, sampled.Count);
         _metrics.BatchSize.Record(plan.Batch.Count, _metrics.Model);

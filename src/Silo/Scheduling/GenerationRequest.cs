@@ -6,8 +6,11 @@ using SmolLM3.Engine.Sampling;
 
 namespace SmolLM3.Silo.Scheduling;
 
-/// <summary>A sampled token; <see cref="Finish"/> is set on the last one of a reply.</summary>
-public readonly record struct SequenceToken(int Id, FinishReason? Finish);
+/// <summary>
+/// A sampled token; <see cref="Finish"/> is set on the last one of a reply, <see cref="LogProbs"/> when the request
+/// asked for them (<see cref="GenerationRequest.TopLogProbs"/>).
+/// </summary>
+public readonly record struct SequenceToken(int Id, FinishReason? Finish, SampledLogProbs? LogProbs = null);
 
 /// <summary>
 /// One reply for the <see cref="BatchScheduler"/> to generate. The caller lends it <see cref="Cache"/>
@@ -34,6 +37,12 @@ public sealed class GenerationRequest
 
     /// <summary>Validated sampling settings, including MaxTokens and StopTokenIds.</summary>
     public required SamplingOptions Sampling { get; init; }
+
+    /// <summary>
+    /// Set: each token comes with its log-probability and this many most likely alternatives, from the log-softmax of
+    /// the logits it was sampled from (the model's, before penalties, temperature and filters).
+    /// </summary>
+    public int? TopLogProbs { get; init; }
 
     /// <summary>Trace context of the turn, linked from the batch steps that serve it.</summary>
     public ActivityContext TraceContext { get; init; }

@@ -8,7 +8,7 @@ namespace SmolLM3.Cluster.Tests.Scripted;
 /// A cluster whose model replies with <see cref="ScriptedModel.Script"/>, conversations stored in a folder, and a
 /// chat template that opens the &lt;think&gt; block in the prompt when thinking is on (ChatML otherwise).
 /// </summary>
-public sealed class ScriptedClusterFixture : ClusterFixture
+public class ScriptedClusterFixture : ClusterFixture
 {
     /// <summary>ChatML; with enable_thinking the assistant's turns (and the generation prompt) start inside &lt;think&gt;.</summary>
     const string Template =
@@ -37,13 +37,16 @@ public sealed class ScriptedClusterFixture : ClusterFixture
         ConfigureServices = services => services.AddSingleton(new ModelDecorator(loaded => _scripted = new ScriptedModel(loaded))),
     };
 
+    /// <summary>The chat template written beside the model; null keeps the model's own (SmolLM3's official one).</summary>
+    protected virtual string? ChatTemplate => Template;
+
     /// <summary>A model folder with copies of <paramref name="model"/>'s files plus the template.</summary>
     string WithTemplate(string model)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root, "model")).FullName;
         foreach (var file in Directory.EnumerateFiles(model))
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-        File.WriteAllText(Path.Combine(folder, "chat_template.jinja"), Template);
+        if (ChatTemplate is { } template) File.WriteAllText(Path.Combine(folder, "chat_template.jinja"), template);
         return folder;
     }
 

@@ -25,17 +25,23 @@ public sealed class ScriptedModel(ILanguageModel inner) : ILanguageModel
         set => Volatile.Write(ref _script, value);
     }
 
+    /// <summary>
+    /// When set, picks each sequence's script from every token its cache was fed (prompt and reply so far), e.g. a
+    /// tool call until the prompt holds the tool's result, then the answer; it must keep its choice as the reply grows.
+    /// </summary>
+    public Func<IReadOnlyList<int>, int[]>? ScriptFor { get; set; }
+
     public ModelConfig Config => inner.Config;
 
     public Tensor Forward(IReadOnlyList<SequenceChunk> batch)
     {
-        var script = Script;
         var next = new List<int>();
         foreach (var chunk in batch)
         {
             var fed = _fed.GetOrCreateValue(chunk.Cache);
             fed.RemoveRange(Math.Min(chunk.Cache.Length, fed.Count), fed.Count - Math.Min(chunk.Cache.Length, fed.Count));
             fed.AddRange(chunk.Tokens);
+            var script = ScriptFor?.Invoke(fed) ?? Script;
             for (int row = chunk.LogitsCount; row > 0; row--) next.Add(Next(script, fed, fed.Count - row + 1));
         }
         inner.Forward(batch).Dispose();

@@ -155,11 +155,16 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
         var call = choice["message"]!["tool_calls"]!.AsArray().Single()!;
         AssertCall(call);
 
-        // Streaming: the call comes as one delta.tool_calls entry with its index; the last chunk says why it ended.
+        // Streaming, as OpenAI streams a call: its index, id, type and name first (arguments empty), then the arguments;
+        // the last chunk says why it ended.
         var chunks = await StreamAsync(new { messages, temperature = 0, stream = true });
         var streamed = chunks.SelectMany(c => c["choices"]!.AsArray()).ToList();
-        var deltaCall = Assert.Single(streamed, c => c!["delta"]!["tool_calls"] is not null)!["delta"]!["tool_calls"]!.AsArray().Single()!;
-        Assert.Equal(0, (int?)deltaCall["index"]);
+        var pieces = streamed.Where(c => c!["delta"]!["tool_calls"] is not null).Select(c => c!["delta"]!["tool_calls"]!.AsArray().Single()!).ToList();
+        Assert.All(pieces, p => Assert.Equal(0, (int?)p["index"]));
+        Assert.Equal("", (string?)pieces[0]["function"]!["arguments"]);
+        Assert.All(pieces.Skip(1), p => Assert.Null(p["id"]));
+        var deltaCall = pieces[0].DeepClone();
+        deltaCall["function"]!["arguments"] = string.Concat(pieces.Select(p => (string?)p["function"]!["arguments"]));
         AssertCall(deltaCall);
         Assert.Equal(["tool_calls"], streamed.Select(c => (string?)c!["finish_reason"]).Where(f => f is not null));
 
@@ -169,6 +174,48 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
             Assert.Equal("function", (string?)call["type"]);
             Assert.Equal("get_weather", (string?)call["function"]!["name"]);
             Assert.Equal("Paris", (string?)JsonNode.Parse((string)call["function"]!["arguments"]!)!["city"]);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Openai_thinking_follows_chat_template_kwargs_and_reasoning_effort()
+    {
+        await cluster.StartAsync();
+        cluster.Scripted.Script = cluster.Tokens("Plan.</think>Done.<|im_end|>");
+        var messages = new[] { new { role = "user", content = "Go" } };
+        int PromptTokens(bool thinking) => cluster.Tokens(cluster.Model.Renderer.Render([new("user", "Go")], thinking)).Length;
+        Assert.NotEqual(PromptTokens(true), PromptTokens(false));   // (the template opens <think> when thinking)
+
+        var cases = new (object Body, bool Thinking)[]
+        {
+            (new { messages }, false),
+            (new { messages, chat_template_kwargs = new { enable_thinking = true } }, true),
+            (new { messages, chat_template_kwargs = new { enable_thinking = false } }, false),
+            (new { messages, reasoning_effort = "high" }, true),
+            (new { messages, reasoning_effort = "medium" }, true),
+            (new { messages, reasoning_effort = "low" }, false),
+            (new { messages, reasoning_effort = "none" }, false),
+            (new { messages, reasoning_effort = "high", chat_template_kwargs = new { enable_thinking = true } }, true),
+        };
+        foreach (var (body, thinking) in cases)
+        {
+            var completion = await CompleteAsync(body);
+            Assert.Equal(PromptTokens(thinking), (int)completion["usage"]!["prompt_tokens"]!);
+            if (thinking) Assert.Equal("Plan.", (string?)completion["choices"]![0]!["message"]!["reasoning_content"]);
+        }
+
+        var refused = new (object Body, string Mentions)[]
+        {
+            (new { messages, reasoning_effort = "low", chat_template_kwargs = new { enable_thinking = true } }, "contradicts reasoning_effort 'low'"),
+            (new { messages, reasoning_effort = "extreme" }, "reasoning_effort 'extreme' is not one of"),
+            (new { messages, chat_template_kwargs = new { enable_thinking = "yes" } }, "enable_thinking must be true or false"),
+            (new { messages, chat_template_kwargs = new { xml_tools = "[]" } }, "chat_template_kwargs.xml_tools is not supported"),
+        };
+        foreach (var (body, mentions) in refused)
+        {
+            using var response = await cluster.Http.SendAsync(ChatRequests.Completion(KeyA, body));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(mentions, (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]);
         }
     }
 

@@ -69,4 +69,16 @@ public class LogProbsTests
         for (int t = 0; t < logits.Length; t++) Assert.Equal(Math.Log(Math.Exp(logits[t]) / z), LogProbs.Of(logits, t), 1e-9);
         Assert.Throws<ArgumentOutOfRangeException>(() => LogProbs.Of(logits, 4));
     }
+
+    [Fact]
+    public void SampledIsTheLogSoftmaxOfTheTokenAndOfTheRowsBest()
+    {
+        float[] logits = [0.25f, 2f, -1f, 0.5f, 2f];
+        var dst = new float[logits.Length];
+        LogProbs.LogSoftmax(logits, dst);
+        var sampled = LogProbs.Sampled(logits, token: 3, n: 3);
+        Assert.Equal(new TokenLogProb(3, dst[3]), sampled.Token);
+        Assert.Equal([new TokenLogProb(1, dst[1]), new TokenLogProb(4, dst[4]), new TokenLogProb(3, dst[3])], sampled.Top);
+        Assert.Empty(LogProbs.Sampled(logits, 0, 0).Top);
+    }
 }
