@@ -45,6 +45,7 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
         ModelNotServedException m => NotServed(m),
         ModelUnavailableException => new(StatusCode.Unavailable, 503, ServerError, "model_unavailable", e.Message),
         SiloDrainingException => new(StatusCode.Unavailable, 503, ServerError, "silo_draining", e.Message),
+        ConversationMovedException => new(StatusCode.Unavailable, 503, ServerError, "conversation_moved", e.Message),
         SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
             new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session went away; retry the call"),
         // A stream's calls are answered at least every half response timeout while its silo lives (heartbeats), so no answer means it died.

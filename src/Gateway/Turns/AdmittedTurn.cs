@@ -28,7 +28,8 @@ public sealed class AdmittedTurn(string tenant, ChatTurnRequest turn, TurnLease 
     /// </summary>
     async IAsyncEnumerable<ChatChunk> RunAsync(Func<ChatTurnRequest, CancellationToken, IAsyncEnumerable<ChatChunk>> chat, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var chunk in chat(turn, ct).WithCancellation(ct))
+        // a conversation that moved to a silo with room for the turn is called again there
+        await foreach (var chunk in MovedTurns.FollowAsync(c => chat(turn, c), ct))
         {
             if (chunk.Kind == ChatChunkKind.Started) lease.Charge(chunk.PromptTokens);
             else lease.Replying();

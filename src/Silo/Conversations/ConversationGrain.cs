@@ -22,7 +22,8 @@ public sealed class ConversationGrain(
     [PersistentState(ConversationGrain.StateName, ConversationStorageExtensions.StorageName)] IPersistentState<ConversationState> state,
     TurnRunner runner,
     LocalConversations local,
-    KvTransfer transfer) : Grain, IConversationGrain, IConversationMover, IGrainMigrationParticipant
+    KvTransfer transfer,
+    MoveTargets targets) : Grain, IConversationGrain, IConversationMover, IGrainMigrationParticipant
 {
     /// <summary>Grain type and state names, fixed because storage keys contain them.</summary>
     public const string GrainTypeName = "conversation", StateName = "conversation";
@@ -59,6 +60,7 @@ public sealed class ConversationGrain(
     public async IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await UntilIdleAsync("the session is already generating a reply", cancellationToken);
+        if (_moving is not null) throw new ConversationMovedException("the conversation is moving to another silo; call again");
         var model = state.State.Model ?? throw new SessionNotFoundException(SessionId);
 
         // The turn renders in the session's template state, which it may change; a completed turn is remembered.
@@ -77,7 +79,10 @@ public sealed class ConversationGrain(
         _released = released.Task;
         try
         {
-            await foreach (var chunk in runner.RunAsync(input, _conversation, turn.Token)) yield return chunk;
+            await using var chunks = runner.RunAsync(input, _conversation, turn.Token).GetAsyncEnumerator(turn.Token);
+            if (!await FirstChunkAsync(chunks)) yield break;
+            yield return chunks.Current;
+            while (await chunks.MoveNextAsync()) yield return chunks.Current;
         }
         finally
         {
@@ -103,12 +108,33 @@ public sealed class ConversationGrain(
 
     public async Task<int> MoveToAsync(SiloAddress target)
     {
-        if (_turn is not null || state.State.Model is null) return -1;
+        if (_turn is not null || state.State.Model is null || _moving is not null) return -1;
+        return await MoveAsync(target);
+    }
+
+    /// <summary>Sends the KV to <paramref name="target"/>, then migrates there once idle; returns the positions sent.</summary>
+    async Task<int> MoveAsync(SiloAddress target)
+    {
         int sent = await transfer.SendAsync(_conversation.Tokens.Ids, target);
         _moving = new MovedTokens([.. _conversation.Tokens.Ids], _conversation.Tokens.Text);   // deactivation drops the cache's tokens
         RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         this.MigrateOnIdle();
         return sent;
+    }
+
+    /// <summary>
+    /// The turn's first chunk. A turn larger than this silo's whole pool moves the conversation to a silo whose pool
+    /// holds it and fails with <see cref="ConversationMovedException"/>, so the caller's next call runs it there.
+    /// </summary>
+    async Task<bool> FirstChunkAsync(IAsyncEnumerator<ChatChunk> chunks)
+    {
+        try { return await chunks.MoveNextAsync(); }
+        catch (KvCapacityExceededException e) when (targets.For(e.NeededTokens) is { } target)
+        {
+            int sent = await MoveAsync(target);
+            throw new ConversationMovedException($"the turn needs KV for {e.NeededTokens} tokens, more than this silo's pool of {e.PoolTokens}; "
+                + $"the conversation moved to {target} (with {sent} of its cached tokens), whose pool holds it: call again");
+        }
     }
 
     // The activation moves with the tokens its KV was built from, so the next turn there extends them and finds the sent blocks.

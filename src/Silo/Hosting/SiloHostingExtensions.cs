@@ -56,6 +56,7 @@ public static class SiloHostingExtensions
         silo.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         silo.Services.AddSingleton<LocalConversations>();
         silo.Services.AddSingleton<KvTransfer>();
+        silo.Services.AddSingleton<MoveTargets>();
         silo.Services.AddSingleton<ConversationMigration>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CapacityReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ReadinessParticipant>();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using SmolLM3.Silo.Models;
-using SmolLM3.Silo.Placement;
 
 namespace SmolLM3.Silo.Migration;
 
@@ -10,8 +9,7 @@ namespace SmolLM3.Silo.Migration;
 /// deactivated as before and recomputes its KV wherever its next turn lands.
 /// </summary>
 public sealed class ConversationMigration(
-    LocalConversations conversations, CapacityBoard board, ModelHost host, IGrainFactory grains, ILocalSiloDetails silo,
-    ILogger<ConversationMigration> logger)
+    LocalConversations conversations, MoveTargets targets, ModelHost host, IGrainFactory grains, ILogger<ConversationMigration> logger)
 {
     /// <summary>Moves what it can before <paramref name="cancellation"/>; returns the conversations moved and the KV positions sent.</summary>
     public async Task<(int Conversations, long Tokens)> MoveAllAsync(CancellationToken cancellation)
@@ -23,8 +21,7 @@ public sealed class ConversationMigration(
         foreach (var (key, length) in local)
         {
             if (cancellation.IsCancellationRequested) break;
-            var others = board.Reports.Select(r => r.Silo).Where(s => !s.Equals(silo.SiloAddress)).ToArray();
-            if (board.Choose(host.Info.Id, others, silo.SiloAddress) is not { } target)
+            if (targets.For() is not { } target)
             {
                 logger.LogWarning("Drain: no other silo serves {Model}; {Count} conversations stay and recompute their KV on their next turn",
                     host.Info.Id, local.Count - moved);

@@ -23,17 +23,16 @@ public sealed class MultiSiloCluster : IAsyncDisposable
     public InProcessTestCluster Cluster { get; }
     public IClusterClient Client => Cluster.Client;
 
-    MultiSiloCluster(string modelPath, int silos)
+    MultiSiloCluster(string modelPath, int silos, Action<string, SmolLMSiloOptions>? configure, bool realCapacity)
     {
         var storage = new SmolLMStorageOptions { Provider = "folder", Folder = _data };
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSiloHost((_, host) =>
+        builder.ConfigureSiloHost((silo, host) =>
         {
-            host.Services.AddSmolLMModel(new SmolLMSiloOptions
-            {
-                ModelPath = modelPath, ModelId = Model, CapacityReportInterval = TimeSpan.FromMilliseconds(100),
-            });
-            host.Services.AddSingleton<IKvCapacity, AdjustableKvCapacity>();
+            var options = new SmolLMSiloOptions { ModelPath = modelPath, ModelId = Model, CapacityReportInterval = TimeSpan.FromMilliseconds(100) };
+            configure?.Invoke(silo.SiloName, options);
+            host.Services.AddSmolLMModel(options);
+            if (!realCapacity) host.Services.AddSingleton<IKvCapacity, AdjustableKvCapacity>();
         });
         builder.ConfigureSilo((_, silo) => silo.AddSmolLMGrains(storage));
         Cluster = builder.Build();
@@ -41,15 +40,40 @@ public sealed class MultiSiloCluster : IAsyncDisposable
 
     public static async Task<MultiSiloCluster> StartAsync(int silos)
     {
-        var cluster = new MultiSiloCluster(Fixtures.Require("tiny-smollm3", "hf"), silos);
+        var cluster = new MultiSiloCluster(Fixtures.Require("tiny-smollm3", "hf"), silos, null, realCapacity: false);
         await cluster.Cluster.DeployAsync();
         await cluster.WaitForReportsAsync();
         return cluster;
     }
 
+    /// <summary>Silos reporting their real KV pools, each configured by <paramref name="configure"/> (given the silo's name).</summary>
+    public static async Task<MultiSiloCluster> StartWithPoolsAsync(int silos, Action<string, SmolLMSiloOptions> configure)
+    {
+        var cluster = new MultiSiloCluster(Fixtures.Require("tiny-smollm3", "hf"), silos, configure, realCapacity: true);
+        await cluster.Cluster.DeployAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(50))
+        {
+            if (cluster.Silos.All(s => s.ServiceProvider.GetRequiredService<CapacityBoard>().Reports.Count == silos)) return cluster;
+            Assert.True(DateTime.UtcNow < deadline, "silos did not exchange capacity reports within 30 s");
+        }
+    }
+
     public IReadOnlyList<InProcessSiloHandle> Silos => Cluster.Silos.Where(s => s.IsActive).ToList();
 
     public AdjustableKvCapacity Capacity(InProcessSiloHandle silo) => (AdjustableKvCapacity)silo.ServiceProvider.GetRequiredService<IKvCapacity>();
+
+    /// <summary>A session created on <paramref name="silo"/>: the placement hint a migration uses names it.</summary>
+    public async Task<IConversationGrain> CreateSessionOnAsync(InProcessSiloHandle silo, string model = Model)
+    {
+        var grain = Client.GetGrain<IConversationGrain>(ConversationKey.For("tenant", Guid.NewGuid().ToString("N")));
+        using (ModelPlacementHint.For(model))
+        {
+            RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, silo.SiloAddress);
+            try { await grain.CreateAsync(model); }
+            finally { RequestContext.Remove(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey); }
+        }
+        return grain;
+    }
 
     /// <summary>Sets each active silo's available tokens, then waits until every silo's board shows them.</summary>
     public async Task SetAvailableAsync(params int[] available)
