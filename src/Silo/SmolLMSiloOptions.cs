@@ -126,6 +126,15 @@ public sealed class SmolLMSiloOptions
     /// </summary>
     public string? KvSpillFolder { get; set; }
 
+    /// <summary>
+    /// Share of the KV pool's blocks held by conversations (running or idle) above which idle conversations move, with
+    /// their KV, to another silo serving the model that has more room; null: never.
+    /// </summary>
+    public double? KvRebalanceHighWater { get; set; } = 0.9;
+
+    /// <summary>Rebalancing stops once the share of held blocks is under this.</summary>
+    public double KvRebalanceLowWater { get; set; } = 0.75;
+
     /// <summary>Disk the spill tier may use, a size with a unit (see <see cref="ByteSize"/>); the least recently used blocks go first.</summary>
     public string KvSpillBytes { get; set; } = "16GiB";
 

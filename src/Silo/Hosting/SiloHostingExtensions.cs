@@ -58,6 +58,7 @@ public static class SiloHostingExtensions
         silo.Services.AddSingleton<KvTransfer>();
         silo.Services.AddSingleton<MoveTargets>();
         silo.Services.AddSingleton<ConversationMigration>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, KvRebalancer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, CapacityReporter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ReadinessParticipant>();
         // A streamed turn's calls get a heartbeat every half of this while a long prefill runs (see SmolLMClusterOptions.ResponseTimeout).

@@ -12,7 +12,14 @@ public sealed class ConversationMigration(
     LocalConversations conversations, MoveTargets targets, ModelHost host, IGrainFactory grains, ILogger<ConversationMigration> logger)
 {
     /// <summary>Moves what it can before <paramref name="cancellation"/>; returns the conversations moved and the KV positions sent.</summary>
-    public async Task<(int Conversations, long Tokens)> MoveAllAsync(CancellationToken cancellation)
+    public Task<(int Conversations, long Tokens)> MoveAllAsync(CancellationToken cancellation) =>
+        MoveAsync("Drain", enough: () => false, cancellation);
+
+    /// <summary>
+    /// Moves conversations that hold KV, largest first, skipping any with a turn running, until <paramref name="enough"/>
+    /// says so or none is left; <paramref name="why"/> starts the log lines.
+    /// </summary>
+    public async Task<(int Conversations, long Tokens)> MoveAsync(string why, Func<bool> enough, CancellationToken cancellation)
     {
         var local = conversations.LargestFirst();
         if (local.Count == 0 || !host.IsLoaded) return (0, 0);
@@ -20,11 +27,11 @@ public sealed class ConversationMigration(
         long tokens = 0;
         foreach (var (key, length) in local)
         {
-            if (cancellation.IsCancellationRequested) break;
+            if (cancellation.IsCancellationRequested || enough()) break;
             if (targets.For() is not { } target)
             {
-                logger.LogWarning("Drain: no other silo serves {Model}; {Count} conversations stay and recompute their KV on their next turn",
-                    host.Info.Id, local.Count - moved);
+                logger.LogWarning("{Why}: no other silo serves {Model}; {Count} conversations stay and recompute their KV on their next turn",
+                    why, host.Info.Id, local.Count - moved);
                 break;
             }
             try
@@ -33,7 +40,7 @@ public sealed class ConversationMigration(
                 if (sent < 0) continue;
                 moved++;
                 tokens += sent;
-                logger.LogInformation("Drain: moved conversation {Conversation} to {Silo} with {Sent} of its {Length} KV positions", key, target, sent, length);
+                logger.LogInformation("{Why}: moved conversation {Conversation} to {Silo} with {Sent} of its {Length} KV positions", why, key, target, sent, length);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
@@ -41,10 +48,10 @@ public sealed class ConversationMigration(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Drain: conversation {Conversation} could not move to {Silo}; it recomputes its KV on its next turn", key, target);
+                logger.LogWarning(e, "{Why}: conversation {Conversation} could not move to {Silo}; it recomputes its KV on its next turn", why, key, target);
             }
         }
-        logger.LogInformation("Drain: moved {Moved} of {Count} conversations ({Tokens} KV positions)", moved, local.Count, tokens);
+        logger.LogInformation("{Why}: moved {Moved} of {Count} conversations ({Tokens} KV positions)", why, moved, local.Count, tokens);
         return (moved, tokens);
     }
 }
