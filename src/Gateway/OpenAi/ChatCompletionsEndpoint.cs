@@ -27,6 +27,7 @@ public sealed class ChatCompletionsEndpoint(IGrainFactory grains, ModelCatalog m
             var tenant = OpenAiAuth.TenantOf(http);
             using var admitted = await turns.AdmitAsync(tenant, model, turn, ct);
             using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
+            using var affinity = PrefixPlacementHint.For(turn.Messages);   // where requests with the same start went
             await using var chunks = admitted.RunStatelessAsync(grains, model, ct).GetAsyncEnumerator(ct);
             // The first chunk (Started) comes once the grain has accepted the prompt: errors up to here are statuses.
             if (!await chunks.MoveNextAsync()) throw new InvalidOperationException("the turn ended before it started");

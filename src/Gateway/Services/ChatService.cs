@@ -70,6 +70,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         var ct = context.CancellationToken;
         using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
         using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
+        using var affinity = PrefixPlacementHint.For(turn.Messages);   // where requests with the same start went
         await foreach (var chunk in admitted.RunStatelessAsync(grains, model, ct))
             await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), ct);
     }

@@ -39,6 +39,22 @@ public sealed class CapacityBoard
         }
     }
 
+    /// <summary>
+    /// For a request whose start has the key <paramref name="prefix"/>: among the silos serving <paramref name="model"/>
+    /// that have at least half the most room any has, the one the key ranks highest (rendezvous hashing), so requests
+    /// that start alike land where their common start's KV already is, and a full silo is passed over. Null when none serves it.
+    /// </summary>
+    public SiloAddress? ChooseByPrefix(string model, IReadOnlyCollection<SiloAddress> candidates, string prefix)
+    {
+        var serving = Reports.Where(r => r.Model == model && !r.Draining && candidates.Contains(r.Silo)).ToList();
+        if (serving.Count == 0) return null;
+        int most = serving.Max(r => r.AvailableTokens);
+        return serving.Where(r => r.AvailableTokens * 2 >= most).MaxBy(r => Rank(prefix, r.Silo))!.Silo;
+    }
+
+    static ulong Rank(string prefix, SiloAddress silo) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{prefix}|{silo.ToParsableString()}")));
+
     /// <summary>Models some candidate silo serves, for error messages.</summary>
     public IEnumerable<string> Models(IReadOnlyCollection<SiloAddress> candidates) =>
         Reports.Where(r => candidates.Contains(r.Silo)).Select(r => r.Model).Distinct();
