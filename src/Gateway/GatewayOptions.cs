@@ -8,6 +8,13 @@ public sealed class GatewayOptions
     /// <summary>Defaults of <see cref="GrpcPort"/> and <see cref="HttpPort"/>.</summary>
     public const int DefaultGrpcPort = 5080, DefaultHttpPort = 8080;
 
+    /// <summary>
+    /// How long one write of a streamed reply may wait for a client that reads nothing before the call is ended (its turn
+    /// stopped, its stream slot and KV freed). Its status cannot pass the data it never read, so the client finds the
+    /// stream reset (gRPC CANCELLED) when it reads again; the gateway logs why.
+    /// </summary>
+    public TimeSpan StalledReaderTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>API key → tenant (configuration keys <c>SmolLM3:ApiKeys:KEY = tenant</c>).</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = [];
 

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Errors;
 using SmolLM3.Contracts.Placement;
@@ -13,7 +15,8 @@ namespace SmolLM3.Gateway.Services;
 /// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
 /// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
 /// </summary>
-public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns) : Chat.ChatBase
+public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns, IOptions<GatewayOptions> options, ILogger<ChatService> logger)
+    : Chat.ChatBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
@@ -58,8 +61,9 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         // The call's token reaches the grain, whose scheduler drops the sequence when the client goes away.
         var ct = context.CancellationToken;
         using var admitted = await turns.AdmitAsync(context.Tenant(), session.Model, turn, ct);
-        await foreach (var chunk in admitted.RunAsync(conversation, ct))
-            await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), ct);
+        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, ct);
+        await foreach (var chunk in admitted.RunAsync(conversation, reader.Token))
+            await reader.WriteAsync(t => responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), t));
     }
 
     /// <summary>No session: the messages are the whole conversation, answered once by a stateless turn grain that keeps nothing.</summary>
@@ -71,8 +75,9 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
         using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
         using var affinity = PrefixPlacementHint.For(turn.Messages);   // where requests with the same start went
-        await foreach (var chunk in admitted.RunStatelessAsync(grains, model, ct))
-            await responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), ct);
+        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, ct);
+        await foreach (var chunk in admitted.RunStatelessAsync(grains, model, reader.Token))
+            await reader.WriteAsync(t => responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), t));
     }
 
     IConversationGrain Conversation(ServerCallContext context, string sessionId)
