@@ -24,7 +24,7 @@ namespace SmolLM3.Cluster.Tests;
 public sealed class QueueBoundsTests : IAsyncLifetime
 {
     const string KeyHog = "key-hog", KeyQueued = "key-queued", KeyBurst = "key-burst";
-    const int QueueTimeoutSeconds = 2, BurstQueue = 8, BurstSize = 200;
+    const int QueueTimeoutSeconds = 2, BurstQueue = 8, BurstSize = 1000;
 
     WebApplication? _app;
 
