@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.V1;
+using SmolLM3.Engine.Benchmarking;
 using static SmolLM3.Cluster.Tests.ClusterFixture;
 
 namespace SmolLM3.Cluster.Tests;
@@ -15,12 +16,7 @@ public sealed class SpillTests(SpillClusterFixture cluster) : IClassFixture<Spil
     const int MaxTokens = 6;
 
     /// <summary>A user message on <paramref name="topic"/> whose prompt takes at least <paramref name="tokens"/> tokens.</summary>
-    string Long(string topic, int tokens)
-    {
-        var words = new List<string>();
-        while (Tokens(new TurnMessage("user", string.Join(' ', words))).Length < tokens) words.Add($"{topic}{words.Count % 17}");
-        return string.Join(' ', words);
-    }
+    string Long(string topic, int tokens) => FillerText.ForTokens(topic, tokens, text => Tokens(new TurnMessage("user", text)).Length);
 
     async Task<(string Session, TurnResult Turn)> OpenAsync(string text)
     {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using SmolLM3.Contracts.Conversations;
 using SmolLM3.Contracts.Hosting;
 using SmolLM3.Contracts.V1;
+using SmolLM3.Engine.Benchmarking;
 using SmolLM3.Silo;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Migration;
@@ -166,13 +167,7 @@ public static class FollowUpBenchmark
         };
     }
 
-    /// <summary>A user message on <paramref name="topic"/> whose prompt takes about <paramref name="tokens"/> tokens.</summary>
-    static string Long(ModelHost host, string topic, int tokens)
-    {
-        string Words(int n) => string.Join(' ', Enumerable.Range(0, n).Select(i => $"{topic}{i % 29}"));
-        int Count(int n) => host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", Words(n))], thinking: false), parseSpecial: true).Count;
-        int words = Math.Max(1, tokens / 4);
-        while (Count(words) < tokens) words = Math.Max(words + 1, (int)(words * (double)tokens / Count(words)));
-        return Words(words);
-    }
+    /// <summary>A user message on <paramref name="topic"/> whose prompt takes at least <paramref name="tokens"/> tokens.</summary>
+    static string Long(ModelHost host, string topic, int tokens) => FillerText.ForTokens(topic, tokens,
+        text => host.Tokenizer.Encode(host.Renderer.Render([new TurnMessage("user", text)], thinking: false), parseSpecial: true).Count);
 }

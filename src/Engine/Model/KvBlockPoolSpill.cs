@@ -47,8 +47,7 @@ public sealed partial class KvBlockPool
         lock (_lock)
         {
             if (_spill is null || _prefixes is null) return;
-            foreach (var (block, address) in _prefixes.All())
-                if (!_spill.Contains(address.Address)) SpillLocked(block, address);
+            foreach (var (block, address) in _prefixes.All()) SpillLocked(block, address);
         }
     }
 

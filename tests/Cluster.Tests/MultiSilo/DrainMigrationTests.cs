@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Engine.Benchmarking;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Models;
@@ -16,13 +17,8 @@ public sealed class DrainMigrationTests
     static TurnMessage User(string text) => new("user", text);
 
     /// <summary>A user message whose prompt takes at least <paramref name="tokens"/> tokens.</summary>
-    static string Long(ModelHost host, int tokens)
-    {
-        var words = new List<string>();
-        while (host.Tokenizer.Encode(host.Renderer.Render([User(string.Join(' ', words))], thinking: false), parseSpecial: true).Count < tokens)
-            words.AddRange(Enumerable.Range(0, 50).Select(i => $"ledger{(words.Count + i) % 23}"));
-        return string.Join(' ', words);
-    }
+    static string Long(ModelHost host, int tokens) => FillerText.ForTokens("ledger", tokens,
+        text => host.Tokenizer.Encode(host.Renderer.Render([User(text)], thinking: false), parseSpecial: true).Count);
 
     [SkippableFact]
     public async Task A_4000_token_conversation_on_a_draining_silo_continues_on_another_from_its_moved_kv()

@@ -63,16 +63,11 @@ public sealed class MultiSiloCluster : IAsyncDisposable
     public AdjustableKvCapacity Capacity(InProcessSiloHandle silo) => (AdjustableKvCapacity)silo.ServiceProvider.GetRequiredService<IKvCapacity>();
 
     /// <summary>A session created on <paramref name="silo"/>: the placement hint a migration uses names it.</summary>
-    public async Task<IConversationGrain> CreateSessionOnAsync(InProcessSiloHandle silo, string model = Model)
+    public async Task<IConversationGrain> CreateSessionOnAsync(InProcessSiloHandle silo)
     {
-        var grain = Client.GetGrain<IConversationGrain>(ConversationKey.For("tenant", Guid.NewGuid().ToString("N")));
-        using (ModelPlacementHint.For(model))
-        {
-            RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, silo.SiloAddress);
-            try { await grain.CreateAsync(model); }
-            finally { RequestContext.Remove(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey); }
-        }
-        return grain;
+        RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, silo.SiloAddress);
+        try { return await CreateSessionAsync(); }
+        finally { RequestContext.Remove(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey); }
     }
 
     /// <summary>Sets each active silo's available tokens, then waits until every silo's board shows them.</summary>

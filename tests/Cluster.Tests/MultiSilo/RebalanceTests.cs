@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SmolLM3.Contracts.Conversations;
+using SmolLM3.Engine.Benchmarking;
 using SmolLM3.Silo.Models;
 
 namespace SmolLM3.Cluster.Tests.MultiSilo;
@@ -13,13 +14,8 @@ public sealed class RebalanceTests
     static TurnMessage User(string text) => new("user", text);
 
     /// <summary>A user message whose prompt takes about <paramref name="tokens"/> tokens.</summary>
-    static string Words(ModelHost host, string topic, int tokens)
-    {
-        var words = new List<string>();
-        while (host.Tokenizer.Encode(host.Renderer.Render([User(string.Join(' ', words))], thinking: false), parseSpecial: true).Count < tokens)
-            words.Add($"{topic}{words.Count % 19}");
-        return string.Join(' ', words);
-    }
+    static string Words(ModelHost host, string topic, int tokens) => FillerText.ForTokens(topic, tokens,
+        text => host.Tokenizer.Encode(host.Renderer.Render([User(text)], thinking: false), parseSpecial: true).Count);
 
     [SkippableFact]
     public async Task Idle_conversations_leave_a_silo_past_its_high_water_mark_for_one_with_room_and_keep_their_kv()
