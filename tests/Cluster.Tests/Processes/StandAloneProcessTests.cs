@@ -59,11 +59,14 @@ public sealed class StandAloneProcessTests : IDisposable
     {
         using var redis = await RedisServer.StartAsync();
         _cluster = new ProcessCluster(ProcessCluster.RedisClustering(redis.ConnectionString), ProcessCluster.RedisStorage(redis.ConnectionString));
-        var first = await _cluster.StartSiloAsync();
+        // Without prefix sharing no KV blocks move with a drained conversation (DrainMoveProcessTests covers that),
+        // so what the second silo has is the transcript alone, whether or not the first knew it when it drained.
+        var transcriptOnly = new Dictionary<string, string> { ["SmolLM3__Silo__KvPrefixSharing"] = "false" };
+        var first = await _cluster.StartSiloAsync(transcriptOnly);
         var chat = (await _cluster.StartGatewayAsync(Keys)).Chat;
         var session = await CreateSessionAsync(chat);
         var one = await TurnAsync(chat, session, "Hello there");   // the only silo holds the session
-        var second = await _cluster.StartSiloAsync();
+        var second = await _cluster.StartSiloAsync(transcriptOnly);
 
         await first.Process.TerminateAsync();
         // The next turn runs on the silo that joined later, from the transcript in Redis. Until the gateway's client
