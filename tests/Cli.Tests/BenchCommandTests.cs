@@ -85,12 +85,14 @@ public class BenchCommandTests
         Assert.Contains(error, run.Stderr);
     }
 
-    [SkippableFact]
-    public async Task ModelMeasuresACheckpointFile()
+    [SkippableTheory]
+    [InlineData("--model")]
+    [InlineData("--gguf")]
+    public async Task ModelMeasuresACheckpointFile(string flag)
     {
         // the GGUF llama-bench would be given: the row is named by the file, and its weights are the file's (F16 widened to F32)
         var model = Fixtures.Require("tiny-smollm2", "model-f16.gguf");
-        var root = await JsonOf("bench", "--model", model, "--prompt-tokens", "40", "--decode-tokens", "3", "--repeats", "1", "--kv-block-tokens", "16", "--json");
+        var root = await JsonOf("bench", flag, model, "--prompt-tokens", "40", "--decode-tokens", "3", "--repeats", "1", "--kv-block-tokens", "16", "--json");
         Assert.Equal("model-f16.gguf", root.GetProperty("shape").GetString());
         Assert.Equal(40, root.GetProperty("prompt_tokens").GetInt32());
         Assert.True(root.GetProperty("prefill_tokens_per_s").GetDouble() > 0);

@@ -9,7 +9,7 @@ using TorchSharp;
 namespace SmolLM3.Cli.Commands;
 
 /// <summary>
-/// <c>smollm3 bench [--shape S | --model PATH] [--dtype D] [--kv-dtype K] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [-c N] [--json]</c>:
+/// <c>smollm3 bench [--shape S | --model PATH | --gguf FILE] [--dtype D] [--kv-dtype K] [--threads N] [--prompt-tokens N] [--depth N] [--batch N] [-c N] [--json]</c>:
 /// prefill and decode rates and peak memory on random-weight models with the real SmolLM shapes (no download needed),
 /// or on a checkpoint (the same GGUF file another engine is measured on).
 /// </summary>
@@ -44,7 +44,7 @@ static class BenchCommand
         var depth = new Option<int?>("--depth") { Description = "Measure decode with N random tokens already in the cache (prefilled untimed) instead of right after the prompt" };
         depth.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--depth must be at least 1"); });
         var json = new Option<bool>("--json") { Description = "Print JSON: one object for one configuration, an array for several" };
-        var modelPath = new Option<string?>("--model", "-m") { Description = "Measure this checkpoint (Hugging Face folder, .gguf file or hub id) instead of random weights of --shape" };
+        var modelPath = new Option<string?>("--model", "-m", "--gguf") { Description = "Measure this checkpoint (Hugging Face folder, .gguf file or hub id) instead of random weights of --shape; --gguf FILE names the exact file another engine ran" };
         var context = new ContextFlags();
 
         var command = new Command("bench", "Measure prefill and decode speed on random-weight models with the real SmolLM shapes")
