@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SmolLM3.Engine.Kernels.Quantized;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal readonly unsafe struct ActivationRow
     public readonly short* GroupSums;
     public readonly sbyte* Quants;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     ActivationRow(float* scales, float* blockSums, short* groupSums, sbyte* quants)
     {
         Scales = scales;
@@ -21,6 +24,7 @@ internal readonly unsafe struct ActivationRow
         Quants = quants;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ActivationRow Of(ActivationFormat format, byte* row, int blocks)
     {
         float* scales = (float*)row;

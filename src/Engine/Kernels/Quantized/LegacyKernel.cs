@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
@@ -10,35 +11,42 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     public static float Simd(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
+        float* scales = x.Scales;
+        sbyte* quants = x.Quants;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-        float offsets = 0;
         int b = 0;
         // Two blocks per turn on two accumulators, so consecutive FMAs do not wait on each other.
         for (; b + 1 < blocks; b += 2)
         {
-            acc0 = Block(w, x, b, acc0, ref offsets);
-            acc1 = Block(w, x, b + 1, acc1, ref offsets);
+            acc0 = Block(w, scales, quants, b, acc0);
+            acc1 = Block(w, scales, quants, b + 1, acc1);
         }
-        if (b < blocks) acc0 = Block(w, x, b, acc0, ref offsets);
-        return Vector256.Sum(acc0 + acc1) + offsets;
+        if (b < blocks) acc0 = Block(w, scales, quants, b, acc0);
+        return Vector256.Sum(acc0 + acc1) + Offsets(w, x.BlockSums, blocks);
     }
 
-    static Vector256<float> Block(byte* w, in ActivationRow x, int b, Vector256<float> acc, ref float offsets)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Block(byte* w, float* scales, sbyte* quants, int b, Vector256<float> acc)
     {
         byte* block = w + b * T.Bytes;
-        if (T.HasMin) offsets += HalfBits.ToSingle(block + 2) * x.BlockSums[b];
-        return SimdBytes.ScaleAdd(HalfBits.ToSingle(block) * x.Scales[b], T.Sums(block, x.Quants + 32 * b), acc);
+        return SimdBytes.ScaleAdd(HalfBits.ToSingle(block) * scales[b], T.Sums(block, quants + 32 * b), acc);
+    }
+
+    /// <summary>Σ m·d_x·Σ q_x over the blocks when the type has a minimum, else 0.</summary>
+    static float Offsets(byte* w, float* blockSums, int blocks)
+    {
+        if (!T.HasMin) return 0;
+        float total = 0;
+        for (int b = 0; b < blocks; b++, w += T.Bytes) total += HalfBits.ToSingle(w + 2) * blockSums[b];
+        return total;
     }
 
     public static float Scalar(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
         float total = 0;
-        for (int b = 0; b < blocks; b++, w += T.Bytes)
-        {
-            total += HalfBits.ToSingle(w) * x.Scales[b] * T.Sum(w, x.Quants + 32 * b);
-            if (T.HasMin) total += HalfBits.ToSingle(w + 2) * x.BlockSums[b];
-        }
-        return total;
+        for (int b = 0; b < blocks; b++)
+            total += HalfBits.ToSingle(w + b * T.Bytes) * x.Scales[b] * T.Sum(w + b * T.Bytes, x.Quants + 32 * b);
+        return total + Offsets(w, x.BlockSums, blocks);
     }
 }
