@@ -34,12 +34,15 @@ internal unsafe struct Q2_KBlock : IKBlock
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums)
     {
         int dot = 0, minDot = 0;
-        for (int v = 0; v < 256; v++)
+        for (int sub = 0; sub < 16; sub++, x += 16)
         {
-            int half = v / 128, k = v % 128 / 32, l = v % 32;
-            dot += (block[v / 16] & 0x0F) * (block[16 + 32 * half + l] >> (2 * k) & 3) * x[v];
+            // Sub-block 8h + 2k + part: crumb k of qs[32h + 16·part + l].
+            int half = sub / 8, k = sub % 8 / 2, part = sub % 2, sum = 0;
+            byte* qs = block + 16 + 32 * half + 16 * part;
+            for (int l = 0; l < 16; l++) sum += (qs[l] >> (2 * k) & 3) * x[l];
+            dot += (block[sub] & 0x0F) * sum;
+            minDot += (block[sub] >> 4) * groupSums[sub];
         }
-        for (int j = 0; j < 16; j++) minDot += (block[j] >> 4) * groupSums[j];
         return (dot, minDot);
     }
 }

@@ -42,11 +42,14 @@ internal unsafe struct Q3_KBlock : IKBlock
     {
         var (low8, high8) = KScales.Q3(block + 96);
         int dot = 0;
-        for (int v = 0; v < 256; v++)
+        for (int sub = 0; sub < 16; sub++, x += 16)
         {
-            int half = v / 128, k = v % 128 / 32, l = v % 32, sub = v / 16;
-            int q = (block[32 + 32 * half + l] >> (2 * k) & 3) - ((block[l] >> (4 * half + k) & 1) != 0 ? 0 : 4);
-            dot += (KScales.Byte(sub < 8 ? low8 : high8, sub % 8) - 32) * q * x[v];
+            // Sub-block 8h + 2k + part: crumb k of qs[32h + 16·part + l], hmask bit 4h + k of hmask[16·part + l].
+            int half = sub / 8, k = sub % 8 / 2, part = sub % 2, sum = 0;
+            byte* qs = block + 32 + 32 * half + 16 * part, hm = block + 16 * part;
+            for (int l = 0; l < 16; l++)
+                sum += ((qs[l] >> (2 * k) & 3) - ((hm[l] >> (4 * half + k) & 1) != 0 ? 0 : 4)) * x[l];
+            dot += (KScales.Byte(sub < 8 ? low8 : high8, sub % 8) - 32) * sum;
         }
         return (dot, 0);
     }

@@ -55,10 +55,15 @@ internal unsafe struct Q4_KBlock : IKBlock
             int lo = 0, hi = 0;
             for (int l = 0; l < 32; l++)
             {
-                int fifthLo = qh == null ? 0 : (qh[l] >> (2 * g) & 1) << 4, fifthHi = qh == null ? 0 : (qh[l] >> (2 * g + 1) & 1) << 4;
-                lo += ((qs[l] & 0x0F) | fifthLo) * x[l];
-                hi += ((qs[l] >> 4) | fifthHi) * x[l + 32];
+                lo += (qs[l] & 0x0F) * x[l];
+                hi += (qs[l] >> 4) * x[l + 32];
             }
+            if (qh != null)
+                for (int l = 0; l < 32; l++)
+                {
+                    lo += (qh[l] >> (2 * g) & 1) * 16 * x[l];
+                    hi += (qh[l] >> (2 * g + 1) & 1) * 16 * x[l + 32];
+                }
             dot += KScales.Byte(scales, 2 * g) * lo + KScales.Byte(scales, 2 * g + 1) * hi;
         }
         for (int j = 0; j < 8; j++) minDot += KScales.Byte(mins, j) * (groupSums[2 * j] + groupSums[2 * j + 1]);

@@ -42,14 +42,19 @@ internal unsafe struct Q6_KBlock : IKBlock
 
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums)
     {
-        sbyte* sc = (sbyte*)(block + 192);
         int dot = 0;
-        for (int v = 0; v < 256; v++)
+        for (int half = 0; half < 2; half++, x += 128)
         {
-            int half = v / 128, k = v % 128 / 32, l = v % 32;
             byte* ql = block + 64 * half, qh = block + 128 + 32 * half;
-            int low = k < 2 ? ql[l + 32 * k] & 0x0F : ql[l + 32 * (k - 2)] >> 4;
-            dot += sc[v / 16] * ((low | (qh[l] >> (2 * k) & 3) << 4) - 32) * x[v];
+            sbyte* sc = (sbyte*)(block + 192) + 8 * half;
+            for (int l = 0; l < 32; l++)
+            {
+                int s = l / 16;
+                dot += sc[s] * (((ql[l] & 0x0F) | (qh[l] & 3) << 4) - 32) * x[l]
+                     + sc[s + 2] * (((ql[l + 32] & 0x0F) | (qh[l] >> 2 & 3) << 4) - 32) * x[l + 32]
+                     + sc[s + 4] * (((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32) * x[l + 64]
+                     + sc[s + 6] * (((ql[l + 32] >> 4) | (qh[l] >> 6) << 4) - 32) * x[l + 96];
+            }
         }
         return (dot, 0);
     }

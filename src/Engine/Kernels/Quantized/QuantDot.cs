@@ -46,7 +46,7 @@ public static unsafe class QuantDot
     {
         var format = ActivationFormatFor(weightType);
         CheckColumns(weightType, columns);
-        ActivationQuantizer.Quantize(format, x, dst, columns);
+        ActivationQuantizer.Quantize(format, x, dst, columns, UsesAvx2);
     }
 
     /// <summary>
