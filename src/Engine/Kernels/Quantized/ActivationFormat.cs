@@ -2,8 +2,9 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 
 /// <summary>
 /// How a row of float32 activations is quantized to meet one weight type: signed bytes q = round(x / d) with
-/// d = max|x| / 127 per block, the layout llama.cpp's CPU backend pairs with each weight type. Rows are laid out
-/// scales first, then quants, so the 32-byte quant loads of a 64-byte-aligned row stay aligned.
+/// d = max|x| / 127 per block, as llama.cpp's CPU backend pairs them with each weight type. Unlike llama.cpp's
+/// interleaved blocks, a row holds all its scales (and sums) first and its quants last, contiguous
+/// (<see cref="ActivationRow"/>).
 /// </summary>
 public enum ActivationFormat
 {
