@@ -1,0 +1,71 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SmolLM3.Engine.Kernels.Quantized;
+
+/// <summary>
+/// Writes a float32 row in an <see cref="ActivationFormat"/>. Scales stay float32 (llama.cpp rounds Q8_0/Q8_1
+/// scales to F16; keeping them costs nothing here and removes that error). Done once per row of x per GEMV.
+/// </summary>
+internal static unsafe class ActivationQuantizer
+{
+    public static void Quantize(ActivationFormat format, float* x, byte* dst, int columns, bool simd)
+    {
+        int block = ActivationRow.BlockSize(format), blocks = columns / block;
+        var row = ActivationRow.Of(format, dst, blocks);
+        for (int b = 0; b < blocks; b++)
+            row.Scales[b] = simd
+                ? QuantizeBlockSimd(x + b * block, row.Quants + b * block, block)
+                : QuantizeBlock(x + b * block, row.Quants + b * block, block);
+
+        if (format == ActivationFormat.Q8_1)
+            for (int b = 0; b < blocks; b++)
+                row.BlockSums[b] = row.Scales[b] * Sum(row.Quants + b * block, block);
+        else if (format == ActivationFormat.Q8_K)
+            for (int g = 0; g < columns / ActivationRow.KSumGroup; g++)
+                row.GroupSums[g] = (short)Sum(row.Quants + g * ActivationRow.KSumGroup, ActivationRow.KSumGroup);
+    }
+
+    /// <summary>d = max|x| / 127 and q = round(x / d), so |x − d·q| ≤ d/2; returns d (0 for an all-zero block).</summary>
+    static float QuantizeBlock(float* x, sbyte* q, int n)
+    {
+        float amax = 0;
+        for (int i = 0; i < n; i++) amax = MathF.Max(amax, MathF.Abs(x[i]));
+        float d = amax / 127, id = d != 0 ? 1 / d : 0;
+        for (int i = 0; i < n; i++) q[i] = (sbyte)Math.Clamp(MathF.Round(x[i] * id), -127, 127);
+        return d;
+    }
+
+    /// <summary>
+    /// As <see cref="QuantizeBlock"/>, 32 values a turn: the float-to-int conversion rounds half to even as
+    /// <see cref="MathF.Round(float)"/> does, so the bytes are the same.
+    /// </summary>
+    static float QuantizeBlockSimd(float* x, sbyte* q, int n)
+    {
+        var max = Vector256<float>.Zero;
+        for (int i = 0; i < n; i += 8) max = Vector256.Max(max, Vector256.Abs(Vector256.Load(x + i)));
+        var max4 = Vector128.Max(max.GetLower(), max.GetUpper());
+        float amax = MathF.Max(MathF.Max(max4[0], max4[1]), MathF.Max(max4[2], max4[3]));
+        float d = amax / 127, id = d != 0 ? 1 / d : 0;
+        var scale = Vector256.Create(id);
+        // Packing works within 128-bit lanes, leaving 4-byte groups in the order 0, 2, 4, 6, 1, 3, 5, 7 of eight.
+        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        for (int i = 0; i < n; i += 32)
+        {
+            var i0 = Avx.ConvertToVector256Int32(Vector256.Load(x + i) * scale);
+            var i1 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 8) * scale);
+            var i2 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 16) * scale);
+            var i3 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 24) * scale);
+            var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+            Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsSByte().Store(q + i);
+        }
+        return d;
+    }
+
+    static int Sum(sbyte* q, int n)
+    {
+        int s = 0;
+        for (int i = 0; i < n; i++) s += q[i];
+        return s;
+    }
+}

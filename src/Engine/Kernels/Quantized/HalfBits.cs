@@ -1,0 +1,21 @@
+using System.Runtime.CompilerServices;
+
+namespace SmolLM3.Engine.Kernels.Quantized;
+
+/// <summary>
+/// F16 block scales read as float32 with integer ops: the half's exponent and mantissa shifted into a float32 are the
+/// value times 2⁻¹¹², subnormals included, so one multiply by 2¹¹² is exact (and keeps the sign). Equals <c>(float)Half</c> for every
+/// finite half (scales are never Inf/NaN) at a fraction of its cost, which matters once per 32 weights.
+/// </summary>
+internal static unsafe class HalfBits
+{
+    static readonly float TwoTo112 = BitConverter.Int32BitsToSingle((127 + 112) << 23);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToSingle(byte* p)
+    {
+        uint h = Unsafe.ReadUnaligned<ushort>(p);
+        // The sign goes straight to float32's sign bit; scaling by a power of two keeps it.
+        return BitConverter.UInt32BitsToSingle((h & 0x8000) << 16 | (h & 0x7FFF) << 13) * TwoTo112;
+    }
+}

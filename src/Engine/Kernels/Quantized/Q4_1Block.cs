@@ -1,0 +1,14 @@
+using System.Runtime.Intrinsics;
+
+namespace SmolLM3.Engine.Kernels.Quantized;
+
+/// <summary>Q4_1: F16 d, F16 m, then 16 bytes of nibbles as in Q4_0; value = d·nibble + m.</summary>
+internal unsafe struct Q4_1Block : ILegacyBlock
+{
+    public static int Bytes => 4 + 16;
+    public static bool HasMin => true;
+
+    public static Vector256<int> Sums(byte* block, sbyte* x) => SimdBytes.MulSum(SimdBytes.Nibbles(block + 4), Vector256.Load(x));
+
+    public static int Sum(byte* block, sbyte* x) => Q4_0Block.NibbleSum(block + 4, x, 0);
+}

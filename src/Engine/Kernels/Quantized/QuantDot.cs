@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using SmolLM3.Engine.Gguf;
+
+namespace SmolLM3.Engine.Kernels.Quantized;
+
+/// <summary>
+/// Dot products of one GGUF-packed weight row with one row of activations quantized to 8 bits per block, as
+/// llama.cpp's CPU backend computes them: the weights' integers times the activations' integers summed exactly in
+/// int32 per block, then scaled in float. A GEMV quantizes each row of x once (<see cref="QuantizeActivations"/>)
+/// and calls <see cref="Dot"/> per weight row. AVX2 + FMA when the CPU has them, else a scalar loop with the same
+/// integer sums. docs/numerics.md ("Quantized activations") states the error against float activations.
+/// </summary>
+public static unsafe class QuantDot
+{
+    /// <summary>True when the AVX2 kernels run (fixed for the process; the JIT folds the test away).</summary>
+    public static bool UsesAvx2 => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the K-quants Q2_K … Q6_K.</summary>
+    public static bool Supports(GgmlType weightType) => weightType switch
+    {
+        GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 => true,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => true,
+        _ => false,
+    };
+
+    /// <summary>The activation layout paired with <paramref name="weightType"/>.</summary>
+    public static ActivationFormat ActivationFormatFor(GgmlType weightType) => weightType switch
+    {
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => ActivationFormat.Q8_0,
+        GgmlType.Q4_1 or GgmlType.Q5_1 => ActivationFormat.Q8_1,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => ActivationFormat.Q8_K,
+        _ => throw Unsupported(weightType),
+    };
+
+    /// <summary>Bytes of one quantized activation row of <paramref name="columns"/> values.</summary>
+    public static int ActivationBytes(GgmlType weightType, int columns)
+    {
+        var format = ActivationFormatFor(weightType);
+        CheckColumns(weightType, columns);
+        return ActivationRow.Bytes(format, columns);
+    }
+
+    /// <summary>Writes <see cref="ActivationBytes"/> bytes at <paramref name="dst"/> from <paramref name="columns"/> floats.</summary>
+    public static void QuantizeActivations(GgmlType weightType, float* x, byte* dst, int columns)
+    {
+        var format = ActivationFormatFor(weightType);
+        CheckColumns(weightType, columns);
+        ActivationQuantizer.Quantize(format, x, dst, columns, UsesAvx2);
+    }
+
+    /// <summary>
+    /// Σ w·x over <paramref name="columns"/> values (a whole number of the type's blocks): <paramref name="weightRow"/>
+    /// as stored in the GGUF file, <paramref name="activationRow"/> from <see cref="QuantizeActivations"/>. Neither
+    /// needs any alignment.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(GgmlType weightType, byte* weightRow, byte* activationRow, int columns) =>
+        Run(weightType, weightRow, activationRow, columns, UsesAvx2);
+
+    internal static float DotAvx2(GgmlType weightType, byte* w, byte* a, int columns) => Run(weightType, w, a, columns, simd: true);
+
+    internal static float DotScalar(GgmlType weightType, byte* w, byte* a, int columns) => Run(weightType, w, a, columns, simd: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Run(GgmlType type, byte* w, byte* a, int columns, bool simd) => type switch
+    {
+        GgmlType.Q8_0 => Legacy<Q8_0Block>(type, w, a, columns, simd),
+        GgmlType.Q4_0 => Legacy<Q4_0Block>(type, w, a, columns, simd),
+        GgmlType.Q4_1 => Legacy<Q4_1Block>(type, w, a, columns, simd),
+        GgmlType.Q5_0 => Legacy<Q5_0Block>(type, w, a, columns, simd),
+        GgmlType.Q5_1 => Legacy<Q5_1Block>(type, w, a, columns, simd),
+        GgmlType.Q2_K => K<Q2_KBlock>(type, w, a, columns, simd),
+        GgmlType.Q3_K => K<Q3_KBlock>(type, w, a, columns, simd),
+        GgmlType.Q4_K => K<Q4_KBlock>(type, w, a, columns, simd),
+        GgmlType.Q5_K => K<Q5_KBlock>(type, w, a, columns, simd),
+        GgmlType.Q6_K => K<Q6_KBlock>(type, w, a, columns, simd),
+        _ => throw Unsupported(type),
+    };
+
+    static float Legacy<T>(GgmlType type, byte* w, byte* a, int columns, bool simd) where T : struct, ILegacyBlock
+    {
+        int blocks = Blocks(type, columns, ActivationRow.LegacyBlock);
+        return simd ? LegacyKernel<T>.Simd(w, a, blocks) : LegacyKernel<T>.Scalar(w, a, blocks);
+    }
+
+    static float K<T>(GgmlType type, byte* w, byte* a, int columns, bool simd) where T : struct, IKBlock
+    {
+        int blocks = Blocks(type, columns, ActivationRow.KBlock);
+        return simd ? KKernel<T>.Simd(w, a, blocks) : KKernel<T>.Scalar(w, a, blocks);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Blocks(GgmlType type, int columns, int block) =>
+        columns % block == 0 ? columns / block : throw NotWholeBlocks(type, columns);
+
+    static void CheckColumns(GgmlType type, int columns)
+    {
+        if (columns <= 0 || columns % GgmlTypeInfo.BlockSize(type) != 0) throw NotWholeBlocks(type, columns);
+    }
+
+    static ArgumentException NotWholeBlocks(GgmlType type, int columns) =>
+        new($"{type}: a row must be a positive whole number of {GgmlTypeInfo.BlockSize(type)}-value blocks; got {columns} columns", nameof(columns));
+
+    static NotSupportedException Unsupported(GgmlType type) => new($"no quantized-activation dot for ggml type {type}");
+}
