@@ -6,8 +6,8 @@ namespace SmolLM3.Engine.Kernels;
 /// <summary>
 /// The one place a packed weight row (GGUF blocks, <see cref="Loading.PackedWeight"/>) meets activations:
 /// y[i · yStride] = Σ row · xᵢ for t rows of x. Exact for now: each run of blocks is decoded into a stack
-/// buffer of floats by the exact dequantizer, once for all t rows, and multiplied with FMA (Q8_0 widens its
-/// bytes in registers instead). Kernels that quantize the activations plug in here.
+/// buffer of floats by the exact dequantizer, once for all t rows, and multiplied with FMA. Kernels that
+/// quantize the activations plug in here.
 /// </summary>
 public static unsafe class PackedRowDot
 {
@@ -19,11 +19,6 @@ public static unsafe class PackedRowDot
     /// <param name="y">Receives row · xᵢ at y[i · yStride].</param>
     public static void Rows(GgmlType type, byte* row, float* x, int t, int columns, float* y, int yStride)
     {
-        if (type == GgmlType.Q8_0)
-        {
-            for (int i = 0; i < t; i++) y[(long)i * yStride] = Q8_0Rows.Dot(x + (long)i * columns, row, columns);
-            return;
-        }
         int block = GgmlTypeInfo.BlockSize(type), blockBytes = GgmlTypeInfo.BytesPerBlock(type);
         float* w = stackalloc float[Chunk];
         var acc = stackalloc Vector256<float>[t];
