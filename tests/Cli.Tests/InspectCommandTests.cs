@@ -44,6 +44,8 @@ public class InspectCommandTests
         Assert.Equal(["BF16"], storage.Keys);
         Assert.Equal(r.GetProperty("tensors").GetArrayLength(), storage["BF16"].Tensors);
         Assert.Equal(r.GetProperty("weight_bytes_bf16").GetInt64(), storage["BF16"].Bytes);
+        // nothing packed in safetensors: held at the auto dtype's size
+        Assert.Equal(r.GetProperty(r.GetProperty("auto_dtype").GetString() == "bf16" ? "weight_bytes_bf16" : "weight_bytes_f32").GetInt64(), r.GetProperty("weight_bytes_loaded").GetInt64());
         // --dtype auto keeps BF16 only where the CPU computes it natively
         var (auto, why) = (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()!);
         Assert.Contains(why, new[] { "checkpoint bf16, CPU has AVX-512 BF16", "checkpoint bf16, CPU lacks AVX-512 BF16" });
@@ -65,6 +67,8 @@ public class InspectCommandTests
         Assert.Equal(r.GetProperty("tensors").GetArrayLength(), storage.Values.Sum(s => s.Tensors));
         // its packed matrices dequantize to F32, which outweighs everything else
         Assert.Equal(("f32", "checkpoint f32"), (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()));
+        // held packed at F32 compute: the file's tensor bytes exactly (its norms are F32 in the file too)
+        Assert.Equal(storage.Values.Sum(s => s.Bytes), r.GetProperty("weight_bytes_loaded").GetInt64());
     }
 
     [SkippableFact]

@@ -41,6 +41,7 @@ sealed record ModelReport(
     IReadOnlyList<StorageSummary> Storage,
     long WeightBytesF32,
     long WeightBytesBf16,
+    long WeightBytesLoaded,
     [property: JsonPropertyName("auto_dtype")] string AutoDType,
     [property: JsonPropertyName("auto_dtype_reason")] string AutoDTypeReason,
     long KvCacheBytesPerToken,
@@ -67,7 +68,7 @@ sealed record ModelReport(
             source.Weights.GroupBy(w => w.StorageType)
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),
-            c.ParameterCount * 4, c.ParameterCount * 2, DTypes.NameOf(auto.DType), auto.Reason,
+            c.ParameterCount * 4, c.ParameterCount * 2, CausalLM.WeightBytesFor(source, auto.DType, torch.CPU), DTypes.NameOf(auto.DType), auto.Reason,
             c.KvBytesPerToken(KvFormat.BF16), kv,
             source.Weights.OrderBy(w => w.Name, NaturalOrder.Instance)
                 .Select(w => new TensorRow(w.Name, w.Shape, w.StorageType, w.ByteSize)).ToList());

@@ -8,8 +8,8 @@ namespace SmolLM3.Engine.Benchmarking;
 /// Random weights with a config's exact shapes (norms at 1, others N(0, 0.02)), generated on the fly
 /// from a seed, so benchmarks run real-sized models without any download.
 /// </summary>
-/// With <paramref name="packQ8_0"/> the matrices of the layers (and an untied head) are offered packed
-/// in Q8_0, as a Q8_0 GGUF would offer them.
+/// With <paramref name="packQ8_0"/> every matrix (the embedding and an untied head included) is offered
+/// packed in Q8_0, as a Q8_0 GGUF would offer them.
 public sealed class RandomWeightSource(ModelConfig config, long seed = 0, bool packQ8_0 = false) : IWeightSource
 {
     public ModelConfig Config { get; } = config.Validate();
@@ -23,11 +23,15 @@ public sealed class RandomWeightSource(ModelConfig config, long seed = 0, bool p
 
     public bool Contains(string name) => _shapes.ContainsKey(name);
 
+    public Gguf.GgmlType? PackedType(string name) =>
+        packQ8_0 && _shapes.TryGetValue(name, out var shape) && shape.Length == 2 ? Gguf.GgmlType.Q8_0 : null;
+
     public PackedWeight? LoadPacked(string name)
     {
-        if (!packQ8_0 || !_shapes.TryGetValue(name, out var shape) || shape.Length != 2 || name == "model.embed_tokens.weight") return null;
+        if (PackedType(name) is null) return null;
+        var shape = _shapes[name];
         using var w = Load(name, ScalarType.Float32, CPU);
-        return PackedWeight.Quantize(w.data<float>().ToArray(), (int)shape[0], (int)shape[1]);
+        return PackedWeight.QuantizeQ8_0(w.data<float>().ToArray(), (int)shape[0], (int)shape[1]);
     }
 
     public Tensor Load(string name, ScalarType dtype, Device device)

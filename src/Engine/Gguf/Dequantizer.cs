@@ -29,18 +29,25 @@ public static class Dequantizer
         [GgmlType.Q6_K] = KQuants.Q6_K,
     };
 
+    // the same, indexed by type number: the packed kernels decode a few blocks per call
+    static readonly BlockDecoder?[] ByNumber = Enumerable.Range(0, (int)Decoders.Keys.Max() + 1)
+        .Select(n => Decoders.GetValueOrDefault((GgmlType)n)).ToArray();
+
     // Values per parallel work item: big enough to amortise scheduling, a multiple of every block size.
     const int ChunkValues = 64 * GgmlTypeInfo.QK_K;
 
     public static bool Supports(GgmlType type) => Decoders.ContainsKey(type);
+
+    /// <summary>The block decoder of <paramref name="type"/>, for kernels that decode a row a few blocks at a time.</summary>
+    internal static BlockDecoder DecoderOf(GgmlType type) =>
+        (uint)type < (uint)ByNumber.Length && ByNumber[(int)type] is { } decode ? decode : throw new NotSupportedException($"dequantizing ggml type {type} is not supported");
 
     /// <summary>
     /// Dequantizes <paramref name="dst"/>.Length values (a whole number of blocks) from <paramref name="src"/>.
     /// </summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
     {
-        if (!Decoders.TryGetValue(type, out var decode))
-            throw new NotSupportedException($"dequantizing ggml type {type} is not supported");
+        var decode = DecoderOf(type);
         int block = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BytesPerBlock(type);
         if (dst.Length % block != 0)
             throw new ArgumentException($"{dst.Length} values is not a whole number of {type} blocks of {block}", nameof(dst));

@@ -36,6 +36,10 @@ public static class GgmlTypeInfo
         [GgmlType.Q8_K] = (QK_K, 4 + QK_K + QK_K / 16 * 2),
     };
 
+    // the same, indexed by type number: kernels look layouts up once per weight row
+    static readonly (int BlockSize, int BytesPerBlock)[] ByNumber = Enumerable.Range(0, (int)Layouts.Keys.Max() + 1)
+        .Select(n => Layouts.GetValueOrDefault((GgmlType)n)).ToArray();
+
     /// <summary>True when the type's byte layout is known, so a tensor of it can be sized and skipped.</summary>
     public static bool HasKnownLayout(GgmlType type) => Layouts.ContainsKey(type);
 
@@ -53,7 +57,7 @@ public static class GgmlTypeInfo
     }
 
     static (int BlockSize, int BytesPerBlock) Layout(GgmlType type) =>
-        Layouts.TryGetValue(type, out var layout)
-            ? layout
+        (uint)type < (uint)ByNumber.Length && ByNumber[(int)type].BlockSize != 0
+            ? ByNumber[(int)type]
             : throw new NotSupportedException($"ggml type {type} has no known block layout");
 }

@@ -66,12 +66,16 @@ public sealed class GgufWeightSource : IWeightSource
         using (tensor) return tensor.to(dtype, device);
     }
 
-    /// <summary>Q8_0 matrices stay packed (rows un-permuted like <see cref="Load"/>); other types are dequantized by <see cref="Load"/>.</summary>
+    /// <summary>Quantized matrices as their blocks (rows un-permuted like <see cref="Load"/>); plain F32/F16/BF16 ones are for <see cref="Load"/>.</summary>
+    public GgmlType? PackedType(string name) =>
+        byHfName.TryGetValue(name, out var info) && PackedWeight.Supports(info.Type) && info.Shape.Length == 2 ? info.Type : null;
+
     public PackedWeight? LoadPacked(string name)
     {
-        if (!byHfName.TryGetValue(name, out var info) || info.Type != GgmlType.Q8_0 || info.Shape.Length != 2) return null;
+        if (PackedType(name) is null) return null;
+        var info = byHfName[name];
         int rows = (int)info.Shape[0], cols = (int)info.Shape[1];
-        var packed = PackedWeight.FromGgufBlocks(file.GetTensorBytes(info), rows, cols);
+        var packed = PackedWeight.FromBlocks(info.Type, file.GetTensorBytes(info), rows, cols);
         int? heads = name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads
             : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
         if (heads is null) return packed;

@@ -1,9 +1,13 @@
+using System.Runtime.Intrinsics;
+
 namespace SmolLM3.Engine.Gguf;
 
 /// <summary>
 /// The 256-value super-block quants. A super-block splits into 16 (Q2/Q3/Q6) or 8 (Q4/Q5)
 /// sub-blocks, each with its own small integer scale (and minimum) multiplied by the f16 super-scale.
-/// Loops walk the packed bytes in the order llama.cpp writes them.
+/// Loops walk the packed bytes in the order llama.cpp writes them. Q4_K, Q5_K and Q6_K, the types of Q4_K_M and
+/// Q5_K_M files, also decode 32 values at a time with vectors: the same products and differences in float32
+/// (never fused), so the results are the same bits.
 /// </summary>
 internal static class KQuants
 {
@@ -66,6 +70,21 @@ internal static class KQuants
         {
             var (d1, m1) = ScaleMin(packed, sub, d, min);
             var (d2, m2) = ScaleMin(packed, sub + 1, d, min);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var bytes = Vector256.Create(qs[..32]);
+                Vector256<byte> low = bytes & Vector256.Create((byte)0x0F), high = Vector256.ShiftRightLogical(bytes, 4);
+                if (!qh.IsEmpty)
+                {
+                    var h = Vector256.Create(qh[..32]);
+                    low |= (Vector256.ShiftRightLogical(h, sub) & Vector256<byte>.One) << 4;
+                    high |= (Vector256.ShiftRightLogical(h, sub + 1) & Vector256<byte>.One) << 4;
+                }
+                Store(low, 0, d1, m1, d1, m1, y.Slice(o, 32));
+                Store(high, 0, d2, m2, d2, m2, y.Slice(o + 32, 32));
+                o += 64;
+                continue;
+            }
             for (var l = 0; l < 32; l++) y[o++] = d1 * ((qs[l] & 0x0F) + FifthBit(qh, l, sub)) - m1;
             for (var l = 0; l < 32; l++) y[o++] = d2 * ((qs[l] >> 4) + FifthBit(qh, l, sub + 1)) - m2;
         }
@@ -81,6 +100,25 @@ internal static class KQuants
         var sc = b.Slice(192, 16);
         var d = Dequantizer.Half(b, 208);
         // Each 128-value half uses 64 ql bytes, 32 qh bytes and 8 scales; value l+32k takes qh bits 2k..2k+1.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var mask = Vector256.Create((byte)0x0F);
+            var three = Vector256.Create((byte)3);
+            for (var half = 0; half < 2; half++, ql = ql[64..], qh = qh[32..], sc = sc[8..], y = y[128..])
+            {
+                Vector256<byte> a = Vector256.Create(ql[..32]), b2 = Vector256.Create(ql.Slice(32, 32)), h = Vector256.Create(qh[..32]);
+                for (var k = 0; k < 4; k++)
+                {
+                    // k: low nibbles of a, of b2, then high nibbles of a, of b2; the top bits are qh's bits 2k..2k+1
+                    var nibbles = (k & 1) == 0 ? a : b2;
+                    nibbles = k < 2 ? nibbles & mask : Vector256.ShiftRightLogical(nibbles, 4);
+                    var q = nibbles | (Vector256.ShiftRightLogical(h, 2 * k) & three) << 4;
+                    float s1 = d * (sbyte)sc[2 * k], s2 = d * (sbyte)sc[2 * k + 1];
+                    Store(q, 32, s1, 0, s2, 0, y.Slice(32 * k, 32));
+                }
+            }
+            return;
+        }
         for (var half = 0; half < 2; half++, ql = ql[64..], qh = qh[32..], sc = sc[8..], y = y[128..])
             for (var l = 0; l < 32; l++)
             {
@@ -94,6 +132,22 @@ internal static class KQuants
                 y[l + 64] = d * (sbyte)sc[s + 4] * q3;
                 y[l + 96] = d * (sbyte)sc[s + 6] * q4;
             }
+    }
+
+    /// <summary>
+    /// 32 quants (bytes) as floats: y = scale · (q − bias) − min, with the first 16 values taking
+    /// (<paramref name="scale1"/>, <paramref name="min1"/>) and the last 16 (<paramref name="scale2"/>, <paramref name="min2"/>).
+    /// q − bias converts to float exactly, so this is the scalar formula's arithmetic.
+    /// </summary>
+    static void Store(Vector256<byte> q, int bias, float scale1, float min1, float scale2, float min2, Span<float> y)
+    {
+        var (lo, hi) = (Vector256.WidenLower(q), Vector256.WidenUpper(q));
+        var offset = Vector256.Create(bias);
+        Vector256<float> s1 = Vector256.Create(scale1), m1 = Vector256.Create(min1), s2 = Vector256.Create(scale2), m2 = Vector256.Create(min2);
+        (s1 * Vector256.ConvertToSingle(Vector256.WidenLower(lo).AsInt32() - offset) - m1).CopyTo(y);
+        (s1 * Vector256.ConvertToSingle(Vector256.WidenUpper(lo).AsInt32() - offset) - m1).CopyTo(y[8..]);
+        (s2 * Vector256.ConvertToSingle(Vector256.WidenLower(hi).AsInt32() - offset) - m2).CopyTo(y[16..]);
+        (s2 * Vector256.ConvertToSingle(Vector256.WidenUpper(hi).AsInt32() - offset) - m2).CopyTo(y[24..]);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SmolLM3.Engine.Gguf;
 
 /// <summary>
@@ -65,6 +67,18 @@ internal static class LegacyQuants
     public static void Q8_0(ReadOnlySpan<byte> b, Span<float> y)
     {
         var d = Dequantizer.Half(b, 0);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // the same products, 8 at a time (q converts to float exactly)
+            var q = Vector256.Create(b.Slice(2, GgmlTypeInfo.QK)).AsSByte();
+            var scale = Vector256.Create(d);
+            var (lo, hi) = (Vector256.WidenLower(q), Vector256.WidenUpper(q));
+            (Vector256.ConvertToSingle(Vector256.WidenLower(lo)) * scale).CopyTo(y);
+            (Vector256.ConvertToSingle(Vector256.WidenUpper(lo)) * scale).CopyTo(y[8..]);
+            (Vector256.ConvertToSingle(Vector256.WidenLower(hi)) * scale).CopyTo(y[16..]);
+            (Vector256.ConvertToSingle(Vector256.WidenUpper(hi)) * scale).CopyTo(y[24..]);
+            return;
+        }
         for (var j = 0; j < GgmlTypeInfo.QK; j++)
             y[j] = (sbyte)b[2 + j] * d;
     }

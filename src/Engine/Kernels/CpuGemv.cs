@@ -1,23 +1,30 @@
 using System.Runtime.Intrinsics;
+using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
 /// y = x · Wᵀ for a handful of rows of x (decode steps) on the CPU, with W in float32, bfloat16 or
-/// packed Q8_0 and x, y in float32. Decode is bound by reading W
+/// packed GGUF blocks and x, y in float32. Decode is bound by reading W
 /// once per step; this streams each weight row once for all rows of x and splits W's rows across
 /// threads, which reads memory faster than libtorch's small-batch GEMM on this path.
 /// </summary>
 public static unsafe class CpuGemv
 {
-    /// <summary>Largest number of x rows worth handling here; beyond it a BLAS GEMM wins.</summary>
+    /// <summary>Largest number of x rows worth handling here with dense W; beyond it a BLAS GEMM wins.</summary>
     public const int MaxRows = 8;
+
+    /// <summary>
+    /// Largest number of x rows handled here with packed W (batched decode of up to 32 sequences): beyond it,
+    /// tiles of W dequantized once serve enough rows to pay for themselves (<see cref="PackedMatmul"/>).
+    /// </summary>
+    public const int MaxPackedRows = 32;
 
     /// <param name="w">(outFeatures, inFeatures) row-major.</param>
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
     public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, outFeatures, threads, (r0, r1) =>
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
             for (int r = r0; r < r1; r++)
                 for (int i = 0; i < t; i++)
@@ -26,27 +33,45 @@ public static unsafe class CpuGemv
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, outFeatures, threads, (r0, r1) =>
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
             for (int r = r0; r < r1; r++)
                 for (int i = 0; i < t; i++)
                     y[(long)i * outFeatures + r] = Bf16.Dot(x + (long)i * inFeatures, w + (long)r * inFeatures, inFeatures);
         });
 
-    /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed in Q8_0 (quants and per-block scales).</summary>
-    public static void MultiplyQ8_0(sbyte* quants, float* scales, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, outFeatures, threads, (r0, r1) =>
+    /// <summary>
+    /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
+    /// <paramref name="parts"/> stacked in order (fused Q/K/V or gate/up, each part in its own GGUF type),
+    /// each row's dot taken by <see cref="PackedRowDot"/> for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows.
+    /// </summary>
+    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads)
+    {
+        int outFeatures = 0, inFeatures = parts[0].Columns;
+        var starts = new int[parts.Count + 1];
+        for (int p = 0; p < parts.Count; p++)
         {
-            int blocks = inFeatures / Loading.PackedWeight.BlockSize;
-            for (int r = r0; r < r1; r++)
-                for (int i = 0; i < t; i++)
-                    y[(long)i * outFeatures + r] = Q8_0Dot.Row(quants + (long)r * inFeatures, scales + (long)r * blocks, x + (long)i * inFeatures, inFeatures);
+            if (parts[p].Columns != inFeatures) throw new ArgumentException("stacked matrices must have the same width", nameof(parts));
+            starts[p + 1] = outFeatures += parts[p].Rows;
+        }
+        Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+        {
+            for (int p = 0; p < parts.Count; p++)
+            {
+                int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
+                if (from >= to) continue;
+                var part = parts[p];
+                fixed (byte* data = part.Data)
+                    for (int r = from; r < to; r++)
+                        PackedRowDot.Rows(part.Type, data + (long)(r - starts[p]) * part.RowBytes, x, t, inFeatures, y + r, outFeatures);
+            }
         });
+    }
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
-    static void Split(int t, int outFeatures, int threads, Action<int, int> rows)
+    static void Split(int t, int maxRows, int outFeatures, int threads, Action<int, int> rows)
     {
-        if (t is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 1..{MaxRows}");
+        if (t < 1 || t > maxRows) throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 1..{maxRows}");
         int parts = Math.Max(1, Math.Min(threads, outFeatures / 64));
         if (parts == 1)
         {

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Engine.Kernels;
 
@@ -13,7 +12,7 @@ namespace SmolLM3.Engine.Kernels;
 /// </summary>
 public static unsafe class Q8_0Rows
 {
-    const int Block = PackedWeight.BlockSize, HalfBlock = Block / 2, ScaleBytes = sizeof(ushort);
+    const int Block = Gguf.GgmlTypeInfo.QK, HalfBlock = Block / 2, ScaleBytes = sizeof(ushort);
 
     /// <summary>What <see cref="Fits"/> asks of a row's length, for error messages.</summary>
     public const string LengthRule = "a row is blocks of 32 values (the last may be 16), so its length must be a positive multiple of 16";
@@ -61,9 +60,9 @@ public static unsafe class Q8_0Rows
             float d = Scale(src);
             sbyte* q = (sbyte*)(src + ScaleBytes);
             if (Avx512F.IsSupported)
-                for (int i = 0; i < len; i += HalfBlock) (Vector512.Create(d) * Q8_0Dot.Widen16(q + i)).Store(dst + c + i);
+                for (int i = 0; i < len; i += HalfBlock) (Vector512.Create(d) * Widen16(q + i)).Store(dst + c + i);
             else if (Avx2.IsSupported)
-                for (int i = 0; i < len; i += 8) (Vector256.Create(d) * Q8_0Dot.Widen8(q + i)).Store(dst + c + i);
+                for (int i = 0; i < len; i += 8) (Vector256.Create(d) * Widen8(q + i)).Store(dst + c + i);
             else
                 for (int i = 0; i < len; i++) dst[c + i] = d * q[i];
             src += ScaleBytes + len;
@@ -81,10 +80,10 @@ public static unsafe class Q8_0Rows
             {
                 var d = Vector512.Create(Scale(row));
                 sbyte* q = (sbyte*)(row + ScaleBytes);
-                acc0 = Vector512.FusedMultiplyAdd(d * Q8_0Dot.Widen16(q), Vector512.Load(x + c), acc0);
+                acc0 = Vector512.FusedMultiplyAdd(d * Widen16(q), Vector512.Load(x + c), acc0);
                 if (n - c < Block)
                     return Vector512.Sum(acc0 + acc1);
-                acc1 = Vector512.FusedMultiplyAdd(d * Q8_0Dot.Widen16(q + HalfBlock), Vector512.Load(x + c + HalfBlock), acc1);
+                acc1 = Vector512.FusedMultiplyAdd(d * Widen16(q + HalfBlock), Vector512.Load(x + c + HalfBlock), acc1);
                 row += ScaleBytes + Block;
                 c += Block;
             }
@@ -98,7 +97,7 @@ public static unsafe class Q8_0Rows
                 int len = Math.Min(Block, n - c);
                 var d = Vector256.Create(Scale(row));
                 sbyte* q = (sbyte*)(row + ScaleBytes);
-                for (int i = 0; i < len; i += 8) acc = Vector256.FusedMultiplyAdd(d * Q8_0Dot.Widen8(q + i), Vector256.Load(x + c + i), acc);
+                for (int i = 0; i < len; i += 8) acc = Vector256.FusedMultiplyAdd(d * Widen8(q + i), Vector256.Load(x + c + i), acc);
                 row += ScaleBytes + len;
                 c += len;
             }
@@ -128,10 +127,10 @@ public static unsafe class Q8_0Rows
             sbyte* q = (sbyte*)(row + ScaleBytes);
             if (Avx512F.IsSupported)
                 for (int i = 0; i < len; i += HalfBlock)
-                    Vector512.FusedMultiplyAdd(Vector512.Create(a), Q8_0Dot.Widen16(q + i), Vector512.Load(y + c + i)).Store(y + c + i);
+                    Vector512.FusedMultiplyAdd(Vector512.Create(a), Widen16(q + i), Vector512.Load(y + c + i)).Store(y + c + i);
             else if (Avx2.IsSupported)
                 for (int i = 0; i < len; i += 8)
-                    Vector256.FusedMultiplyAdd(Vector256.Create(a), Q8_0Dot.Widen8(q + i), Vector256.Load(y + c + i)).Store(y + c + i);
+                    Vector256.FusedMultiplyAdd(Vector256.Create(a), Widen8(q + i), Vector256.Load(y + c + i)).Store(y + c + i);
             else
                 for (int i = 0; i < len; i++) y[c + i] += a * q[i];
             row += ScaleBytes + len;
@@ -140,4 +139,10 @@ public static unsafe class Q8_0Rows
     }
 
     static float Scale(byte* block) => (float)Unsafe.ReadUnaligned<Half>(block);
+
+    /// <summary>16 signed bytes widened to floats (AVX-512F).</summary>
+    static Vector512<float> Widen16(sbyte* q) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q)));
+
+    /// <summary>8 signed bytes widened to floats (AVX2).</summary>
+    static Vector256<float> Widen8(sbyte* q) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q));
 }

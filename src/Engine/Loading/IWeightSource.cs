@@ -25,6 +25,9 @@ public interface IWeightSource : IDisposable
     /// <exception cref="ModelFormatException">The tensor is missing or malformed.</exception>
     torch.Tensor Load(string name, torch.ScalarType dtype, torch.Device device);
 
-    /// <summary>The tensor in its packed Q8_0 form when the source stores it so (GGUF), else null.</summary>
+    /// <summary>The type <see cref="LoadPacked"/> gives the tensor in (a matrix the source stores quantized, as GGUFs do), else null.</summary>
+    Gguf.GgmlType? PackedType(string name) => null;
+
+    /// <summary>The matrix as its quantized blocks when <see cref="PackedType"/> names one, else null.</summary>
     PackedWeight? LoadPacked(string name) => null;
 }

@@ -10,6 +10,7 @@ sealed class ReconfiguredWeightSource(IWeightSource inner, ModelConfig config) :
     public IReadOnlyList<WeightInfo> Weights => inner.Weights;
     public bool Contains(string name) => inner.Contains(name);
     public torch.Tensor Load(string name, torch.ScalarType dtype, torch.Device device) => inner.Load(name, dtype, device);
+    public Gguf.GgmlType? PackedType(string name) => inner.PackedType(name);
     public PackedWeight? LoadPacked(string name) => inner.LoadPacked(name);
     public void Dispose() => inner.Dispose();
 }

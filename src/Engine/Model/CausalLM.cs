@@ -12,15 +12,15 @@ namespace SmolLM3.Engine.Model;
 /// </summary>
 public sealed class CausalLM : ILanguageModel
 {
-    readonly Tensor _embedTokens;   // (vocab, hidden)
-    readonly Linear _lmHead;        // (vocab, hidden); shares the embedding's storage when tied
+    readonly TokenEmbedding _embedTokens;   // (vocab, hidden)
+    readonly Linear _lmHead;                // (vocab, hidden); shares the embedding's storage when tied
     readonly DecoderLayer[] _layers;
     readonly RmsNorm _norm;
     readonly RotaryEmbedding _rope;
 
     public ModelConfig Config { get; }
 
-    /// <summary>How many weight matrices are held packed (Q8_0) rather than as tensors.</summary>
+    /// <summary>How many weight matrices are held packed (GGUF blocks) rather than as tensors, the embedding included.</summary>
     public int PackedMatrices { get; private init; }
 
     /// <summary>Bytes of all weights as held (a tied head shares the embedding's), i.e. what one decode step reads.</summary>
@@ -31,7 +31,7 @@ public sealed class CausalLM : ILanguageModel
     public KvFormat KvFormat { get; }
     public Device Device { get; }
 
-    CausalLM(ModelConfig config, ScalarType dtype, KvFormat kvFormat, Device device, Tensor embed, Linear head, DecoderLayer[] layers, RmsNorm norm)
+    CausalLM(ModelConfig config, ScalarType dtype, KvFormat kvFormat, Device device, TokenEmbedding embed, Linear head, DecoderLayer[] layers, RmsNorm norm)
     {
         Config = config;
         DType = dtype;
@@ -46,7 +46,8 @@ public sealed class CausalLM : ILanguageModel
 
     /// <summary>
     /// Loads every weight from <paramref name="source"/>, checking shapes against the config. On the CPU
-    /// with F32 or BF16 compute, matrices a GGUF stores as Q8_0 stay packed unless <paramref name="keepQuantized"/> is false.
+    /// with F32 or BF16 compute, matrices a GGUF stores quantized (the embedding and head included) stay packed
+    /// in their blocks unless <paramref name="keepQuantized"/> is false; elsewhere they are dequantized to <paramref name="dtype"/>.
     /// Its caches hold <paramref name="kvFormat"/> (default: the compute type as it is).
     /// </summary>
     /// <exception cref="ArgumentException">The KV format cannot hold this model's rows on <paramref name="device"/> (checked before any weight loads).</exception>
@@ -58,7 +59,7 @@ public sealed class CausalLM : ILanguageModel
         kv.Require(c, device);
         int packedCount = 0;
         long bytes = 0;
-        bool packable = keepQuantized && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
+        bool packable = Packable(dtype, device, keepQuantized);
         int total = 2 + 9 * c.NumLayers + (c.TieWordEmbeddings ? 0 : 1), done = 0;
         var owned = new List<IDisposable>();
         Tensor W(string name, params long[] shape)
@@ -72,28 +73,29 @@ public sealed class CausalLM : ILanguageModel
             done++;
             return t;
         }
-        // One layer from several matrices stacked by rows (Q/K/V, gate/up): packed when every part is Q8_0.
+        // Matrices kept packed when every one is stored quantized (each part may be of its own type), else null.
+        PackedWeight[]? P(params (string Name, long Rows, long Cols)[] parts)
+        {
+            if (!packable) return null;
+            var packed = new PackedWeight[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                var (name, rows, cols) = parts[i];
+                if (source.LoadPacked(name) is not { } pw) return null;
+                if (pw.Rows != rows || pw.Columns != cols)
+                    throw new ModelFormatException($"{source.Description}: tensor '{name}' has shape [{pw.Rows}, {pw.Columns}] but the config implies [{rows}, {cols}]");
+                packed[i] = pw;
+            }
+            packedCount += parts.Length;
+            bytes += packed.Sum(pw => pw.Bytes);
+            done += parts.Length;
+            progress?.Report(new LoadProgress(parts[^1].Name, done, total));
+            return packed;
+        }
+        // One layer from several matrices stacked by rows (Q/K/V, gate/up), each part writing its slice of the output.
         Linear L(params (string Name, long Rows, long Cols)[] parts)
         {
-            if (packable)
-            {
-                var packed = new List<PackedWeight>();
-                foreach (var (name, rows, cols) in parts)
-                {
-                    if (source.LoadPacked(name) is not { } pw) break;
-                    if (pw.Rows != rows || pw.Columns != cols)
-                        throw new ModelFormatException($"{source.Description}: tensor '{name}' has shape [{pw.Rows}, {pw.Columns}] but the config implies [{rows}, {cols}]");
-                    packed.Add(pw);
-                }
-                if (packed.Count == parts.Length)
-                {
-                    packedCount += parts.Length;
-                    bytes += packed.Sum(pw => pw.Bytes);
-                    done += parts.Length;
-                    progress?.Report(new LoadProgress(parts[^1].Name, done, total));
-                    return new Linear(PackedWeight.Stack(packed));
-                }
-            }
+            if (P(parts) is { } packed) return new Linear(packed);
             var tensors = parts.Select(p => W(p.Name, p.Rows, p.Cols)).ToArray();
             if (tensors.Length == 1) return new Linear(tensors[0]);
             var stacked = cat(tensors, 0);
@@ -105,7 +107,9 @@ public sealed class CausalLM : ILanguageModel
         {
             using var _ = no_grad();
             long h = c.HiddenSize, ff = c.IntermediateSize;
-            var embed = W("model.embed_tokens.weight", c.VocabSize, h);
+            var embed = P(("model.embed_tokens.weight", c.VocabSize, h)) is { } packedEmbed
+                ? new TokenEmbedding(packedEmbed[0], dtype)
+                : new TokenEmbedding(W("model.embed_tokens.weight", c.VocabSize, h));
             var layers = new DecoderLayer[c.NumLayers];
             for (int i = 0; i < c.NumLayers; i++)
             {
@@ -119,8 +123,8 @@ public sealed class CausalLM : ILanguageModel
                     new Mlp(L((p + "mlp.gate_proj.weight", ff, h), (p + "mlp.up_proj.weight", ff, h)), L((p + "mlp.down_proj.weight", h, ff))));
             }
             var norm = new RmsNorm(W("model.norm.weight", h), c.RmsNormEps);
-            // A tied head multiplies by the embedding itself (dense: lookups need it unpacked anyway).
-            var head = c.TieWordEmbeddings ? new Linear(embed) : L(("lm_head.weight", c.VocabSize, h));
+            // A tied head multiplies by the embedding itself, packed or not.
+            var head = c.TieWordEmbeddings ? embed.AsTiedHead() : L(("lm_head.weight", c.VocabSize, h));
             progress?.Report(new LoadProgress("", total, total));
             return new CausalLM(c, dtype, kv, device, embed, head, layers, norm) { PackedMatrices = packedCount, WeightBytes = bytes };
         }
@@ -129,6 +133,26 @@ public sealed class CausalLM : ILanguageModel
             foreach (var t in owned) t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Whether quantized matrices stay packed: only the CPU kernels read blocks; GPUs and F16 compute take dense weights.</summary>
+    static bool Packable(ScalarType dtype, Device device, bool keepQuantized) =>
+        keepQuantized && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
+
+    /// <summary>
+    /// The <see cref="WeightBytes"/> that <see cref="Load"/> with these arguments will hold, from the source's tensor list alone:
+    /// packed matrices at their stored size, everything else at <paramref name="dtype"/>'s.
+    /// </summary>
+    public static long WeightBytesFor(IWeightSource source, ScalarType dtype, Device device, bool keepQuantized = true)
+    {
+        bool packable = Packable(dtype, device, keepQuantized);
+        long elementBytes = DTypes.ElementSize(dtype), total = 0;
+        foreach (var w in source.Weights)
+        {
+            long elements = w.Shape.Aggregate(1L, (a, b) => a * b);
+            total += packable && source.PackedType(w.Name) is { } type ? Gguf.GgmlTypeInfo.ByteSize(type, elements) : elements * elementBytes;
+        }
+        return total;
     }
 
     /// <summary>A new, empty cache for one sequence on this model's device, with a private pool that grows up to the context.</summary>
@@ -186,7 +210,7 @@ public sealed class CausalLM : ILanguageModel
 
         var layout = new BatchLayout { Offsets = offsets, Lengths = lengths, Caches = caches };
         // 1. (T) -> (T, hidden)
-        var x = _embedTokens.index_select(0, tensor(ids, device: Device));
+        var x = _embedTokens.Lookup(ids, Device);
         // 2. cos/sin (T, 1, D), shared by every RoPE layer
         var (cos, sin) = _rope.Angles(positions, DType, Device);
         // each layer in its own scope: a long chunk's attention scores and MLP activations are freed layer by layer,

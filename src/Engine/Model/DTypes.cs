@@ -25,4 +25,12 @@ public static class DTypes
         ScalarType.Float16 => "f16",
         _ => throw new ArgumentException($"{type} is not one of the compute types {string.Join(", ", Names)}"),
     };
+
+    /// <summary>Bytes per element of a compute type.</summary>
+    public static int ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float32 => 4,
+        ScalarType.BFloat16 or ScalarType.Float16 => 2,
+        _ => throw new ArgumentException($"{type} is not one of the compute types {string.Join(", ", Names)}"),
+    };
 }

@@ -7,14 +7,16 @@ using F = TorchSharp.torch.nn.functional;
 namespace SmolLM3.Engine.Model;
 
 /// <summary>
-/// A bias-free linear layer, y = x · Wᵀ, with W dense (a tensor) or packed (Q8_0, CPU only).
-/// Decode-sized inputs on the CPU with F32, BF16 or Q8_0 weights take <see cref="CpuGemv"/> (computing
-/// in F32); everything else (prefill, F16, GPUs) goes to libtorch, a packed W dequantized for the call.
+/// A bias-free linear layer, y = x · Wᵀ, with W dense (a tensor, any device) or packed (GGUF blocks, CPU only):
+/// one or more packed matrices of the same width stacked by rows, each in its own type (a Q4_K_M file's
+/// Q/K/V mixes Q4_K and Q6_K). Decode-sized inputs on the CPU with F32, BF16 or packed weights take
+/// <see cref="CpuGemv"/> (computing in F32); packed weights with more rows take <see cref="PackedMatmul"/>'s
+/// dequantized tiles; everything else (dense prefill, F16, GPUs) goes to libtorch.
 /// </summary>
 public sealed class Linear : IDisposable
 {
     readonly Tensor? _weight;        // (out, in)
-    readonly PackedWeight? _packed;
+    readonly PackedWeight[]? _packed;
     readonly bool _gemv;
 
     public Linear(Tensor weight)
@@ -23,34 +25,34 @@ public sealed class Linear : IDisposable
         _gemv = _weight.device_type == DeviceType.CPU && _weight.dtype is ScalarType.Float32 or ScalarType.BFloat16;
     }
 
-    public Linear(PackedWeight packed)
+    public Linear(params PackedWeight[] parts)
     {
-        _packed = packed;
+        if (parts.Length == 0 || parts.Any(p => p.Columns != parts[0].Columns))
+            throw new ArgumentException("a packed linear needs one or more matrices of the same width", nameof(parts));
+        _packed = parts;
         _gemv = true;
     }
 
-    public long OutFeatures => _weight?.shape[0] ?? _packed!.Rows;
-    public long InFeatures => _weight?.shape[1] ?? _packed!.Columns;
+    public long OutFeatures => _weight?.shape[0] ?? _packed!.Sum(p => (long)p.Rows);
+    public long InFeatures => _weight?.shape[1] ?? _packed![0].Columns;
 
     public Tensor Forward(Tensor x)
     {
+        if (_packed is not null)
+        {
+            if (x.device_type != DeviceType.CPU || x.dim() != 2)
+                throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
+            var xf = x.to(ScalarType.Float32).contiguous();
+            var y = x.shape[0] is > 0 and <= CpuGemv.MaxPackedRows ? Gemv(xf) : PackedMatmul.Multiply(_packed, xf);
+            return y.dtype == x.dtype ? y : y.to(x.dtype);
+        }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.MaxRows && x.device_type == DeviceType.CPU;
-        if (_gemv && decodeSized && (_packed is not null || x.dtype == _weight!.dtype))
+        if (_gemv && decodeSized && x.dtype == _weight!.dtype)
         {
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
-        if (_weight is not null) return F.linear(x, _weight);
-        using var dense = Dequantized();
-        return F.linear(x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32), dense).to(x.dtype);
-    }
-
-    /// <summary>The packed matrix as a dense F32 tensor, written straight into the tensor's storage (one copy).</summary>
-    unsafe Tensor Dequantized()
-    {
-        var dense = empty([_packed!.Rows, _packed.Columns], ScalarType.Float32);
-        _packed.DequantizeInto(TensorPointers.Float(dense));
-        return dense;
+        return F.linear(x, _weight!);
     }
 
     unsafe Tensor Gemv(Tensor x)
@@ -59,9 +61,7 @@ public sealed class Linear : IDisposable
         var y = empty([t, rows], ScalarType.Float32);
         float* xp = TensorPointers.Float(x), yp = TensorPointers.Float(y);
         if (_packed is not null)
-            fixed (sbyte* q = _packed.Quants)
-            fixed (float* s = _packed.Scales)
-                CpuGemv.MultiplyQ8_0(q, s, xp, yp, t, rows, cols, threads);
+            CpuGemv.Multiply(_packed, xp, yp, t, threads);
         else if (_weight!.dtype == ScalarType.BFloat16)
             CpuGemv.Multiply(TensorPointers.BFloat16(_weight), xp, yp, t, rows, cols, threads);
         else

@@ -2,74 +2,126 @@ using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace SmolLM3.Engine.Tests.Kernels;
 
-/// <summary>Q8_0 matrices kept packed compute what their exact dequantization computes.</summary>
+/// <summary>
+/// Matrices kept as GGUF blocks compute what their exact dequantization computes: the decode GEMV (1..32 rows of x)
+/// and the prefill tiles against a float64 matmul of the dequantized matrix, for every packed type.
+/// </summary>
 public class PackedWeightTests
 {
-    static (PackedWeight Packed, Tensor Dense) RandomQ8(int rows, int cols, int seed)
+    public static TheoryData<GgmlType> Types => new(GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0,
+        GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+
+    /// <summary>Byte offsets of each block's F16 scale and minimum (ggml's block_* structs).</summary>
+    static int[] HalfOffsets(GgmlType type) => type switch
     {
-        var values = randn([rows, cols], generator: new TorchSharp.torch.Generator((ulong)seed)).data<float>().ToArray();
-        var packed = PackedWeight.Quantize(values, rows, cols);
-        return (packed, tensor(packed.Dequantize(), [rows, cols]));
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => [0],
+        GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
+        GgmlType.Q2_K => [80, 82],
+        GgmlType.Q3_K => [108],
+        GgmlType.Q6_K => [208],
+        _ => throw new ArgumentException($"{type}"),
+    };
+
+    /// <summary>Random blocks of <paramref name="type"/>: every quant, scale byte and mask random, the F16 fields small finite numbers.</summary>
+    static PackedWeight RandomBlocks(GgmlType type, int rows, int columns, int seed)
+    {
+        var random = new Random(seed);
+        int blockBytes = GgmlTypeInfo.BytesPerBlock(type);
+        var data = new byte[GgmlTypeInfo.ByteSize(type, (long)rows * columns)];
+        random.NextBytes(data);
+        for (int b = 0; b < data.Length; b += blockBytes)
+            foreach (var o in HalfOffsets(type))
+                BitConverter.TryWriteBytes(data.AsSpan(b + o, 2), (Half)((random.NextDouble() * 2 - 1) * 0.01));
+        return PackedWeight.FromBlocks(type, data, rows, columns);
     }
 
-    [Fact]
-    public void QuantizerMatchesTheFormatDefinition()
-    {
-        // one block: max |x| = 127 gives scale 1, so the bytes are the rounded values
-        var x = Enumerable.Range(0, 32).Select(i => i == 5 ? -127f : i * 1.4f).ToArray();
-        var p = PackedWeight.Quantize(x, 1, 32);
-        Assert.Equal(1f, p.Scales[0]);
-        Assert.Equal(-127, p.Quants[5]);
-        Assert.Equal((sbyte)MathF.Round(7 * 1.4f), p.Quants[7]);
+    static Tensor Dense(PackedWeight w) => tensor(w.Dequantize(), [w.Rows, w.Columns]);
 
-        // the same block in GGUF's byte layout reads back identically, and dequantizes like the GGUF dequantizer
-        var block = new byte[34];
-        BitConverter.TryWriteBytes(block, (Half)1f);
-        for (int i = 0; i < 32; i++) block[2 + i] = (byte)p.Quants[i];
-        var fromGguf = PackedWeight.FromGgufBlocks(block, 1, 32);
-        Assert.Equal(p.Quants, fromGguf.Quants);
-        var reference = new float[32];
-        Dequantizer.Dequantize(GgmlType.Q8_0, block, reference);
-        Assert.Equal(reference, fromGguf.Dequantize());
+    /// <summary>Each entry within 1e-4 of Σ|w|·|x| (float32 summation in another order) of the float64 product.</summary>
+    static void AssertMatches(Tensor dense, Tensor x, Tensor ours, string what)
+    {
+        var want = x.to(ScalarType.Float64).matmul(dense.to(ScalarType.Float64).t());
+        var scale = x.abs().to(ScalarType.Float64).matmul(dense.abs().to(ScalarType.Float64).t());
+        var excess = (ours.to(ScalarType.Float64) - want).abs() - scale * 1e-4;
+        Assert.True(excess.max().item<double>() <= 1e-6, $"{what}: max |Δ| {(ours.to(ScalarType.Float64) - want).abs().max().item<double>():E3}");
     }
 
     [Theory]
-    [InlineData(1, 384, 576)]
-    [InlineData(5, 70, 64)]
-    public void PackedGemvMatchesDenseLinearOnTheDequantizedMatrix(int t, int rows, int cols)
+    [MemberData(nameof(Types))]
+    public void GemvAndPrefillTilesMatchTheDequantizedMatmul(GgmlType type)
     {
         using var scope = NewDisposeScope();
-        var (packed, dense) = RandomQ8(rows, cols, 5);
-        var x = randn(t, cols);
-        var ours = new Linear(packed).Forward(x);
-        var want = F.linear(x, dense);
-        Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-4), $"max diff {(ours - want).abs().max().item<float>()}");
-        // prefill-sized input takes the dequantize-then-GEMM path
-        var xs = randn(20, cols);
-        Assert.True(new Linear(packed).Forward(xs).allclose(F.linear(xs, dense), rtol: 1e-4, atol: 1e-4));
+        // odd row counts; 4096 columns: several blocks of every type, and tiles of 256 rows so 301 rows take two
+        var w = RandomBlocks(type, 301, 4096, (int)type);
+        var dense = Dense(w);
+        var gen = new TorchSharp.torch.Generator(7);
+        foreach (int t in new[] { 1, 3, 32, 40 })
+        {
+            var x = randn([t, w.Columns], generator: gen);
+            AssertMatches(dense, x, new Linear(w).Forward(x), $"{type}, {t} rows");
+        }
+        // a BF16 model's activations come back in BF16
+        var xb = randn([3, w.Columns], generator: gen).to(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.BFloat16, new Linear(w).Forward(xb).dtype);
     }
 
-    [SkippableFact]
-    public void Q8GgufRunsPackedAndAgreesWithItsDequantizedSelf()
+    [Fact]
+    public void PartsOfDifferentTypesEachWriteTheirSliceOfTheOutput()
     {
-        using var source = ModelSources.Open(Fixtures.Require("tiny-smollm3", "model-q8_0.gguf"));
-        using var packed = CausalLM.Load(source, ScalarType.Float32, CPU);
-        using var dense = CausalLM.Load(source, ScalarType.Float32, CPU, keepQuantized: false);
-        Assert.True(packed.PackedMatrices >= 4 * 7, $"{packed.PackedMatrices} packed");   // q,k,v,o,gate,up,down per layer
-        Assert.Equal(0, dense.PackedMatrices);
-
-        using var cp = packed.NewCache();
-        using var cd = dense.NewCache();
-        int[] prompt = [9906, 1917, 11, 856, 836];
-        foreach (var chunk in new[] { prompt, [22287], [107208] })
+        using var scope = NewDisposeScope();
+        // as a Q4_K_M file's fused Q/K/V can be: Q4_K, Q4_K, Q6_K (and a legacy type for good measure)
+        PackedWeight[] parts = [RandomBlocks(GgmlType.Q4_K, 37, 512, 1), RandomBlocks(GgmlType.Q6_K, 300, 512, 2), RandomBlocks(GgmlType.Q5_0, 129, 512, 3)];
+        var dense = cat(parts.Select(Dense).ToArray(), 0);
+        var gen = new TorchSharp.torch.Generator(9);
+        foreach (int t in new[] { 1, 32, 70 })
         {
-            using var a = packed.Forward([new SequenceChunk(cp, chunk)]);
-            using var b = dense.Forward([new SequenceChunk(cd, chunk)]);
-            Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-4), $"max diff {(a - b).abs().max().item<float>()}");
+            var x = randn([t, 512], generator: gen);
+            AssertMatches(dense, x, new Linear(parts).Forward(x), $"{t} rows");
         }
+    }
+
+    [Fact]
+    public void EmbeddingLookupDecodesExactlyTheRowsAskedFor()
+    {
+        using var scope = NewDisposeScope();
+        var w = RandomBlocks(GgmlType.Q6_K, 50, 256, 4);
+        var dense = Dense(w);
+        long[] ids = [49, 0, 7, 7];
+        var rows = new TokenEmbedding(w, ScalarType.Float32).Lookup(ids, CPU);
+        Assert.True(rows.eq(dense.index_select(0, tensor(ids))).all().item<bool>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenEmbedding(w, ScalarType.Float32).Lookup([50], CPU));
+    }
+
+    [Fact]
+    public void RowReorderingMovesWholeRows()
+    {
+        var w = RandomBlocks(GgmlType.Q4_K, 4, 512, 5);
+        var moved = w.SelectRows([2, 0, 3, 1]);
+        Assert.True(moved.Row(0).SequenceEqual(w.Row(2)) && moved.Row(3).SequenceEqual(w.Row(1)));
+        Assert.Equal(w.Dequantize().AsSpan(2 * 512, 512).ToArray(), moved.Dequantize().AsSpan(0, 512).ToArray());
+    }
+
+    [Fact]
+    public void Q8_0QuantizerMatchesTheFormatDefinition()
+    {
+        // one block: max |x| = 127 gives scale 1, so the bytes are the rounded values, read back by the GGUF dequantizer
+        var x = Enumerable.Range(0, 32).Select(i => i == 5 ? -127f : i * 1.4f).ToArray();
+        var p = PackedWeight.QuantizeQ8_0(x, 1, 32);
+        Assert.Equal((Half)1f, BitConverter.ToHalf(p.Data, 0));
+        Assert.Equal(-127, (sbyte)p.Data[2 + 5]);
+        var reference = new float[32];
+        Dequantizer.Dequantize(GgmlType.Q8_0, p.Data, reference);
+        Assert.Equal(x.Select(v => MathF.Round(v)).ToArray(), reference);
+    }
+
+    [Fact]
+    public void MalformedMatricesAreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => new PackedWeight(GgmlType.Q4_K, 2, 100, new byte[2 * 144]));   // not whole super-blocks
+        Assert.Throws<ArgumentException>(() => new PackedWeight(GgmlType.Q4_K, 2, 256, new byte[144]));       // bytes for one row
+        Assert.Throws<ArgumentException>(() => new PackedWeight(GgmlType.F16, 2, 256, new byte[1024]));       // plain types stay dense
     }
 }

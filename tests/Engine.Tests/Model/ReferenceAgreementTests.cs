@@ -53,7 +53,29 @@ public class ReferenceAgreementTests
     public void GgufOnePassMatchesLlamaCpp(string model, string reference) =>
         Check(model, reference, stepwise: false);
 
-    internal static void Check(string model, string reference, bool stepwise)
+    /// <summary>
+    /// The quantized GGUFs, held packed, against llama.cpp with an F32 KV cache and flash attention off
+    /// (ref-&lt;quant&gt;.kvf32.json): no F16 rounding on either side, so every entry within 1e-4.
+    /// </summary>
+    public static TheoryData<string, string> GgufKvF32Cases => new()
+    {
+        { "tiny-smollm3/model-q8_0.gguf", "tiny-smollm3/ref-q8_0.kvf32.json" },
+        { "tiny-smollm3/model-q4_k_m.gguf", "tiny-smollm3/ref-q4_k_m.kvf32.json" },
+        { "tiny-smollm2/model-q4_0.gguf", "tiny-smollm2/ref-q4_0.kvf32.json" },
+        { "tiny-smollm2/model-q5_k_m.gguf", "tiny-smollm2/ref-q5_k_m.kvf32.json" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(GgufKvF32Cases))]
+    public void PackedGgufStepwiseMatchesLlamaCppWithF32Kv(string model, string reference) =>
+        Check(model, reference, stepwise: true, entryTolerance: 1e-4, meanTolerance: 1e-4);
+
+    [SkippableTheory]
+    [MemberData(nameof(GgufKvF32Cases))]
+    public void PackedGgufOnePassMatchesLlamaCppWithF32Kv(string model, string reference) =>
+        Check(model, reference, stepwise: false, entryTolerance: 1e-4, meanTolerance: 1e-4);
+
+    internal static void Check(string model, string reference, bool stepwise, double entryTolerance = EntryTolerance, double meanTolerance = MeanTolerance)
     {
         var refPath = Fixtures.Require(reference.Split('/'));
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
@@ -65,12 +87,12 @@ public class ReferenceAgreementTests
             Assert.Equal(c.Steps.Count, steps.Count);
             var errors = new List<double>();
             for (int i = 0; i < steps.Count; i++)
-                AssertAgrees(c.Steps[i], steps[i], c.Prompt.Length, i, errors);
-            Assert.True(errors.Average() <= MeanTolerance, $"prompt {c.Prompt.Length}: mean |Δlogprob| {errors.Average():E2} over {errors.Count} entries");
+                AssertAgrees(c.Steps[i], steps[i], c.Prompt.Length, i, errors, entryTolerance);
+            Assert.True(errors.Average() <= meanTolerance, $"prompt {c.Prompt.Length}: mean |Δlogprob| {errors.Average():E2} over {errors.Count} entries");
         }
     }
 
-    static void AssertAgrees(ReferenceStep expected, ScoredStep actual, int promptLength, int step, List<double> errors)
+    static void AssertAgrees(ReferenceStep expected, ScoredStep actual, int promptLength, int step, List<double> errors, double entryTolerance)
     {
         var mine = actual.Top.ToDictionary(e => e.TokenId, e => (double)e.LogProb);
         foreach (var e in expected.Top)
@@ -78,7 +100,7 @@ public class ReferenceAgreementTests
             // Ours lists 8, so a rank-5/6 swap within tolerance still finds the token.
             Assert.True(mine.TryGetValue(e.Token, out var lp), $"prompt {promptLength}, step {step}: token {e.Token} missing from our top-8");
             errors.Add(Math.Abs(lp - e.Logprob));
-            Assert.True(Math.Abs(lp - e.Logprob) <= EntryTolerance,
+            Assert.True(Math.Abs(lp - e.Logprob) <= entryTolerance,
                     $"prompt {promptLength}, step {step}, token {e.Token}: ours {lp:F6}, llama.cpp {e.Logprob:F6}");
         }
         if (expected.Top[0].Logprob - expected.Top[1].Logprob > 0.01)

@@ -1,0 +1,51 @@
+using SmolLM3.Engine.Loading;
+using static TorchSharp.torch;
+
+namespace SmolLM3.Engine.Kernels;
+
+/// <summary>
+/// y = x · Wᵀ for many rows of x (prefill) with W packed: W's rows are dequantized a tile at a time into one
+/// F32 scratch reused for every tile, and libtorch multiplies x by each tile, so the dense matrix never
+/// exists whole. Each weight is decoded once per call, which many rows of x amortise.
+/// </summary>
+public static unsafe class PackedMatmul
+{
+    /// <summary>Floats per tile (4 MiB), in whole rows; at least <see cref="MinTileRows"/> rows so the GEMMs stay efficient.</summary>
+    const int TileFloats = 1 << 20, MinTileRows = 256;
+
+    /// <param name="parts">Matrices of the same width stacked by rows (fused Q/K/V, gate/up), each writing its slice of y's columns.</param>
+    /// <param name="x">(T, in) float32 on the CPU.</param>
+    /// <returns>(T, Σ rows) float32.</returns>
+    public static Tensor Multiply(IReadOnlyList<PackedWeight> parts, Tensor x)
+    {
+        int columns = parts[0].Columns, outFeatures = parts.Sum(p => p.Rows), threads = get_num_threads();
+        int tileRows = Math.Max(TileFloats / columns, MinTileRows);
+        var y = empty([x.shape[0], outFeatures], ScalarType.Float32);
+        using var scratch = empty([Math.Min(tileRows, parts.Max(p => p.Rows)), columns], ScalarType.Float32);
+        var scratchAddress = (nint)TensorPointers.Float(scratch);   // lambdas cannot capture pointers
+        int offset = 0;
+        foreach (var part in parts)
+        {
+            if (part.Columns != columns) throw new ArgumentException("stacked matrices must have the same width", nameof(parts));
+            for (int r0 = 0; r0 < part.Rows; r0 += tileRows)
+            {
+                int n = Math.Min(tileRows, part.Rows - r0);
+                // decode the tile in slices of rows, one per thread
+                int slices = Math.Max(1, Math.Min(threads, n / 16));
+                void Decode(int s)
+                {
+                    int a = n * s / slices, b = n * (s + 1) / slices;
+                    part.DequantizeRows(r0 + a, b - a, new Span<float>((float*)scratchAddress + (long)a * columns, (b - a) * columns));
+                }
+                if (slices == 1) Decode(0);
+                else Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, Decode);
+                using var tile = scratch.narrow(0, 0, n);
+                using var product = x.matmul(tile.t());
+                using var slice = y.narrow(1, offset + r0, n);
+                slice.copy_(product);
+            }
+            offset += part.Rows;
+        }
+        return y;
+    }
+}
