@@ -7,6 +7,14 @@ public static unsafe class Bf16
 {
     public static float ToFloat(ushort b) => BitConverter.Int32BitsToSingle(b << 16);
 
+    /// <summary>float32 rounded to the nearest bfloat16 (ties to even, NaN kept quiet), as libtorch converts.</summary>
+    public static ushort FromFloat(float f)
+    {
+        if (float.IsNaN(f)) return 0x7FC0;
+        uint bits = BitConverter.SingleToUInt32Bits(f);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
     /// <summary>Σ a[i]·b[i] with a in float32 and b in bfloat16.</summary>
     public static float Dot(float* a, ushort* b, int n)
     {

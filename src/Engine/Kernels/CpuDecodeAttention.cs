@@ -80,7 +80,7 @@ public static unsafe class CpuDecodeAttention
         }
         bounds[parts] = pairs;
         for (int part = 1; part < parts; part++) bounds[part] = Math.Max(bounds[part], bounds[part - 1]);
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        CpuWorkers.Run(parts, part =>
         {
             fixed (float* s = new float[shape.Rep * maxLength])
                 for (int p = bounds[part]; p < bounds[part + 1]; p++) Group(seqs[p / shape.KvHeads], p % shape.KvHeads, shape, s, dot, axpy);

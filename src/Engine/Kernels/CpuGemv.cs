@@ -78,8 +78,7 @@ public static unsafe class CpuGemv
             rows(0, outFeatures);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-            rows((int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts)));
+        CpuWorkers.Run(parts, p => rows((int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts)));
     }
 
     static float Dot(float* a, float* b, int n)

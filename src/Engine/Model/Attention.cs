@@ -111,6 +111,29 @@ public sealed class Attention : IDisposable
     /// </summary>
     unsafe void AttendDecodeCpu(Tensor q, Tensor k, Tensor v, BatchLayout batch, List<int> decode, Tensor output)
     {
+        var pool = batch.Caches[decode[0]].Pool;
+        var (kc, vc) = (k.to(pool.Format.WriteType).contiguous(), v.to(pool.Format.WriteType).contiguous());
+        int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
+        // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep
+        long t = output.shape[0];
+        var queries = (decode.Count == t ? q : q.index_select(0, tensor(decode.Select(i => (long)batch.Offsets[i]).ToArray(), device: q.device))).to(ScalarType.Float32).contiguous();
+        // Split the heads over the threads only in steps whose matmuls are our GEMV: libtorch's GEMM (larger steps)
+        // leaves its OpenMP workers spinning between calls, and a second hand-off only competes with them
+        // (measured: no faster at 16 sequences, even over 1k-token caches).
+        int threads = t <= CpuGemv.MaxRows ? get_num_threads() : 1;
+        AttendDecode(TensorPointers.Float(queries), TensorPointers.Bytes(kc), TensorPointers.Bytes(vc), positionBytes, positionBytes,
+            batch, decode, TensorPointers.Float(output), threads);
+    }
+
+    /// <summary>
+    /// Each decode sequence's new position (keys and values of the pool's write type, row r of <paramref name="keys"/> /
+    /// <paramref name="values"/> for batch row r, <paramref name="stride"/> bytes apart) written by its cache into its block,
+    /// then one <see cref="CpuDecodeAttention"/> call over all of them: <paramref name="queries"/> holds their (H·D) F32 queries
+    /// one after another, and each fills its batch row of <paramref name="output"/>.
+    /// </summary>
+    unsafe void AttendDecode(float* queries, byte* keys, byte* values, long stride, int positionBytes, BatchLayout batch, List<int> decode,
+        float* output, int threads)
+    {
         int n = decode.Count, rep = _heads / _kvHeads;
         var pool = batch.Caches[decode[0]].Pool;
         var first = new int[n + 1];
@@ -123,32 +146,76 @@ public sealed class Attention : IDisposable
             rows[j] = batch.Offsets[decode[j]];
             first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
         }
-        // each cache writes its new position's (KVH, D) keys and values, converted to its format, into its block,
-        // then hands the kernel its blocks' pointers
         var keyBlocks = new nint[first[n]];
         var valueBlocks = new nint[first[n]];
-        var (kc, vc) = (k.to(pool.Format.WriteType).contiguous(), v.to(pool.Format.WriteType).contiguous());
-        int positionBytes = _kvHeads * _headDim * (int)kc.ElementSize;
-        byte* kSrc = TensorPointers.Bytes(kc), vSrc = TensorPointers.Bytes(vc);
         for (int j = 0; j < n; j++)
         {
             var cache = batch.Caches[decode[j]];
-            long src = (long)rows[j] * positionBytes;
-            cache.AppendPosition(_layer, new ReadOnlySpan<byte>(kSrc + src, positionBytes), new ReadOnlySpan<byte>(vSrc + src, positionBytes));
+            long src = rows[j] * stride;
+            cache.AppendPosition(_layer, new ReadOnlySpan<byte>(keys + src, positionBytes), new ReadOnlySpan<byte>(values + src, positionBytes));
             cache.Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
         }
-
-        // the decode rows' queries, (n, KVH·rep, D) in F32: head h belongs to KV group h / rep
-        long t = output.shape[0];
-        var queries = (n == t ? q : q.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: q.device))).to(ScalarType.Float32).contiguous();
-        // Split the heads over the threads only in steps whose matmuls are our GEMV: libtorch's GEMM (larger steps)
-        // leaves its OpenMP workers spinning between calls, and a second hand-off only competes with them
-        // (measured: no faster at 16 sequences, even over 1k-token caches).
-        int threads = t <= CpuGemv.MaxRows ? get_num_threads() : 1;
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
-            CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(queries), kb, vb, f, l, r, TensorPointers.Float(output), n,
-                _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
+            CpuDecodeAttention.RunPagedBatch(queries, kb, vb, f, l, r, output, n, _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
+    }
+
+    /// <summary>
+    /// The same for a fused decode step: <paramref name="t"/> sequences, one position each, every cache read in place in one
+    /// layout (<see cref="CausalLM"/> checks), on raw F32 rows. <paramref name="y"/> (t, hidden) is overwritten.
+    /// <paramref name="cos"/> and <paramref name="sin"/> are <see cref="RotaryEmbedding.Angles"/>' rows, (t, D).
+    /// </summary>
+    internal unsafe void Decode(float* x, float* y, int t, BatchLayout batch, float* cos, float* sin, DecodeScratch scratch)
+    {
+        int d = _headDim, width = (_heads + 2 * _kvHeads) * d, kvWidth = _kvHeads * d;
+        var pool = batch.Caches[0].Pool;
+        fixed (float* qkv = scratch.Qkv, queries = scratch.Queries, attended = scratch.Attended)
+        fixed (ushort* k16 = scratch.Keys16, v16 = scratch.Values16)
+        {
+            _qkv.Multiply(x, qkv, t);
+            for (int r = 0; r < t; r++)
+            {
+                float* row = qkv + (long)r * width, q = queries + (long)r * _heads * d;
+                if (_rope)
+                {
+                    for (int h = 0; h < _heads; h++) Rotate(row + h * d, q + h * d, cos + r * d, sin + r * d, d);
+                    for (int h = 0; h < _kvHeads; h++) Rotate(row + (_heads + h) * d, row + (_heads + h) * d, cos + r * d, sin + r * d, d);
+                }
+                else
+                    new ReadOnlySpan<float>(row, _heads * d).CopyTo(new Span<float>(q, _heads * d));
+            }
+            // keys and values go to the cache in its write type: F32 as they are, or rounded to BF16 as torch rounds
+            byte* keys = (byte*)(qkv + _heads * d), values = (byte*)(qkv + _heads * d + kvWidth);
+            long stride = (long)width * sizeof(float);
+            int positionBytes = kvWidth * sizeof(float);
+            if (pool.Format.WriteType == ScalarType.BFloat16)
+            {
+                for (int r = 0; r < t; r++)
+                    for (int i = 0; i < kvWidth; i++)
+                    {
+                        k16[r * kvWidth + i] = Bf16.FromFloat(qkv[(long)r * width + _heads * d + i]);
+                        v16[r * kvWidth + i] = Bf16.FromFloat(qkv[(long)r * width + _heads * d + kvWidth + i]);
+                    }
+                keys = (byte*)k16;
+                values = (byte*)v16;
+                stride = positionBytes = kvWidth * sizeof(ushort);
+            }
+            var all = Enumerable.Range(0, t).ToList();
+            AttendDecode(queries, keys, values, stride, positionBytes, batch, all, attended, get_num_threads());
+            _oProj.Multiply(attended, y, t);
+        }
+    }
+
+    /// <summary>x · cos + rotate_half(x) · sin for one head of <paramref name="d"/> values, as <see cref="RotaryEmbedding.Apply"/> computes it (sin signed).</summary>
+    static unsafe void Rotate(float* x, float* y, float* cos, float* sin, int d)
+    {
+        int half = d / 2;
+        for (int i = 0; i < half; i++)
+        {
+            float a = x[i], b = x[i + half];
+            y[i] = a * cos[i] + b * sin[i];
+            y[i + half] = b * cos[i + half] + a * sin[i + half];
+        }
     }
 
     /// <summary>
@@ -172,6 +239,8 @@ public sealed class Attention : IDisposable
         // (KVH, rep·L, D) -> (H, L, D) -> (L, H·D)
         return o.view(_heads, len, _headDim).permute(1, 0, 2).reshape(len, _heads * _headDim);
     }
+
+    internal bool MultipliesRaw => _qkv.MultipliesRaw && _oProj.MultipliesRaw;
 
     public void Dispose()
     {

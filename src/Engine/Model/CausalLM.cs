@@ -215,7 +215,9 @@ public sealed class CausalLM : ILanguageModel
         var (cos, sin) = _rope.Angles(positions, DType, Device);
         // each layer in its own scope: a long chunk's attention scores and MLP activations are freed layer by layer,
         // and only the layer's output (T, hidden) leaves it; the previous one is freed once used
-        for (int l = 0; l < _layers.Length; l++)
+        if (FusesDecode(layout, t))
+            DecodeFused(x, layout, cos, sin, t);
+        else for (int l = 0; l < _layers.Length; l++)
         {
             Tensor next;
             using (NewDisposeScope()) next = _layers[l].Forward(x, layout, cos, sin).MoveToOuterDisposeScope();
@@ -227,6 +229,35 @@ public sealed class CausalLM : ILanguageModel
         var selected = keep.Count == t ? x : x.index_select(0, tensor(keep.ToArray(), device: Device));
         var logits = _lmHead.Forward(_norm.Forward(selected)).to(ScalarType.Float32);
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether decode steps may run fused (<see cref="DecoderLayer.Decode"/>); off only to compare the two paths in tests.</summary>
+    internal bool FuseDecode { get; set; } = true;
+
+    /// <summary>Steps that ran fused so far (tests check the path they compare was taken).</summary>
+    internal int FusedSteps { get; private set; }
+
+    /// <summary>
+    /// A step fuses when every sequence feeds one token on the CPU in F32 compute, every matmul is our GEMV, and every cache is
+    /// read in place in the first one's layout (what the decode attention kernel takes in one call).
+    /// </summary>
+    bool FusesDecode(BatchLayout batch, int t)
+    {
+        if (!FuseDecode || Device.type != DeviceType.CPU || DType != ScalarType.Float32 || t != batch.Count || t > Kernels.CpuGemv.MaxRows) return false;
+        var first = batch.Caches[0].Pool;
+        if (!first.InPlace || first.Format.WriteType is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
+        foreach (var c in batch.Caches)
+            if (c.Pool.BlockTokens != first.BlockTokens || c.Pool.HeadStride != first.HeadStride || c.Pool.Format != first.Format) return false;
+        return _layers.All(l => l.DecodesRaw);
+    }
+
+    /// <summary>Runs every layer on <paramref name="x"/>'s rows in place (a contiguous (t, hidden) F32 tensor of its own).</summary>
+    unsafe void DecodeFused(Tensor x, BatchLayout batch, Tensor cos, Tensor sin, int t)
+    {
+        FusedSteps++;
+        var scratch = new DecodeScratch(Config, t);
+        float* xp = Kernels.TensorPointers.Float(x), c = Kernels.TensorPointers.Float(cos), s = Kernels.TensorPointers.Float(sin);
+        foreach (var layer in _layers) layer.Decode(xp, t, Config.HiddenSize, batch, c, s, scratch);
     }
 
     public void Dispose()

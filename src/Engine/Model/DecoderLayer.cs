@@ -11,6 +11,31 @@ public sealed class DecoderLayer(RmsNorm inputLayernorm, Attention selfAttn, Rms
         return h + mlp.Forward(postAttentionLayernorm.Forward(h));
     }
 
+    /// <summary>
+    /// The same block for a fused decode step on raw F32 rows: <paramref name="x"/> (t, hidden) is updated in place, the
+    /// norms, RoPE, SiLU·up and residual adds run as loops between the matmuls instead of one libtorch call each.
+    /// </summary>
+    internal unsafe void Decode(float* x, int t, int hidden, BatchLayout batch, float* cos, float* sin, DecodeScratch scratch)
+    {
+        fixed (float* normed = scratch.Normed, projected = scratch.Projected)
+        {
+            inputLayernorm.Apply(x, normed, t, hidden);
+            selfAttn.Decode(normed, projected, t, batch, cos, sin, scratch);
+            Add(x, projected, t * hidden);
+            postAttentionLayernorm.Apply(x, normed, t, hidden);
+            mlp.Decode(normed, projected, t, scratch);
+            Add(x, projected, t * hidden);
+        }
+    }
+
+    static unsafe void Add(float* x, float* y, int n)
+    {
+        for (int i = 0; i < n; i++) x[i] += y[i];
+    }
+
+    /// <summary>Whether every matmul of the block takes raw F32 rows (<see cref="Linear.MultipliesRaw"/>).</summary>
+    internal bool DecodesRaw => selfAttn.MultipliesRaw && mlp.MultipliesRaw;
+
     public void Dispose()
     {
         inputLayernorm.Dispose();

@@ -57,16 +57,24 @@ public sealed class Linear : IDisposable
 
     unsafe Tensor Gemv(Tensor x)
     {
-        int t = (int)x.shape[0], rows = (int)OutFeatures, cols = (int)InFeatures, threads = get_num_threads();
-        var y = empty([t, rows], ScalarType.Float32);
-        float* xp = TensorPointers.Float(x), yp = TensorPointers.Float(y);
-        if (_packed is not null)
-            CpuGemv.Multiply(_packed, xp, yp, t, threads);
-        else if (_weight!.dtype == ScalarType.BFloat16)
-            CpuGemv.Multiply(TensorPointers.BFloat16(_weight), xp, yp, t, rows, cols, threads);
-        else
-            CpuGemv.Multiply(TensorPointers.Float(_weight), xp, yp, t, rows, cols, threads);
+        var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
+        Multiply(TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0]);
         return y;
+    }
+
+    /// <summary>Whether <see cref="Multiply"/> can take raw F32 rows (a CPU weight in F32, BF16 or packed).</summary>
+    internal bool MultipliesRaw => _gemv;
+
+    /// <summary>y = x · Wᵀ on raw F32 rows: <paramref name="x"/> (t, in), <paramref name="y"/> (t, out) overwritten; t at most <see cref="CpuGemv.MaxRows"/>.</summary>
+    internal unsafe void Multiply(float* x, float* y, int t)
+    {
+        int rows = (int)OutFeatures, cols = (int)InFeatures, threads = get_num_threads();
+        if (_packed is not null)
+            CpuGemv.Multiply(_packed, x, y, t, threads);
+        else if (_weight!.dtype == ScalarType.BFloat16)
+            CpuGemv.Multiply(TensorPointers.BFloat16(_weight), x, y, t, rows, cols, threads);
+        else
+            CpuGemv.Multiply(TensorPointers.Float(_weight), x, y, t, rows, cols, threads);
     }
 
     public void Dispose() => _weight?.Dispose();

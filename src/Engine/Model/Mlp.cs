@@ -24,6 +24,29 @@ public sealed class Mlp : IDisposable
         return _down.Forward(F.silu(gu.narrow(-1, 0, _ffn)).mul_(gu.narrow(-1, _ffn, _ffn)));
     }
 
+    /// <summary>The same for <paramref name="t"/> raw F32 rows (the fused decode step): <paramref name="y"/> (t, hidden) is overwritten.</summary>
+    internal unsafe void Decode(float* x, float* y, int t, DecodeScratch scratch)
+    {
+        int ffn = (int)_ffn;
+        fixed (float* gu = scratch.GateUp)
+        {
+            _gateUp.Multiply(x, gu, t);
+            // silu(gate) · up packed into the first t·ffn floats as (t, ffn) rows (row r's writes never reach rows not yet read)
+            for (int r = 0; r < t; r++)
+            {
+                float* g = gu + (long)r * 2 * ffn, u = g + ffn, a = gu + (long)r * ffn;
+                for (int i = 0; i < ffn; i++)
+                {
+                    float v = g[i];
+                    a[i] = v / (1 + MathF.Exp(-v)) * u[i];
+                }
+            }
+            _down.Multiply(gu, y, t);
+        }
+    }
+
+    internal bool MultipliesRaw => _gateUp.MultipliesRaw && _down.MultipliesRaw;
+
     public void Dispose()
     {
         _gateUp.Dispose();

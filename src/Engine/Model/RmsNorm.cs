@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Kernels;
 using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Model;
@@ -11,6 +12,22 @@ public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
         var x32 = x.to(ScalarType.Float32);
         var normed = x32 * x32.square().mean([-1], keepdim: true).add_(eps).rsqrt_();
         return weight * normed.to(x.dtype);
+    }
+
+    /// <summary>
+    /// The same normalization of <paramref name="t"/> raw F32 rows of <paramref name="width"/> into <paramref name="y"/>, for the
+    /// fused decode step (the weight is F32 on the CPU there); the mean of squares is summed in double.
+    /// </summary>
+    internal unsafe void Apply(float* x, float* y, int t, int width)
+    {
+        float* w = TensorPointers.Float(weight);
+        for (int r = 0; r < t; r++, x += width, y += width)
+        {
+            double sum = 0;
+            for (int i = 0; i < width; i++) sum += (double)x[i] * x[i];
+            float scale = 1 / MathF.Sqrt((float)(sum / width + eps));
+            for (int i = 0; i < width; i++) y[i] = x[i] * scale * w[i];
+        }
     }
 
     public void Dispose() => weight.Dispose();

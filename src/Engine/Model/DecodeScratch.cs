@@ -1,0 +1,28 @@
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Engine.Model;
+
+/// <summary>
+/// The buffers of one fused decode step (<see cref="DecoderLayer.Decode"/>), sized for its rows and reused by every layer:
+/// pinned, so the kernels take their addresses without fixing them per call.
+/// </summary>
+internal sealed class DecodeScratch
+{
+    public readonly float[] Normed, Projected, Qkv, Queries, Attended, GateUp;
+
+    /// <summary>Keys and values of the new positions as bfloat16 bits, for BF16 caches.</summary>
+    public readonly ushort[] Keys16, Values16;
+
+    public DecodeScratch(ModelConfig c, int rows)
+    {
+        float[] F(long n) => GC.AllocateUninitializedArray<float>(checked((int)(n * rows)), pinned: true);
+        Normed = F(c.HiddenSize);
+        Projected = F(c.HiddenSize);
+        Qkv = F((c.NumHeads + 2 * c.NumKvHeads) * c.HeadDim);
+        Queries = F(c.QueryDim);
+        Attended = F(c.QueryDim);
+        GateUp = F(2L * c.IntermediateSize);
+        Keys16 = GC.AllocateUninitializedArray<ushort>(c.KvDim * rows, pinned: true);
+        Values16 = GC.AllocateUninitializedArray<ushort>(c.KvDim * rows, pinned: true);
+    }
+}

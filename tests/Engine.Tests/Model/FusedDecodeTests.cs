@@ -1,0 +1,66 @@
+using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
+using TorchSharp;
+
+namespace SmolLM3.Engine.Tests.Model;
+
+/// <summary>
+/// A fused decode step (norms, RoPE, cache writes and SiLU run as loops between our matmuls) gives the logits of the
+/// general path, layer by layer through libtorch, for the same sequences: NoPE and YaRN layers, untied heads, packed
+/// Q8_0 weights, and caches in F32, BF16 and Q8_0.
+/// </summary>
+public class FusedDecodeTests
+{
+    [SkippableTheory]
+    [InlineData("tiny-smollm3/hf", "f32")]
+    [InlineData("tiny-smollm3/hf", "bf16")]
+    [InlineData("tiny-smollm3/hf", "q8_0")]
+    [InlineData("tiny-smollm2/hf", "f32")]
+    [InlineData("tiny-smollm3/model-q8_0.gguf", "f32")]
+    [InlineData("long-context/tiny-smollm3-yarn", "f32")]
+    public void FusedStepsEqualTheGeneralPath(string model, string kvDType)
+    {
+        using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
+        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.Parse(kvDType));
+        using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 96);
+        int[][] prompts = [[10, 20, 30], [7], [40, 41, 42, 43, 44, 45, 46, 47, 48]];
+        var fused = prompts.Select(_ => pool.NewCache()).ToArray();
+        var general = prompts.Select(_ => pool.NewCache()).ToArray();
+        try
+        {
+            foreach (var (caches, i) in fused.Concat(general).Select((c, i) => (c, i % prompts.Length)))
+                lm.Forward([new SequenceChunk(caches, prompts[i])]).Dispose();
+            int[] tokens = [100, 200, 300];
+            for (int step = 0; step < 6; step++)
+            {
+                // one sequence alone, then all three together
+                var take = step % 2 == 0 ? 1 : prompts.Length;
+                lm.FuseDecode = false;
+                using var expected = lm.Forward(general.Take(take).Select((c, i) => new SequenceChunk(c, [tokens[i]])).ToList());
+                lm.FuseDecode = true;
+                int before = lm.FusedSteps;
+                using var actual = lm.Forward(fused.Take(take).Select((c, i) => new SequenceChunk(c, [tokens[i]])).ToList());
+                Assert.Equal(before + 1, lm.FusedSteps);
+                float diff = (actual - expected).abs().max().item<float>();
+                Assert.True(diff < 1e-4, $"step {step}: max logit difference {diff}");
+                for (int i = 0; i < take; i++) tokens[i] = (int)expected[i].argmax().item<long>();
+            }
+            Assert.Equal(general.Select(c => c.Length), fused.Select(c => c.Length));
+        }
+        finally
+        {
+            foreach (var c in fused.Concat(general)) c.Dispose();
+        }
+    }
+
+    [SkippableFact]
+    public void PrefillAndBf16ComputeTakeTheGeneralPath()
+    {
+        using var source = ModelSources.Open(Fixtures.Require("tiny-smollm2", "hf"));
+        using var lm = CausalLM.Load(source, torch.ScalarType.BFloat16, torch.CPU);
+        using var cache = lm.NewCache();
+        lm.Forward([new SequenceChunk(cache, [1, 2, 3])]).Dispose();
+        lm.Forward([new SequenceChunk(cache, [4])]).Dispose();
+        Assert.Equal(0, lm.FusedSteps);
+    }
+}
