@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using SmolLM3.Engine.Kernels.Quantized;
 using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Engine.Kernels;
@@ -45,7 +46,7 @@ public static unsafe class CpuGemv
     /// <paramref name="parts"/> stacked in order (fused Q/K/V or gate/up, each part in its own GGUF type),
     /// each row's dot taken by <see cref="PackedRowDot"/> for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows.
     /// </summary>
-    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads)
+    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
         int outFeatures = 0, inFeatures = parts[0].Columns;
         var starts = new int[parts.Count + 1];
@@ -53,6 +54,11 @@ public static unsafe class CpuGemv
         {
             if (parts[p].Columns != inFeatures) throw new ArgumentException("stacked matrices must have the same width", nameof(parts));
             starts[p + 1] = outFeatures += parts[p].Rows;
+        }
+        if (math == PackedMath.QuantizedActivations && parts.All(p => QuantDot.Supports(p.Type)))
+        {
+            MultiplyQuantized(parts, starts, x, y, t, outFeatures, threads);
+            return;
         }
         Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
         {
@@ -66,6 +72,62 @@ public static unsafe class CpuGemv
                         PackedRowDot.Rows(part.Type, data + (long)(r - starts[p]) * part.RowBytes, x, t, inFeatures, y + r, outFeatures);
             }
         });
+    }
+
+    /// <summary>
+    /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
+    /// (Q8_0, Q8_1 or Q8_K), then <see cref="QuantDot.Dot"/> for every weight row against every row of x.
+    /// </summary>
+    static void MultiplyQuantized(IReadOnlyList<PackedWeight> parts, int[] starts, float* x, float* y, int t, int outFeatures, int threads)
+    {
+        int inFeatures = parts[0].Columns;
+        // one buffer per call: the rows of x in each format used, one after another
+        var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
+        var rowBytes = formats.Select(f => QuantDot.ActivationBytes(parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type, inFeatures)).ToArray();
+        var offsets = new long[formats.Length];
+        long total = 0;
+        for (int f = 0; f < formats.Length; f++) (offsets[f], total) = (total, total + (long)rowBytes[f] * t);
+        var buffer = ActivationBuffer(total);
+        fixed (byte* activations = buffer)
+        {
+            byte* a = activations;
+            for (int f = 0; f < formats.Length; f++)
+            {
+                var type = parts.First(p => QuantDot.ActivationFormatFor(p.Type) == formats[f]).Type;
+                for (int i = 0; i < t; i++)
+                    QuantDot.QuantizeActivations(type, x + (long)i * inFeatures, a + offsets[f] + (long)i * rowBytes[f], inFeatures);
+            }
+            var partFormat = parts.Select(p => Array.IndexOf(formats, QuantDot.ActivationFormatFor(p.Type))).ToArray();
+            Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+            {
+                for (int p = 0; p < parts.Count; p++)
+                {
+                    int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
+                    if (from >= to) continue;
+                    var part = parts[p];
+                    var type = part.Type;
+                    byte* rowsOfX = a + offsets[partFormat[p]];
+                    int stride = rowBytes[partFormat[p]];
+                    fixed (byte* data = part.Data)
+                        for (int r = from; r < to; r++)
+                        {
+                            byte* w = data + (long)(r - starts[p]) * part.RowBytes;
+                            for (int i = 0; i < t; i++)
+                                y[(long)i * outFeatures + r] = QuantDot.Dot(type, w, rowsOfX + (long)i * stride, inFeatures);
+                        }
+                }
+            });
+        }
+    }
+
+    [ThreadStatic] static byte[]? _activations;
+
+    /// <summary>A pinned buffer of at least <paramref name="bytes"/> kept per calling thread, so decode steps allocate nothing here.</summary>
+    static byte[] ActivationBuffer(long bytes)
+    {
+        if (_activations is null || _activations.LongLength < bytes)
+            _activations = GC.AllocateUninitializedArray<byte>(checked((int)Math.Max(bytes, 64 * 1024)), pinned: true);
+        return _activations;
     }
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>

@@ -48,11 +48,12 @@ public sealed class CausalLM : ILanguageModel
     /// Loads every weight from <paramref name="source"/>, checking shapes against the config. On the CPU
     /// with F32 or BF16 compute, matrices a GGUF stores quantized (the embedding and head included) stay packed
     /// in their blocks unless <paramref name="keepQuantized"/> is false; elsewhere they are dequantized to <paramref name="dtype"/>.
-    /// Its caches hold <paramref name="kvFormat"/> (default: the compute type as it is).
+    /// Its caches hold <paramref name="kvFormat"/> (default: the compute type as it is). Decode multiplies by packed
+    /// matrices as <paramref name="packedMath"/> says (default: with quantized activations, as llama.cpp does).
     /// </summary>
     /// <exception cref="ArgumentException">The KV format cannot hold this model's rows on <paramref name="device"/> (checked before any weight loads).</exception>
     public static CausalLM Load(IWeightSource source, ScalarType dtype, Device device, IProgress<LoadProgress>? progress = null, bool keepQuantized = true,
-        KvFormat? kvFormat = null)
+        KvFormat? kvFormat = null, PackedMath packedMath = PackedMath.QuantizedActivations)
     {
         var kv = kvFormat ?? KvFormat.Of(dtype);
         var c = source.Config;
@@ -95,7 +96,7 @@ public sealed class CausalLM : ILanguageModel
         // One layer from several matrices stacked by rows (Q/K/V, gate/up), each part writing its slice of the output.
         Linear L(params (string Name, long Rows, long Cols)[] parts)
         {
-            if (P(parts) is { } packed) return new Linear(packed);
+            if (P(parts) is { } packed) return new Linear(packedMath, packed);
             var tensors = parts.Select(p => W(p.Name, p.Rows, p.Cols)).ToArray();
             if (tensors.Length == 1) return new Linear(tensors[0]);
             var stacked = cat(tensors, 0);
@@ -124,7 +125,7 @@ public sealed class CausalLM : ILanguageModel
             }
             var norm = new RmsNorm(W("model.norm.weight", h), c.RmsNormEps);
             // A tied head multiplies by the embedding itself, packed or not.
-            var head = c.TieWordEmbeddings ? embed.AsTiedHead() : L(("lm_head.weight", c.VocabSize, h));
+            var head = c.TieWordEmbeddings ? embed.AsTiedHead(packedMath) : L(("lm_head.weight", c.VocabSize, h));
             progress?.Report(new LoadProgress("", total, total));
             return new CausalLM(c, dtype, kv, device, embed, head, layers, norm) { PackedMatrices = packedCount, WeightBytes = bytes };
         }

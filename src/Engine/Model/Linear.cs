@@ -25,8 +25,14 @@ public sealed class Linear : IDisposable
         _gemv = _weight.device_type == DeviceType.CPU && _weight.dtype is ScalarType.Float32 or ScalarType.BFloat16;
     }
 
-    public Linear(params PackedWeight[] parts)
+    readonly PackedMath _math;
+
+    public Linear(params PackedWeight[] parts) : this(PackedMath.QuantizedActivations, parts) { }
+
+    /// <param name="math">How decode multiplies by the packed matrices.</param>
+    public Linear(PackedMath math, params PackedWeight[] parts)
     {
+        _math = math;
         if (parts.Length == 0 || parts.Any(p => p.Columns != parts[0].Columns))
             throw new ArgumentException("a packed linear needs one or more matrices of the same width", nameof(parts));
         _packed = parts;
@@ -70,7 +76,7 @@ public sealed class Linear : IDisposable
     {
         int rows = (int)OutFeatures, cols = (int)InFeatures, threads = get_num_threads();
         if (_packed is not null)
-            CpuGemv.Multiply(_packed, x, y, t, threads);
+            CpuGemv.Multiply(_packed, x, y, t, threads, _math);
         else if (_weight!.dtype == ScalarType.BFloat16)
             CpuGemv.Multiply(TensorPointers.BFloat16(_weight), x, y, t, rows, cols, threads);
         else

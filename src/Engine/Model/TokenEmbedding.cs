@@ -36,7 +36,7 @@ public sealed class TokenEmbedding : IDisposable
     }
 
     /// <summary>The LM head of a model whose head is tied to this table (it shares the storage).</summary>
-    public Linear AsTiedHead() => _dense is not null ? new Linear(_dense) : new Linear(_packed!);
+    public Linear AsTiedHead(PackedMath math = PackedMath.QuantizedActivations) => _dense is not null ? new Linear(_dense) : new Linear(math, _packed!);
 
     public void Dispose() => _dense?.Dispose();
 }

@@ -7,23 +7,25 @@ public class CpuWorkersTests
 {
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);   // a lost wake-up would hang: fail instead
 
+    static async Task<bool> Finishes(Task run) => await Task.WhenAny(run, Task.Delay(Bound)) == run;
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void EveryPartRunsOncePerCall(int parts)
+    public async Task EveryPartRunsOncePerCall(int parts)
     {
         var counts = new int[parts];
         var run = Task.Run(() =>
         {
             for (int call = 0; call < 300; call++) CpuWorkers.Run(parts, p => Interlocked.Increment(ref counts[p]));
         });
-        Assert.True(run.Wait(Bound), $"calls did not finish: parts ran {string.Join(", ", counts)} times");
+        Assert.True(await Finishes(run), $"calls did not finish: parts ran {string.Join(", ", counts)} times");
         Assert.All(counts, c => Assert.Equal(300, c));
     }
 
     [Fact]
-    public void WorkersThatFellAsleepWakeForTheNextCall()
+    public async Task WorkersThatFellAsleepWakeForTheNextCall()
     {
         var counts = new int[2];
         var run = Task.Run(() =>
@@ -34,19 +36,19 @@ public class CpuWorkersTests
                 Thread.Sleep(20);   // far past the spin time: the worker sleeps before the next call
             }
         });
-        Assert.True(run.Wait(Bound), "a call after an idle gap did not finish");
+        Assert.True(await Finishes(run), "a call after an idle gap did not finish");
         Assert.Equal([5, 5], counts);
     }
 
     [Fact]
-    public void ConcurrentCallersEachGetAllTheirParts()
+    public async Task ConcurrentCallersEachGetAllTheirParts()
     {
         var totals = new long[4];
         var callers = Enumerable.Range(0, 4).Select(c => Task.Run(() =>
         {
             for (int call = 0; call < 300; call++) CpuWorkers.Run(3, p => Interlocked.Add(ref totals[c], p + 1));
         })).ToArray();
-        Assert.True(Task.WaitAll(callers, Bound), "concurrent calls did not finish");
+        Assert.True(await Finishes(Task.WhenAll(callers)), "concurrent calls did not finish");
         Assert.All(totals, t => Assert.Equal(300L * (1 + 2 + 3), t));
     }
 

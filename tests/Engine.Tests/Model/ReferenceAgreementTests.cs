@@ -75,35 +75,58 @@ public class ReferenceAgreementTests
     public void PackedGgufOnePassMatchesLlamaCppWithF32Kv(string model, string reference) =>
         Check(model, reference, stepwise: false, entryTolerance: 1e-4, meanTolerance: 1e-4);
 
-    internal static void Check(string model, string reference, bool stepwise, double entryTolerance = EntryTolerance, double meanTolerance = MeanTolerance)
+    /// <summary>
+    /// Decode with quantized activations (the default for packed weights) against llama.cpp on the quantized file itself
+    /// (raw-&lt;quant&gt;.json, whose kernels quantize activations too, prefill included, where ours prefill exactly): within
+    /// the bound docs/numerics.md states, and the same top-1 wherever llama.cpp's margin exceeds 0.5.
+    /// </summary>
+    public static TheoryData<string, string> RawCases => new()
+    {
+        { "tiny-smollm3/model-q8_0.gguf", "tiny-smollm3/raw-q8_0.json" },
+        { "tiny-smollm3/model-q4_k_m.gguf", "tiny-smollm3/raw-q4_k_m.json" },
+        { "tiny-smollm2/model-q4_0.gguf", "tiny-smollm2/raw-q4_0.json" },
+        { "tiny-smollm2/model-q5_k_m.gguf", "tiny-smollm2/raw-q5_k_m.json" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(RawCases))]
+    public void QuantizedActivationsStayNearLlamaCppsQuantizedKernels(string model, string reference) =>
+        Check(model, reference, stepwise: true, entryTolerance: RawEntryTolerance, meanTolerance: RawMeanTolerance, PackedMath.QuantizedActivations, topMargin: 0.5, ourTop: 64);
+
+    // measured on the four fixtures: mean 0.024–0.041, largest entry 0.074–0.215 (llama.cpp's own raw and exact runs differ by up to ~0.4)
+    const double RawEntryTolerance = 0.4, RawMeanTolerance = 0.08;
+
+    internal static void Check(string model, string reference, bool stepwise, double entryTolerance = EntryTolerance, double meanTolerance = MeanTolerance,
+        PackedMath math = PackedMath.Exact, double topMargin = 0.01, int ourTop = 8)
     {
         var refPath = Fixtures.Require(reference.Split('/'));
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, packedMath: math);
         foreach (var c in LlamaCppReference.Load(refPath).Cases)
         {
             // A small prefill chunk makes the 700-token prompt cross chunk boundaries.
-            var steps = stepwise ? Scorer.Stepwise(lm, c.Prompt, c.Forced, 8, prefillChunk: 128) : Scorer.OnePass(lm, c.Prompt, c.Forced, 8);
+            var steps = stepwise ? Scorer.Stepwise(lm, c.Prompt, c.Forced, ourTop, prefillChunk: 128) : Scorer.OnePass(lm, c.Prompt, c.Forced, ourTop);
             Assert.Equal(c.Steps.Count, steps.Count);
             var errors = new List<double>();
             for (int i = 0; i < steps.Count; i++)
-                AssertAgrees(c.Steps[i], steps[i], c.Prompt.Length, i, errors, entryTolerance);
+                AssertAgrees(c.Steps[i], steps[i], c.Prompt.Length, i, errors, entryTolerance, topMargin);
+            Console.WriteLine($"{model} vs {reference}: prompt {c.Prompt.Length}: mean |Δlogprob| {errors.Average():E2}, max {errors.Max():E2}");
             Assert.True(errors.Average() <= meanTolerance, $"prompt {c.Prompt.Length}: mean |Δlogprob| {errors.Average():E2} over {errors.Count} entries");
         }
     }
 
-    static void AssertAgrees(ReferenceStep expected, ScoredStep actual, int promptLength, int step, List<double> errors, double entryTolerance)
+    static void AssertAgrees(ReferenceStep expected, ScoredStep actual, int promptLength, int step, List<double> errors, double entryTolerance, double topMargin)
     {
         var mine = actual.Top.ToDictionary(e => e.TokenId, e => (double)e.LogProb);
         foreach (var e in expected.Top)
         {
-            // Ours lists 8, so a rank-5/6 swap within tolerance still finds the token.
-            Assert.True(mine.TryGetValue(e.Token, out var lp), $"prompt {promptLength}, step {step}: token {e.Token} missing from our top-8");
+            // Ours lists more than 5, so a rank-5/6 swap within tolerance still finds the token.
+            Assert.True(mine.TryGetValue(e.Token, out var lp), $"prompt {promptLength}, step {step}: token {e.Token} missing from our top-{mine.Count}");
             errors.Add(Math.Abs(lp - e.Logprob));
             Assert.True(Math.Abs(lp - e.Logprob) <= entryTolerance,
                     $"prompt {promptLength}, step {step}, token {e.Token}: ours {lp:F6}, llama.cpp {e.Logprob:F6}");
         }
-        if (expected.Top[0].Logprob - expected.Top[1].Logprob > 0.01)
+        if (expected.Top[0].Logprob - expected.Top[1].Logprob > topMargin)
             Assert.Equal(expected.Top[0].Token, actual.Top[0].TokenId);
     }
 }
