@@ -17,6 +17,9 @@ public sealed record StringCharsFrame(int Min, int Max) : GrammarFrame
 
     bool Between => Escape == 0 && Continuations == 0;
 
+    /// <summary>Between characters: how many more may start (int.MaxValue: no bound); −1 inside an escape or a UTF-8 sequence.</summary>
+    internal int Room => !Between ? -1 : Max == int.MaxValue ? int.MaxValue : Max - Count;
+
     internal override void Expand(GrammarStack rest, List<GrammarStack> output) => Wait(rest, output);
 
     internal override void Consume(byte b, GrammarStack self, List<GrammarStack> output)

@@ -4,19 +4,19 @@ using SmolLM3.Engine.Text;
 namespace SmolLM3.Engine.Constraints;
 
 /// <summary>
-/// A tokenizer's tokens as byte strings in a prefix trie, built once per tokenizer: a mask walks the trie with the
-/// grammar's state, so a prefix the grammar rejects prunes every token that starts with it. Added tokens (chat and
-/// tool markup, end of turn) are left out: a constrained reply is plain text, ended by a stop token when complete.
+/// A tokenizer's tokens as byte strings, built once per tokenizer: a trie of them all, and — since inside a free
+/// string most tokens are allowed whatever surrounds it — the set of tokens any open string takes as they are, with a
+/// trie of only the others. Added tokens (chat and tool markup, end of turn) are left out: a constrained reply is
+/// plain text, ended by a stop token when complete.
 /// </summary>
 public sealed class TokenVocabulary
 {
     static readonly ConditionalWeakTable<TextTokenizer, TokenVocabulary> Cache = [];
 
-    // Node i: its edges are _edgeByte/_edgeChild[_edgeStart[i] .. _edgeStart[i + 1]); the tokens spelled exactly
-    // by its path are _tokens[_tokenStart[i] .. _tokenStart[i] + _tokenCount[i]].
-    readonly int[] _edgeStart, _tokenStart, _tokenCount, _edgeChild, _tokens;
-    readonly byte[] _edgeByte;
     readonly byte[]?[] _spellings;   // by id; null for tokens left out
+    readonly TokenTrie _all, _notInString;
+    readonly ulong[] _inString;        // bit per token an open string takes as it is
+    readonly int[] _stringChars;       // by id: the characters such a token starts; −1 for the others
 
     /// <summary>The vocabulary of <paramref name="tokenizer"/>, built on first use and kept while the tokenizer lives.</summary>
     public static TokenVocabulary For(TextTokenizer tokenizer) => Cache.GetValue(tokenizer, t => new TokenVocabulary(t));
@@ -24,7 +24,7 @@ public sealed class TokenVocabulary
     TokenVocabulary(TextTokenizer tokenizer)
     {
         Size = tokenizer.VocabSize;
-        var spelled = new List<(byte[] Bytes, int Id)>();
+        _spellings = new byte[]?[Size];
         var buffer = new List<byte>();
         var singles = new bool[256];
         for (int id = 0; id < Size; id++)
@@ -34,76 +34,71 @@ public sealed class TokenVocabulary
             tokenizer.AppendBytes(id, buffer);
             if (buffer.Count == 0) continue;
             if (buffer.Count == 1) singles[buffer[0]] = true;
-            spelled.Add((buffer.ToArray(), id));
+            _spellings[id] = [.. buffer];
         }
         CoversEveryByte = singles.All(s => s);
-        spelled.Sort((a, b) => a.Bytes.AsSpan().SequenceCompareTo(b.Bytes));
-        _tokens = [.. spelled.Select(s => s.Id)];
-        _spellings = new byte[]?[Size];
-        foreach (var (bytes, id) in spelled) _spellings[id] = bytes;
+        var spelled = Enumerable.Range(0, Size).Where(id => _spellings[id] is not null).Select(id => (_spellings[id]!, id)).ToList();
+        _all = new TokenTrie(spelled);
 
-        // Breadth first over ranges of the sorted spellings that share a prefix: (lo, hi, depth) per node.
-        var nodes = new List<(int Lo, int Hi, int Depth)> { (0, spelled.Count, 0) };
-        var edgeStart = new List<int>();
-        var tokenStart = new List<int>();
-        var tokenCount = new List<int>();
-        var edgeByte = new List<byte>();
-        var edgeChild = new List<int>();
-        for (int n = 0; n < nodes.Count; n++)
+        _inString = new ulong[(Size + 63) / 64];
+        _stringChars = new int[Size];
+        Array.Fill(_stringChars, -1);
+        var notInString = new List<(byte[], int)>();
+        foreach (var (bytes, id) in spelled)
         {
-            var (lo, hi, depth) = nodes[n];
-            int i = lo;
-            while (i < hi && spelled[i].Bytes.Length == depth) i++;   // shorter spellings sort first
-            tokenStart.Add(lo);
-            tokenCount.Add(i - lo);
-            edgeStart.Add(edgeByte.Count);
-            while (i < hi)
-            {
-                byte b = spelled[i].Bytes[depth];
-                int j = i;
-                while (j < hi && spelled[j].Bytes[depth] == b) j++;
-                edgeByte.Add(b);
-                edgeChild.Add(nodes.Count);
-                nodes.Add((i, j, depth + 1));
-                i = j;
-            }
+            _stringChars[id] = CharsInString(bytes);
+            if (_stringChars[id] >= 0) _inString[id >> 6] |= 1UL << (id & 63);
+            else notInString.Add((bytes, id));
         }
-        edgeStart.Add(edgeByte.Count);
-        (_edgeStart, _tokenStart, _tokenCount, _edgeByte, _edgeChild) = ([.. edgeStart], [.. tokenStart], [.. tokenCount], [.. edgeByte], [.. edgeChild]);
-        NodeCount = nodes.Count;
+        _notInString = new TokenTrie(notInString);
     }
 
     /// <summary>Token ids run from 0 to Size − 1.</summary>
     public int Size { get; }
 
-    /// <summary>Nodes of the trie (for measurements).</summary>
-    public int NodeCount { get; }
+    /// <summary>Nodes of the full trie (for measurements).</summary>
+    public int NodeCount => _all.NodeCount;
 
     /// <summary>Every byte is a token by itself, so a grammar that is not done can always go on.</summary>
     public bool CoversEveryByte { get; }
 
-    /// <summary>Appends the bytes of <paramref name="id"/>, a token of the trie.</summary>
+    /// <summary>Appends the bytes of <paramref name="id"/>, a token a constrained reply may use.</summary>
     internal void AppendBytes(int id, List<byte> output) =>
         output.AddRange(_spellings[id] ?? throw new ArgumentOutOfRangeException(nameof(id), id, "the token is not one a constrained reply may use"));
 
     /// <summary>Sets the bit of every token whose bytes <paramref name="states"/> can read (any of them, wholly).</summary>
     internal void Allow(IReadOnlyList<GrammarStack> states, ulong[] mask)
     {
-        var levels = new List<List<GrammarStack>>();
-        Walk(0, states, 0, levels, mask);
+        // Between a string's characters, the tokens that stay inside it are allowed by how many characters they
+        // start, whatever surrounds the string: only the other tokens need the walk (for every path). That holds when
+        // some path is a string with no bound (it takes them all), or when every path is a string (the most room wins).
+        var rooms = states.Select(s => s.Top is StringCharsFrame f ? f.Room : -1).ToList();
+        if (rooms.Contains(int.MaxValue)) _inString.CopyTo(mask, 0);
+        else if (rooms.Count > 0 && rooms.All(r => r >= 0))
+        {
+            int room = rooms.Max();
+            for (int id = 0; id < Size; id++)
+                if (_stringChars[id] >= 0 && _stringChars[id] <= room) mask[id >> 6] |= 1UL << (id & 63);
+        }
+        else
+        {
+            _all.Allow(states, mask);
+            return;
+        }
+        _notInString.Allow(states, mask);
     }
 
-    void Walk(int node, IReadOnlyList<GrammarStack> states, int depth, List<List<GrammarStack>> levels, ulong[] mask)
+    /// <summary>How many characters <paramref name="bytes"/> start inside an open string that they leave open; −1 if they close it or are not string text.</summary>
+    static int CharsInString(byte[] bytes)
     {
-        if (levels.Count == depth) levels.Add([]);
-        var next = levels[depth];
-        for (int e = _edgeStart[node]; e < _edgeStart[node + 1]; e++)
+        List<GrammarStack> states = [new(new StringCharsFrame(0, int.MaxValue - 1), GrammarStack.Empty)];
+        foreach (var b in bytes)
         {
-            GrammarMatcher.Advance(states, _edgeByte[e], next);
-            if (next.Count == 0) continue;
-            int child = _edgeChild[e];
-            for (int t = _tokenStart[child]; t < _tokenStart[child] + _tokenCount[child]; t++) mask[_tokens[t] >> 6] |= 1UL << (_tokens[t] & 63);
-            if (_edgeStart[child] < _edgeStart[child + 1]) Walk(child, next, depth + 1, levels, mask);
+            var next = new List<GrammarStack>();
+            GrammarMatcher.Advance(states, b, next);
+            if (next.Count != 1 || next[0].Top is not StringCharsFrame) return -1;
+            states = next;
         }
+        return ((StringCharsFrame)states[0].Top!).Count;
     }
 }
