@@ -52,7 +52,8 @@ public sealed class StructuredOutputTests(ClusterFixture cluster)
         }
         var cut = await CompleteAsync(new { messages = Messages, response_format = format, temperature = 1, seed = 0, max_tokens = 3 });
         Assert.Equal("length", (string?)cut["finish_reason"]);
-        Assert.StartsWith("{\"name\":", (string)cut["message"]!["content"]!);
+        var start = (string)cut["message"]!["content"]!;   // three tokens of the only way the object can begin
+        Assert.True(start.Length > 0 && (start.StartsWith("{\"name\":") || "{\"name\":".StartsWith(start)), start);
     }
 
     [SkippableFact]
