@@ -56,7 +56,7 @@ public sealed class OpenAiFieldsTests(ClusterFixture cluster)
         foreach (var (field, json, mentions) in new[]
         {
             ("logit_bias", """{"15": 100}""", "'logit_bias' is not supported"),
-            ("response_format", """{"type": "json_object"}""", "response_format {\"type\":\"json_object\"} is not supported"),
+            ("response_format", """{"type": "xml"}""", "response_format type 'xml' is not supported"),
             ("functions", """[{"name": "f"}]""", "'functions' is not supported; use tools"),
             ("audio", """{"voice": "alloy", "format": "wav"}""", "'audio' is not supported"),
             ("modalities", """["text", "audio"]""", "'modalities' is not supported"),

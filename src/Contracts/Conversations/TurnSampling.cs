@@ -15,4 +15,6 @@ public sealed record TurnSampling
     [Id(8)] public int? MaxTokens { get; init; }
     /// <summary>Generation stops once the reply contains one of these; the match is not sent.</summary>
     [Id(9)] public string[] Stop { get; init; } = [];
+    /// <summary>Set: the reply is constrained to this shape (JSON, or a tool call); null = free text.</summary>
+    [Id(16)] public ReplyFormat? Format { get; init; }
 }

@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Constraints;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using static TorchSharp.torch;
@@ -10,14 +11,17 @@ public static class Generator
     /// <summary>
     /// Feeds <paramref name="prompt"/> into <paramref name="cache"/> (which may already hold earlier
     /// turns) and yields tokens as they are sampled. Every yielded token except the last is fed back,
-    /// so afterwards the cache holds the prompt and all generated tokens but the final one.
+    /// so afterwards the cache holds the prompt and all generated tokens but the final one. With a
+    /// <paramref name="constraint"/>, each step samples only among the tokens its grammar allows (log-probabilities
+    /// are then those of that masked distribution), and a stop token comes exactly when the value is complete.
     /// </summary>
     public static IEnumerable<GeneratedToken> Generate(
         ILanguageModel model, KvCache cache, int[] prompt, SamplingOptions options,
-        int prefillChunk = Prefill.DefaultChunk, CancellationToken cancellation = default)
+        int prefillChunk = Prefill.DefaultChunk, CancellationToken cancellation = default, TokenConstraint? constraint = null)
     {
         options.Validate();
         var sampler = new Sampler(options);
+        var matcher = constraint?.Start();
         var history = new List<int>(prompt);
         var row = new float[model.Config.VocabSize];
         var logprobs = options.TopLogprobs > 0 ? new float[row.Length] : null;
@@ -28,7 +32,9 @@ public static class Generator
         int budget = Math.Min(options.MaxTokens, cache.MaxLength - cache.Length + 1);
         for (int produced = 1; ; produced++)
         {
+            matcher?.Apply(row);
             int token = sampler.Sample(row, history);
+            matcher?.Accept(token);
             IReadOnlyList<TokenLogProb> top = [];
             if (logprobs is not null)
             {

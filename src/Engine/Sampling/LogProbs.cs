@@ -18,7 +18,10 @@ public static class LogProbs
         for (int i = 0; i < logits.Length; i++) dst[i] = (float)(logits[i] - logZ);
     }
 
-    /// <summary>The <paramref name="n"/> most likely tokens, best first, ties to the lower id.</summary>
+    /// <summary>
+    /// The <paramref name="n"/> most likely tokens, best first, ties to the lower id; impossible ones (−∞, masked out
+    /// by a reply's grammar) are left out, so there may be fewer.
+    /// </summary>
     public static IReadOnlyList<TokenLogProb> TopN(ReadOnlySpan<float> logprobs, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -26,8 +29,9 @@ public static class LogProbs
         if (n == 0) return [];
         var ids = n <= 256 ? stackalloc int[n] : new int[n];
         TopSelection.Select(logprobs, n, ids);
-        var result = new TokenLogProb[n];
-        for (int i = 0; i < n; i++) result[i] = new TokenLogProb(ids[i], logprobs[ids[i]]);
+        var result = new List<TokenLogProb>(n);
+        for (int i = 0; i < n; i++)
+            if (!float.IsNegativeInfinity(logprobs[ids[i]])) result.Add(new TokenLogProb(ids[i], logprobs[ids[i]]));
         return result;
     }
 

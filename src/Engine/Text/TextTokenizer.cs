@@ -135,4 +135,7 @@ public sealed class TextTokenizer
 
     /// <summary>Whether <paramref name="id"/> is a special (control) token, which Decode can skip.</summary>
     public bool IsSpecial(int id) => id >= 0 && id < VocabSize && addedById[id] is { Special: true };
+
+    /// <summary>Whether <paramref name="id"/> is an added token (special or not), which plain text never encodes to.</summary>
+    public bool IsAdded(int id) => id >= 0 && id < VocabSize && addedById[id] is not null;
 }

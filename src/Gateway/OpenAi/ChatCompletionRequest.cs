@@ -34,6 +34,8 @@ public sealed class ChatCompletionRequest
     /// <summary>True: each token's log-probability, with <see cref="TopLogprobs"/> (0–20) alternatives.</summary>
     public bool? Logprobs { get; set; }
     public int? TopLogprobs { get; set; }
+    /// <summary><c>{"type": "text" | "json_object" | "json_schema", …}</c> (see <see cref="OpenAiResponseFormat"/>).</summary>
+    public JsonElement? ResponseFormat { get; set; }
 
     /// <summary>Fields not named above, for <see cref="OpenAiFields.Check"/>.</summary>
     [JsonExtensionData]

@@ -23,7 +23,6 @@ public static class OpenAiFields
             if (Ignored.Contains(name) || value.ValueKind == JsonValueKind.Null || IsDefault(name, value)) continue;
             throw new InvalidRequestException(name switch
             {
-                "response_format" => $"response_format {value.GetRawText()} is not supported: structured output needs constrained decoding; only {{\"type\": \"text\"}} is",
                 "functions" or "function_call" => $"'{name}' is not supported; use tools and tool_choice",
                 _ => $"'{name}' is not supported by this server",
             });
@@ -33,7 +32,6 @@ public static class OpenAiFields
     /// <summary>Values that ask for what the server does anyway: plain text out.</summary>
     static bool IsDefault(string name, JsonElement value) => name switch
     {
-        "response_format" => value.ValueKind == JsonValueKind.Object && value.TryGetProperty("type", out var t) && t.ValueEquals("text"),
         "modalities" => value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(m => m.ValueEquals("text")),
         _ => false,
     };

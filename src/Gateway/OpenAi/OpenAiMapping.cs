@@ -13,7 +13,7 @@ public static class OpenAiMapping
         if (request.N is { } n && n != 1) throw new InvalidRequestException($"n must be 1 (one choice per request); got {n}");
         OpenAiFields.Check(request.OtherFields);
         var messages = TurnMessages.Check([.. (request.Messages ?? []).Select(ToMessage)]);
-        var (tools, parseCalls) = OpenAiTools.From(request);
+        var (tools, parseCalls, forcedCall) = OpenAiTools.From(request);
         var sampling = new TurnSampling
         {
             Temperature = request.Temperature,
@@ -26,6 +26,7 @@ public static class OpenAiMapping
             Seed = request.Seed,
             MaxTokens = request.MaxCompletionTokens ?? request.MaxTokens,
             Stop = request.Stop ?? [],
+            Format = OpenAiResponseFormat.From(request.ResponseFormat, forcedCall),
         };
         if (request.TopLogprobs is not null && request.Logprobs != true) throw new InvalidRequestException("top_logprobs needs \"logprobs\": true");
         return new ChatTurnRequest(messages, sampling, OpenAiThinking.From(request), XmlTools: tools, ParseToolCalls: parseCalls,

@@ -11,13 +11,21 @@ public static class ChatMapping
     public static ChatTurnRequest ToTurn(ChatRequest request)
     {
         var messages = TurnMessages.Check([.. request.Messages.Select(ToMessage)]);
-        return new ChatTurnRequest(messages, ToSampling(request.Sampling), request.HasThinking ? request.Thinking : null,
+        var sampling = ToSampling(request.Sampling) with { Format = ToFormat(request.ResponseFormat) };
+        return new ChatTurnRequest(messages, sampling, request.HasThinking ? request.Thinking : null,
             XmlTools: request.XmlTools is { } tools ? ToolDefinitions.Check(tools.Json) : null,
             TopLogProbs: request.HasTopLogprobs ? request.TopLogprobs : null);
     }
 
     static TurnMessage ToMessage(ChatMessage m) => new(m.Role, m.Content, m.ToolCallId is "" ? null : m.ToolCallId,
         m.ToolCalls.Count > 0 ? [.. m.ToolCalls.Select(c => new TurnToolCall(c.Id, c.Name, c.Arguments))] : null);
+
+    static ReplyFormat? ToFormat(ResponseFormat? format) => format?.KindCase switch
+    {
+        ResponseFormat.KindOneofCase.JsonObject when format.JsonObject => new ReplyFormat(ReplyFormatKind.JsonObject),
+        ResponseFormat.KindOneofCase.JsonSchema => new ReplyFormat(ReplyFormatKind.JsonSchema, Schema: format.JsonSchema),
+        _ => null,
+    };
 
     static TurnSampling ToSampling(SamplingParameters? p) => p is null ? new TurnSampling() : new TurnSampling
     {

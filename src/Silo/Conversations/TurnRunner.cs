@@ -47,10 +47,12 @@ public sealed class TurnRunner(
         };
         // a turn the whole pool could never hold is refused before anything starts (RESOURCE_EXHAUSTED)
         capacity.EnsureFits(Math.Min(prompt.Length + sampling.MaxTokens, host.Info.ContextLength));
+        var opensReasoning = ChatPrompt.EndsInsideReasoning(promptText);
+        var constraint = ReplyConstraints.For(request.Sampling.Format, host.Tokenizer, sampling.StopTokenIds, input.XmlTools, opensReasoning);
         var turn = new ChatTurn(new StreamingDecoder(host.Tokenizer), new ChatTurnOptions
         {
             StopStrings = [.. request.Sampling.Stop.Where(s => s.Length > 0)],   // an empty stop string asks for nothing
-            StartInReasoning = ChatPrompt.EndsInsideReasoning(promptText),
+            StartInReasoning = opensReasoning,
             ParseToolCalls = request.ParseToolCalls,
         });
         var cache = conversation.Acquire(host.KvPool);   // its length says what survived while idle
@@ -63,6 +65,7 @@ public sealed class TurnRunner(
         {
             Tenant = input.Tenant, Cache = cache, Feed = prompt[keep..], History = prompt, Sampling = sampling, Cancellation = stop.Token,
             QueueTimeout = request.QueueTimeout, Weight = request.Weight ?? 1, TraceContext = telemetry.TraceContext, TopLogProbs = request.TopLogProbs,
+            Constraint = constraint,
         };
         scheduler.Submit(generation);
         telemetry.Prompt(prompt.Length, keep);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SmolLM3.Contracts;
 using SmolLM3.Contracts.Errors;
+using SmolLM3.Engine.Constraints;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
 using SmolLM3.Silo.Models;
@@ -51,8 +52,11 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         metrics.Gauge("smollm3.kv.preemptions", "{sequence}", "Running sequences pushed back to recompute since start", () => _counters.KvCounts().Preemptions);
     }
 
-    /// <summary>A request, the planner's sequence for it, and its own sampler.</summary>
-    sealed record Generation(GenerationRequest Request, Sequence Sequence, Sampler Sampler);
+    /// <summary>
+    /// A request, the planner's sequence for it, its own sampler and, for a constrained reply, its grammar matcher
+    /// (advanced only by sampled tokens, so a preempted sequence's recompute leaves it as it was).
+    /// </summary>
+    sealed record Generation(GenerationRequest Request, Sequence Sequence, Sampler Sampler, GrammarMatcher? Matcher);
 
     readonly Channel<Generation> _incoming = Channel.CreateUnbounded<Generation>(new UnboundedChannelOptions { SingleReader = true });
     readonly Dictionary<Sequence, Generation> _live = [];
@@ -75,7 +79,7 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
                 QueueDeadline = DeadlineAfter(request.QueueTimeout),   // from submission: time in the incoming channel counts
                 Weight = request.Weight,
             };
-            generation = new Generation(request, sequence, new Sampler(request.Sampling));
+            generation = new Generation(request, sequence, new Sampler(request.Sampling), request.Constraint?.Start());
         }
         catch (ArgumentException e)
         {
@@ -202,7 +206,9 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         {
             var g = _live[c.Sequence];
             var logitsRow = logits.AsSpan(row * vocab, vocab);
+            g.Matcher?.Apply(logitsRow);
             int token = g.Sampler.Sample(logitsRow, c.Sequence.History);
+            g.Matcher?.Accept(token);
             if (g.Request.TopLogProbs is { } top) logProbs[c.Sequence] = LogProbs.Sampled(logitsRow, token, top);
             return token;
         }).ToList();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using SmolLM3.Engine.Constraints;
 using SmolLM3.Engine.Generation;
 using SmolLM3.Engine.Model;
 using SmolLM3.Engine.Sampling;
@@ -40,9 +41,15 @@ public sealed class GenerationRequest
 
     /// <summary>
     /// Set: each token comes with its log-probability and this many most likely alternatives, from the log-softmax of
-    /// the logits it was sampled from (the model's, before penalties, temperature and filters).
+    /// the logits it was sampled from (the model's, before penalties, temperature and filters; masked by <see cref="Constraint"/> when set).
     /// </summary>
     public int? TopLogProbs { get; init; }
+
+    /// <summary>
+    /// Set: each token is sampled among those the reply's grammar allows next (<see cref="TopLogProbs"/> are then of
+    /// that masked distribution), and a stop token comes exactly when the value is complete.
+    /// </summary>
+    public TokenConstraint? Constraint { get; init; }
 
     /// <summary>Trace context of the turn, linked from the batch steps that serve it.</summary>
     public ActivityContext TraceContext { get; init; }

@@ -199,8 +199,8 @@ public sealed class ToolRoundTripTests(SmolLM3TemplateClusterFixture cluster) : 
         var tools = new[] { new { type = "function", function = JsonNode.Parse(WeatherFunction) } };
         var cases = new (object Body, string Mentions)[]
         {
-            (new { messages = new[] { user }, tools, tool_choice = "required" }, "tool_choice \"required\" is not supported"),
-            (new { messages = new[] { user }, tools, tool_choice = new { type = "function", function = new { name = "get_weather" } } }, "(a named function) is not supported"),
+            (new { messages = new[] { user }, tool_choice = "required" }, "tool_choice \"required\" needs tools"),
+            (new { messages = new[] { user }, tools, tool_choice = new { type = "function", function = new { name = "get_time" } } }, "names function 'get_time', which is not among the tools"),
             (new { messages = new[] { user }, tools = new[] { new { type = "retrieval" } } }, "tools[0].type must be \"function\""),
             (new { messages = new object[] { user, new { role = "tool", content = "11" } } }, "messages[1].tool_call_id is required"),
             (new { messages = new object[] { user, new { role = "assistant", tool_calls = new[] { new { id = "c", type = "function", function = new { name = "f", arguments = "{no" } } } } } },
