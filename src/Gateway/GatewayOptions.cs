@@ -56,6 +56,18 @@ public sealed class GatewayOptions
     /// </summary>
     public TimeSpan SharedSlotLease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Largest request body the OpenAI API reads (larger: 413) and largest gRPC message the server receives (larger:
+    /// RESOURCE_EXHAUSTED), in bytes.
+    /// </summary>
+    public int MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Most messages one turn may carry (both APIs; more: INVALID_ARGUMENT / 400).</summary>
+    public int MaxMessages { get; set; } = 1024;
+
+    /// <summary>Most tool definitions one turn may carry (both APIs; more: INVALID_ARGUMENT / 400).</summary>
+    public int MaxTools { get; set; } = 128;
+
     /// <summary>On shutdown, how long health says NOT_SERVING (and new calls get UNAVAILABLE) before the server stops accepting.</summary>
     public TimeSpan DrainDelay { get; set; } = TimeSpan.Zero;
 }

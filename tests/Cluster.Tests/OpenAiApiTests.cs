@@ -152,9 +152,9 @@ public sealed class OpenAiApiTests(ClusterFixture cluster)
             ("""{"messages": [{"role": "wizard", "content": "hi"}]}""", "messages[0].role 'wizard'"),
             ("""{"messages": [{"role": "user", "content": "hi"}], "temperature": -1}""", "Temperature"),
             ("""{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 65537}""", "max_tokens is 65537"),
-            ("""{"messages": [{"role": "user", "content": "hi"}], "n": 2}""", "n must be 1"),
-            ("""{"messages": "hi"}""", "not a valid chat completion request"),
-            ("""{not json""", "not a valid chat completion request"),
+            ("""{"messages": [{"role": "user", "content": "hi"}], "n": 9}""", "n must be between 1 and 8"),
+            ("""{"messages": "hi"}""", "not a valid request"),
+            ("""{not json""", "not a valid request"),
         };
         foreach (var (json, mentions) in cases)
         {

@@ -33,6 +33,8 @@ public sealed record ChatChunk
     [Id(9)] public TurnToolCall? ToolCall { get; init; }
     /// <summary>Delta, when the turn asked for them: the generated tokens since the previous Delta, in order (a stop token is not one).</summary>
     [Id(10)] public TurnLogProb[]? LogProbs { get; init; }
+    /// <summary>Delta, ToolCall, Finished of a turn with several choices: which reply (0-based) the chunk belongs to.</summary>
+    [Id(11)] public int Choice { get; init; }
 
     public static ChatChunk Started(string model, int promptTokens, int cachedTokens, string silo = "") =>
         new() { Kind = ChatChunkKind.Started, Model = model, PromptTokens = promptTokens, CachedTokens = cachedTokens, Silo = silo };

@@ -11,6 +11,11 @@ namespace SmolLM3.Contracts.Conversations;
 /// <param name="Weight">The tenant's weight in its silo's round-robin admission (turns it may start in a row in its turn); null = 1.</param>
 /// <param name="ParseToolCalls">False leaves &lt;tool_call&gt; blocks of the reply as text (OpenAI's tool_choice "none").</param>
 /// <param name="TopLogProbs">Set (0–20): Delta chunks carry their tokens' log-probabilities, each with this many most likely alternatives.</param>
+/// <param name="Choices">
+/// Stateless turns: replies sampled for the one prompt (1–<see cref="MaxChoices"/>), run together on one silo so they share
+/// the prompt's KV; above 1 every chunk but Started and the one Usage at the end names its <see cref="ChatChunk.Choice"/>.
+/// </param>
+/// <param name="RawPrompt">Stateless turns: the one message's content is the whole prompt, tokenized as is (no chat template).</param>
 [GenerateSerializer, Immutable, Alias("smollm3.ChatTurnRequest")]
 public sealed record ChatTurnRequest(
     [property: Id(0)] TurnMessage[] Messages,
@@ -21,8 +26,13 @@ public sealed record ChatTurnRequest(
     [property: Id(5)] TimeSpan? QueueTimeout = null,
     [property: Id(6)] int? Weight = null,
     [property: Id(7)] bool ParseToolCalls = true,
-    [property: Id(8)] int? TopLogProbs = null)
+    [property: Id(8)] int? TopLogProbs = null,
+    [property: Id(20)] int Choices = 1,
+    [property: Id(21)] bool RawPrompt = false)
 {
+    /// <summary>The most replies one request may ask for.</summary>
+    public const int MaxChoices = 8;
+
     /// <summary>The most alternatives per token a request may ask for (OpenAI's bound).</summary>
     public const int MaxTopLogProbs = 20;
 }

@@ -15,6 +15,9 @@ public sealed record ChatTurnOptions
 
     /// <summary>Extract <c>&lt;tool_call&gt;</c> blocks from the answer.</summary>
     public bool ParseToolCalls { get; init; } = true;
+
+    /// <summary>Split <c>&lt;think&gt;</c> sections out as reasoning; false passes all text as the answer (raw completions).</summary>
+    public bool SplitReasoning { get; init; } = true;
 }
 
 /// <summary>
@@ -89,7 +92,8 @@ public sealed class ChatTurn
     void Shown(string shown, List<ChatEvent> output)
     {
         text.Append(shown);
-        Split(splitter.Push(shown), output);
+        if (!options.SplitReasoning) Split(shown.Length > 0 ? [new AnswerDelta(shown)] : [], output);
+        else Split(splitter.Push(shown), output);
     }
 
     void Split(IReadOnlyList<ChatEvent> segments, List<ChatEvent> output)
@@ -111,7 +115,7 @@ public sealed class ChatTurn
         if (reason != FinishReason.StopString) Decoded(decoder.Flush(), output);
         if (stops.Matched is not null) reason = FinishReason.StopString;   // the flushed bytes completed one
         Shown(stops.Flush(), output);
-        Split(splitter.Flush(), output);
+        if (options.SplitReasoning) Split(splitter.Flush(), output);
         if (options.ParseToolCalls) output.AddRange(tools.Flush());
         Finished = new FinishedEvent(reason, stops.Matched, tokenCount);
         output.Add(Finished);

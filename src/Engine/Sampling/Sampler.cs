@@ -160,7 +160,8 @@ public sealed class Sampler
     double Weigh(ReadOnlySpan<float> work, int n, double max, double invT)
     {
         double total = 0;
-        for (int i = 0; i < n; i++) total += _weights[i] = Math.Exp((work[_ids[i]] - max) * invT);
+        // the best token weighs 1 outright: a temperature so small that 1/T overflows would make it 0·∞ = NaN
+        for (int i = 0; i < n; i++) total += _weights[i] = work[_ids[i]] == max ? 1 : Math.Exp((work[_ids[i]] - max) * invT);
         return total;
     }
 

@@ -34,7 +34,7 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
     /// INVALID_ARGUMENT/404 (model_not_found); no silo for the model or a lost silo → UNAVAILABLE/503; no such
     /// session → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409; a turn that failed midway on its silo →
     /// INTERNAL/500 with the silo's error id; a client that stopped reading its stream → DEADLINE_EXCEEDED/408;
-    /// cancellation → CANCELLED/499; anything else → null.
+    /// a body over the size bound → RESOURCE_EXHAUSTED/413; cancellation → CANCELLED/499; anything else → null.
     /// </summary>
     static ApiError? Known(Exception e) => e switch
     {
@@ -54,6 +54,7 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
         SessionNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),
         SessionBusyException => new(StatusCode.FailedPrecondition, 409, InvalidRequest, "failed_precondition", e.Message),
         TurnFailedException t => Internal(t.ErrorId),
+        RequestTooLargeException => new(StatusCode.ResourceExhausted, 413, InvalidRequest, "request_too_large", e.Message),
         StalledReaderException => new(StatusCode.DeadlineExceeded, 408, InvalidRequest, "stalled_reader", e.Message),
         OperationCanceledException => new(StatusCode.Cancelled, 499, InvalidRequest, "cancelled", "the call was cancelled"),
         _ => null,

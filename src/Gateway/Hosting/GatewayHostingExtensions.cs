@@ -31,6 +31,8 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<TenantUsage>();
         builder.Services.AddSingleton<ChatTurns>();
         builder.Services.AddSingleton<ChatCompletionsEndpoint>();
+        builder.Services.AddSingleton<CompletionsEndpoint>();
+        builder.Services.AddSingleton<OpenAiTurnCall>();
         builder.Services.AddGrpc(grpc =>
         {
             // Registration order is call order: exceptions are mapped around authentication too.
@@ -38,6 +40,9 @@ public static class GatewayHostingExtensions
             grpc.Interceptors.Add<DrainInterceptor>();
             grpc.Interceptors.Add<ApiKeyInterceptor>();
         });
+        // after AddGrpc's own setup, so the configured bound is the one that holds
+        builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<IOptions<GatewayOptions>>((grpc, gateway) => grpc.MaxReceiveMessageSize = gateway.Value.MaxRequestBytes);
         builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
         // Standard gRPC health (grpc.health.v1) for probes and load balancers (NOT_SERVING while draining), and server reflection for tools like grpcurl.

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace SmolLM3.Gateway.Hosting;
 
-/// <summary>Refuses limits below 1, a queue timeout not above zero, and ports outside 0..65535 at start-up, naming the configuration key.</summary>
+/// <summary>Refuses limits (and request size bounds) below 1, a queue timeout not above zero, and ports outside 0..65535 at start-up, naming the configuration key.</summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
@@ -12,6 +12,13 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         foreach (var (tenant, limits) in options.Tenants) CheckLimits($"{GatewayOptions.Section}:Tenants:{tenant}", limits, errors);
         if (options.SharedSlotLease < TimeSpan.FromSeconds(1))
             errors.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.SharedSlotLease)} must be at least 1 s; got {options.SharedSlotLease}");
+        foreach (var (field, value) in new[]
+        {
+            (nameof(GatewayOptions.MaxRequestBytes), options.MaxRequestBytes),
+            (nameof(GatewayOptions.MaxMessages), options.MaxMessages),
+            (nameof(GatewayOptions.MaxTools), options.MaxTools),
+        })
+            if (value < 1) errors.Add($"{GatewayOptions.Section}:{field} must be at least 1; got {value}");
         CheckPort(nameof(GatewayOptions.GrpcPort), options.GrpcPort, errors);
         CheckPort(nameof(GatewayOptions.HttpPort), options.HttpPort, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -19,7 +19,7 @@ public sealed class ChatCompletionRequest
     public long? Seed { get; set; }
     public double? PresencePenalty { get; set; }
     public double? FrequencyPenalty { get; set; }
-    /// <summary>Only 1 is supported.</summary>
+    /// <summary>Replies to sample (1–8), as choices 0..n-1.</summary>
     public int? N { get; set; }
     public bool Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }

@@ -53,7 +53,7 @@ public static class OpenAiTools
     /// <summary>The function object's JSON, after checking it names a function.</summary>
     static string Definition(ChatCompletionTool tool, int i, bool forced)
     {
-        if (tool.Type != "function") throw new InvalidRequestException($"tools[{i}].type must be \"function\", not '{tool.Type}'");
+        if (tool?.Type != "function") throw new InvalidRequestException($"tools[{i}].type must be \"function\", not '{tool?.Type}'");
         if (tool.Function is not { ValueKind: JsonValueKind.Object } function) throw new InvalidRequestException($"tools[{i}].function must be an object");
         if (!function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(name.GetString()))
             throw new InvalidRequestException($"tools[{i}].function.name is required");

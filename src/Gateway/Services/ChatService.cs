@@ -15,6 +15,7 @@ namespace SmolLM3.Gateway.Services;
 /// The public Chat service over the cluster. Every session is addressed as the caller's tenant plus the
 /// session id, so another tenant's session is indistinguishable from a missing one (NOT_FOUND).
 /// </summary>
+[BindServiceMethod(typeof(ChatServiceBinding), nameof(ChatServiceBinding.BindService))]   // requests that do not parse: INVALID_ARGUMENT
 public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatTurns turns, IOptions<GatewayOptions> options, ILogger<ChatService> logger)
     : Chat.ChatBase
 {

@@ -27,15 +27,27 @@ public static class TurnMessages
             else if (m.Role == "tool")
             {
                 if (string.IsNullOrWhiteSpace(m.ToolCallId)) throw new InvalidRequestException($"messages[{i}].tool_call_id is required in a tool message");
+                CheckId(m.ToolCallId, $"messages[{i}].tool_call_id");
             }
             else if (string.IsNullOrWhiteSpace(m.Content)) throw new InvalidRequestException($"messages[{i}].content is empty");
         }
         return [.. messages];
     }
 
+    /// <summary>Longest tool call id accepted (OpenAI's are about 30 characters).</summary>
+    public const int MaxIdChars = 256;
+
+    /// <summary>A call id goes into the prompt: short, and one line.</summary>
+    static void CheckId(string id, string at)
+    {
+        if (id.Length > MaxIdChars) throw new InvalidRequestException($"{at} is {id.Length} characters; at most {MaxIdChars} are allowed");
+        if (id.Any(char.IsControl)) throw new InvalidRequestException($"{at} contains a control character");
+    }
+
     static void CheckCall(TurnToolCall call, string at)
     {
         if (string.IsNullOrWhiteSpace(call.Id)) throw new InvalidRequestException($"{at}.id is required");
+        CheckId(call.Id, $"{at}.id");
         if (string.IsNullOrWhiteSpace(call.Name)) throw new InvalidRequestException($"{at}.function.name is required");
         try
         {

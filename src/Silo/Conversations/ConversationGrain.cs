@@ -59,6 +59,7 @@ public sealed class ConversationGrain(
 
     public async IAsyncEnumerable<ChatChunk> ChatAsync(ChatTurnRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (request.Choices != 1 || request.RawPrompt) throw new InvalidRequestException("a session turn has one reply to its messages (no n, no raw prompt)");
         await UntilIdleAsync("the session is already generating a reply", cancellationToken);
         if (_moving is not null) throw new ConversationMovedException("the conversation is moving to another silo; call again");
         var model = state.State.Model ?? throw new SessionNotFoundException(SessionId);

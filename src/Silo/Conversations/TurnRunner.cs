@@ -39,7 +39,8 @@ public sealed class TurnRunner(
         var telemetry = new TurnTelemetry(metrics);
 
         // 1. prompt: the transcript plus the new messages, reusing the tokens the cache was built from
-        var promptText = host.Renderer.Render([.. input.Transcript, .. request.Messages], input.Thinking, input.XmlTools);
+        var promptText = request.RawPrompt ? request.Messages[0].Content   // a legacy completion: the text as sent
+            : host.Renderer.Render([.. input.Transcript, .. request.Messages], input.Thinking, input.XmlTools);
         var (prompt, reused) = conversation.Tokens.Extend(host.Tokenizer, promptText);
         sampling = sampling with
         {
@@ -47,13 +48,14 @@ public sealed class TurnRunner(
         };
         // a turn the whole pool could never hold is refused before anything starts (RESOURCE_EXHAUSTED)
         capacity.EnsureFits(Math.Min(prompt.Length + sampling.MaxTokens, host.Info.ContextLength));
-        var opensReasoning = ChatPrompt.EndsInsideReasoning(promptText);
+        var opensReasoning = !request.RawPrompt && ChatPrompt.EndsInsideReasoning(promptText);
         var constraint = ReplyConstraints.For(request.Sampling.Format, host.Tokenizer, sampling.StopTokenIds, input.XmlTools, opensReasoning);
         var turn = new ChatTurn(new StreamingDecoder(host.Tokenizer), new ChatTurnOptions
         {
             StopStrings = [.. request.Sampling.Stop.Where(s => s.Length > 0)],   // an empty stop string asks for nothing
             StartInReasoning = opensReasoning,
-            ParseToolCalls = request.ParseToolCalls,
+            ParseToolCalls = request.ParseToolCalls && !request.RawPrompt,
+            SplitReasoning = !request.RawPrompt,
         });
         var cache = conversation.Acquire(host.KvPool);   // its length says what survived while idle
         int held = ConversationTokens.Keep(cache, reused, prompt.Length);
@@ -81,6 +83,7 @@ public sealed class TurnRunner(
             while (true)
             {
                 var (ok, token, failure) = await NextAsync(generation.Tokens);
+                Prefilled();
                 if (failure is SiloDrainingException draining) throw Draining(input, draining);   // nothing recorded: a retry is exact
                 if (failure is QueueTimeoutException refused) throw refused;   // never started: nothing recorded either
                 if (failure is not null && turn.Finished?.Reason != FinishReason.StopString) throw Failed(failure, input);   // nothing recorded
@@ -115,6 +118,7 @@ public sealed class TurnRunner(
                 while ((await NextAsync(generation.Tokens)).Ok) { }
                 Abandon();
             }
+            Prefilled();
             cache.MarkIdle();
             telemetry.Finish(input.Key, (finish ?? TurnFinish.Cancelled).ToString(), generation.AdmittedAt);
         }
@@ -122,6 +126,12 @@ public sealed class TurnRunner(
         if (logProbs.Rest() is { } rest) yield return rest;
         yield return ChatChunk.Usage(prompt.Length, keep, reply.Count);
         yield return ChatChunk.Finished(finish.Value);
+
+        void Prefilled()
+        {
+            input.Prefilled?.Invoke();
+            input = input with { Prefilled = null };
+        }
 
         // A cancelled turn never reaches the transcript: its blocks go back to the pool, and the cache keeps
         // only what it held before the turn (less, if it was preempted and recomputed part of the way).
@@ -168,6 +178,7 @@ public sealed class TurnRunner(
     SamplingOptions Validate(ChatTurnRequest request)
     {
         if (request.Messages.Length == 0) throw new InvalidRequestException("messages must not be empty");
+        if (request.RawPrompt && request.Messages.Length != 1) throw new InvalidRequestException("a raw prompt is one message");
         if (request.TopLogProbs is < 0 or > ChatTurnRequest.MaxTopLogProbs)
             throw new InvalidRequestException($"top_logprobs must be between 0 and {ChatTurnRequest.MaxTopLogProbs}; got {request.TopLogProbs}");
         foreach (var m in request.Messages)

@@ -26,6 +26,16 @@ public class SamplerTests
         new Sampler(o).Distribution(logits, NoHistory).ToDictionary(d => d.Token, d => d.Probability);
 
     [Fact]
+    public void ExtremeTemperaturesStillSample_ADenormalOneAsGreedy_AHugeOneAsUniform()
+    {
+        var logits = LogitsOf(0.2, 0.5, 0.3);
+        var tiny = DistributionOf(new SamplingOptions { Temperature = 2.6e-318, TopP = 1, TopK = 0 }, logits);
+        Assert.Equal(new Dictionary<int, double> { [1] = 1.0 }, tiny.Where(p => p.Value > 0).ToDictionary());
+        var huge = DistributionOf(new SamplingOptions { Temperature = 1.2e308, TopP = 1, TopK = 0 }, logits);
+        Assert.All(huge.Values, p => Assert.Equal(1.0 / 3, p, 1e-12));
+    }
+
+    [Fact]
     public void GreedyPicksArgmaxWithTiesToTheLowestId()
     {
         var greedy = new Sampler(new SamplingOptions { Temperature = 0 });
