@@ -242,6 +242,8 @@ public sealed class Attention : IDisposable
 
     internal bool MultipliesRaw => _qkv.MultipliesRaw && _oProj.MultipliesRaw;
 
+    internal int MaxRawRows => Math.Min(_qkv.MaxRawRows, _oProj.MaxRawRows);
+
     public void Dispose()
     {
         _qkv.Dispose();

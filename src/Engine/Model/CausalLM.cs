@@ -244,12 +244,12 @@ public sealed class CausalLM : ILanguageModel
     /// </summary>
     bool FusesDecode(BatchLayout batch, int t)
     {
-        if (!FuseDecode || Device.type != DeviceType.CPU || DType != ScalarType.Float32 || t != batch.Count || t > Kernels.CpuGemv.MaxRows) return false;
+        if (!FuseDecode || Device.type != DeviceType.CPU || DType != ScalarType.Float32 || t != batch.Count) return false;
         var first = batch.Caches[0].Pool;
         if (!first.InPlace || first.Format.WriteType is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
         foreach (var c in batch.Caches)
             if (c.Pool.BlockTokens != first.BlockTokens || c.Pool.HeadStride != first.HeadStride || c.Pool.Format != first.Format) return false;
-        return _layers.All(l => l.DecodesRaw);
+        return _layers.All(l => l.DecodesRaw && t <= l.MaxDecodeRows);
     }
 
     /// <summary>Runs every layer on <paramref name="x"/>'s rows in place (a contiguous (t, hidden) F32 tensor of its own).</summary>

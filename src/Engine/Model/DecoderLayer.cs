@@ -36,6 +36,9 @@ public sealed class DecoderLayer(RmsNorm inputLayernorm, Attention selfAttn, Rms
     /// <summary>Whether every matmul of the block takes raw F32 rows (<see cref="Linear.MultipliesRaw"/>).</summary>
     internal bool DecodesRaw => selfAttn.MultipliesRaw && mlp.MultipliesRaw;
 
+    /// <summary>Most sequences one fused step of this block takes.</summary>
+    internal int MaxDecodeRows => Math.Min(selfAttn.MaxRawRows, mlp.MaxRawRows);
+
     public void Dispose()
     {
         inputLayernorm.Dispose();

@@ -71,7 +71,10 @@ public sealed class Linear : IDisposable
     /// <summary>Whether <see cref="Multiply"/> can take raw F32 rows (a CPU weight in F32, BF16 or packed).</summary>
     internal bool MultipliesRaw => _gemv;
 
-    /// <summary>y = x · Wᵀ on raw F32 rows: <paramref name="x"/> (t, in), <paramref name="y"/> (t, out) overwritten; t at most <see cref="CpuGemv.MaxRows"/>.</summary>
+    /// <summary>Most rows of x <see cref="Multiply"/> takes: more for packed weights, whose GEMV serves batched decode.</summary>
+    internal int MaxRawRows => _packed is not null ? CpuGemv.MaxPackedRows : CpuGemv.MaxRows;
+
+    /// <summary>y = x · Wᵀ on raw F32 rows: <paramref name="x"/> (t, in), <paramref name="y"/> (t, out) overwritten; t at most <see cref="MaxRawRows"/>.</summary>
     internal unsafe void Multiply(float* x, float* y, int t)
     {
         int rows = (int)OutFeatures, cols = (int)InFeatures, threads = get_num_threads();

@@ -47,6 +47,8 @@ public sealed class Mlp : IDisposable
 
     internal bool MultipliesRaw => _gateUp.MultipliesRaw && _down.MultipliesRaw;
 
+    internal int MaxRawRows => Math.Min(_gateUp.MaxRawRows, _down.MaxRawRows);
+
     public void Dispose()
     {
         _gateUp.Dispose();
