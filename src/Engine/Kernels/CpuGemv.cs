@@ -43,23 +43,17 @@ public static unsafe class CpuGemv
 
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
-    /// <paramref name="parts"/> stacked in order (fused Q/K/V or gate/up, each part in its own GGUF type),
-    /// each row's dot taken by <see cref="PackedRowDot"/> for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows.
+    /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
+    /// for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows.
     /// </summary>
-    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
+    public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
-        int outFeatures = 0, inFeatures = parts[0].Columns;
-        var starts = new int[parts.Count + 1];
-        for (int p = 0; p < parts.Count; p++)
+        if (math == PackedMath.QuantizedActivations && stack.QuantizedDots)
         {
-            if (parts[p].Columns != inFeatures) throw new ArgumentException("stacked matrices must have the same width", nameof(parts));
-            starts[p + 1] = outFeatures += parts[p].Rows;
-        }
-        if (math == PackedMath.QuantizedActivations && parts.All(p => QuantDot.Supports(p.Type)))
-        {
-            MultiplyQuantized(parts, starts, x, y, t, outFeatures, threads);
+            MultiplyQuantized(stack, x, y, t, threads);
             return;
         }
+        var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
         Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
         {
             for (int p = 0; p < parts.Count; p++)
@@ -74,30 +68,26 @@ public static unsafe class CpuGemv
         });
     }
 
+    /// <inheritdoc cref="Multiply(PackedStack, float*, float*, int, int, PackedMath)"/>
+    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact) =>
+        Multiply(new PackedStack(parts), x, y, t, threads, math);
+
     /// <summary>
     /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
-    /// (Q8_0, Q8_1 or Q8_K), then <see cref="QuantDot.Dot"/> for every weight row against every row of x.
+    /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: four rows of x at once per weight
+    /// row (<see cref="QuantDot.DotActivations4"/>, its blocks unpacked once), the rest one at a time against all four
+    /// weight rows (<see cref="QuantDot.DotWeights4"/>).
     /// </summary>
-    static void MultiplyQuantized(IReadOnlyList<PackedWeight> parts, int[] starts, float* x, float* y, int t, int outFeatures, int threads)
+    static void MultiplyQuantized(PackedStack stack, float* x, float* y, int t, int threads)
     {
-        int inFeatures = parts[0].Columns;
-        // one buffer per call: the rows of x in each format used, one after another
-        var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
-        var rowBytes = formats.Select(f => QuantDot.ActivationBytes(parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type, inFeatures)).ToArray();
-        var offsets = new long[formats.Length];
-        long total = 0;
-        for (int f = 0; f < formats.Length; f++) (offsets[f], total) = (total, total + (long)rowBytes[f] * t);
-        var buffer = ActivationBuffer(total);
-        fixed (byte* activations = buffer)
+        var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
+        fixed (byte* activations = ActivationBuffer(stack.ActivationBytes(t)))
         {
             byte* a = activations;
-            for (int f = 0; f < formats.Length; f++)
-            {
-                var type = parts.First(p => QuantDot.ActivationFormatFor(p.Type) == formats[f]).Type;
+            for (int f = 0; f < stack.FormatTypes.Length; f++)
                 for (int i = 0; i < t; i++)
-                    QuantDot.QuantizeActivations(type, x + (long)i * inFeatures, a + offsets[f] + (long)i * rowBytes[f], inFeatures);
-            }
-            var partFormat = parts.Select(p => Array.IndexOf(formats, QuantDot.ActivationFormatFor(p.Type))).ToArray();
+                    QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures,
+                        a + (long)stack.FormatOffsets[f] * t + (long)i * stack.FormatBytes[f], inFeatures);
             Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
@@ -106,17 +96,29 @@ public static unsafe class CpuGemv
                     if (from >= to) continue;
                     var part = parts[p];
                     var type = part.Type;
-                    byte* rowsOfX = a + offsets[partFormat[p]];
-                    int stride = rowBytes[partFormat[p]];
+                    long rowBytes = part.RowBytes;
+                    int format = stack.PartFormat[p], stride = stack.FormatBytes[format];
+                    byte* rowsOfX = a + (long)stack.FormatOffsets[format] * t;
                     fixed (byte* data = part.Data)
-                        for (int r = from; r < to; r++)
+                        // four weight rows at a time, kept in L1 while every row of x passes over them
+                        for (int r = from; r < to; r += 4)
                         {
-                            byte* w = data + (long)(r - starts[p]) * part.RowBytes;
-                            for (int i = 0; i < t; i++)
-                                y[(long)i * outFeatures + r] = QuantDot.Dot(type, w, rowsOfX + (long)i * stride, inFeatures);
+                            byte* w = data + (r - starts[p]) * rowBytes;
+                            int rows = Math.Min(4, to - r), i = 0;
+                            for (; i + 4 <= t; i += 4)
+                                for (int k = 0; k < rows; k++)
+                                    QuantDot.DotActivations4(type, w + k * rowBytes, rowsOfX + (long)i * stride, stride, inFeatures, y + (long)i * outFeatures + r + k, outFeatures);
+                            for (; i < t; i++)
+                            {
+                                if (rows == 4)
+                                    QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, inFeatures, y + (long)i * outFeatures + r);
+                                else
+                                    for (int k = 0; k < rows; k++)
+                                        y[(long)i * outFeatures + r + k] = QuantDot.Dot(type, w + k * rowBytes, rowsOfX + (long)i * stride, inFeatures);
+                            }
                         }
                 }
-            });
+            }, align: 4);
         }
     }
 
@@ -131,7 +133,8 @@ public static unsafe class CpuGemv
     }
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
-    static void Split(int t, int maxRows, int outFeatures, int threads, Action<int, int> rows)
+    /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>
+    static void Split(int t, int maxRows, int outFeatures, int threads, Action<int, int> rows, int align = 1)
     {
         if (t < 1 || t > maxRows) throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 1..{maxRows}");
         int parts = Math.Max(1, Math.Min(threads, outFeatures / 64));
@@ -140,7 +143,8 @@ public static unsafe class CpuGemv
             rows(0, outFeatures);
             return;
         }
-        CpuWorkers.Run(parts, p => rows((int)((long)outFeatures * p / parts), (int)((long)outFeatures * (p + 1) / parts)));
+        int Boundary(int p) => p == parts ? outFeatures : (int)((long)outFeatures * p / parts) / align * align;
+        CpuWorkers.Run(parts, p => rows(Boundary(p), Boundary(p + 1)));
     }
 
     static float Dot(float* a, float* b, int n)

@@ -16,7 +16,7 @@ namespace SmolLM3.Engine.Model;
 public sealed class Linear : IDisposable
 {
     readonly Tensor? _weight;        // (out, in)
-    readonly PackedWeight[]? _packed;
+    readonly PackedStack? _packed;
     readonly bool _gemv;
 
     public Linear(Tensor weight)
@@ -33,14 +33,12 @@ public sealed class Linear : IDisposable
     public Linear(PackedMath math, params PackedWeight[] parts)
     {
         _math = math;
-        if (parts.Length == 0 || parts.Any(p => p.Columns != parts[0].Columns))
-            throw new ArgumentException("a packed linear needs one or more matrices of the same width", nameof(parts));
-        _packed = parts;
+        _packed = new PackedStack(parts);
         _gemv = true;
     }
 
-    public long OutFeatures => _weight?.shape[0] ?? _packed!.Sum(p => (long)p.Rows);
-    public long InFeatures => _weight?.shape[1] ?? _packed![0].Columns;
+    public long OutFeatures => _weight?.shape[0] ?? _packed!.Rows;
+    public long InFeatures => _weight?.shape[1] ?? _packed!.Columns;
 
     public Tensor Forward(Tensor x)
     {
@@ -49,7 +47,7 @@ public sealed class Linear : IDisposable
             if (x.device_type != DeviceType.CPU || x.dim() != 2)
                 throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
             var xf = x.to(ScalarType.Float32).contiguous();
-            var y = x.shape[0] is > 0 and <= CpuGemv.MaxPackedRows ? Gemv(xf) : PackedMatmul.Multiply(_packed, xf);
+            var y = x.shape[0] is > 0 and <= CpuGemv.MaxPackedRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.MaxRows && x.device_type == DeviceType.CPU;

@@ -21,6 +21,13 @@ internal unsafe interface IKBlock
     /// <summary>Σ sc·Σ q·x and Σ m·Σ x over the block, each as 8 int partial sums (AVX2).</summary>
     static abstract (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums);
 
+    /// <summary>
+    /// <see cref="Sums"/> against four activation blocks, <paramref name="stride"/> bytes apart in both
+    /// <paramref name="x"/> and <paramref name="groupSums"/>, written to <paramref name="dots"/>[0..3] and
+    /// <paramref name="minDots"/>[0..3]; the weights unpacked once for all four (batched decode).
+    /// </summary>
+    static abstract void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots);
+
     /// <summary>Σ sc·Σ q·x and Σ m·Σ x over the block (scalar).</summary>
     static abstract (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums);
 }

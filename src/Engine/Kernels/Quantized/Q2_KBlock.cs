@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,6 +14,7 @@ internal unsafe struct Q2_KBlock : IKBlock
     public static int ScaleOffset => 80;
     public static int MinOffset => 82;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var crumb = Vector256.Create((byte)3);
@@ -29,6 +31,12 @@ internal unsafe struct Q2_KBlock : IKBlock
         }
         var mins = Vector128.ShiftRightLogical(Vector128.Load(block).AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
         return (dot, Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), Avx2.ConvertToVector256Int16(mins)));
+    }
+
+    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    {
+        for (int i = 0; i < 4; i++)
+            (dots[i], minDots[i]) = Sums(block, x + i * stride, (short*)((byte*)groupSums + i * stride));
     }
 
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums)

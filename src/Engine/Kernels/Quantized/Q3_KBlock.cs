@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -14,6 +15,7 @@ internal unsafe struct Q3_KBlock : IKBlock
     public static int ScaleOffset => 108;
     public static int MinOffset => -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var (low8, high8) = KScales.Q3(block + 96);
@@ -36,6 +38,12 @@ internal unsafe struct Q3_KBlock : IKBlock
             }
         }
         return (dot, default);
+    }
+
+    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    {
+        for (int i = 0; i < 4; i++)
+            (dots[i], minDots[i]) = Sums(block, x + i * stride, (short*)((byte*)groupSums + i * stride));
     }
 
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
@@ -8,8 +9,8 @@ internal unsafe struct Q4_0Block : ILegacyBlock
     public static int Bytes => 2 + 16;
     public static bool HasMin => false;
 
-    public static Vector256<int> Sums(byte* block, sbyte* x) =>
-        SimdBytes.MulSumSigned(SimdBytes.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8), Vector256.Load(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
 
     public static int Sum(byte* block, sbyte* x) => NibbleSum(block + 2, x, 8);
 

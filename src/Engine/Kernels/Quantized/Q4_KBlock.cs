@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,6 +14,7 @@ internal unsafe struct Q4_KBlock : IKBlock
     public static int ScaleOffset => 0;
     public static int MinOffset => 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
@@ -29,11 +31,39 @@ internal unsafe struct Q4_KBlock : IKBlock
     }
 
     /// <summary>Σ sc·Σ q·x for sub-blocks 2g (values <paramref name="lo"/>) and 2g+1 (<paramref name="hi"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, ulong scales, int g) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), Vector256.Create((short)KScales.Byte(scales, 2 * g)))
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), Vector256.Create((short)KScales.Byte(scales, 2 * g + 1)));
+        SubBlockPair(lo, hi, x, Vector256.Create((short)KScales.Byte(scales, 2 * g)), Vector256.Create((short)KScales.Byte(scales, 2 * g + 1)));
+
+    /// <inheritdoc cref="SubBlockPair(Vector256{byte}, Vector256{byte}, sbyte*, ulong, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> loScale, Vector256<short> hiScale) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), hiScale);
+
+    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    {
+        var (scales, mins) = KScales.ScalesAndMins(block + 4);
+        var nibble = Vector256.Create((byte)0x0F);
+        Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
+        for (int g = 0; g < 4; g++, x += 64)
+        {
+            var raw = Vector256.Load(block + 16 + 32 * g);
+            var lo = raw & nibble;
+            var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
+            var loScale = Vector256.Create((short)KScales.Byte(scales, 2 * g));
+            var hiScale = Vector256.Create((short)KScales.Byte(scales, 2 * g + 1));
+            dot0 += SubBlockPair(lo, hi, x, loScale, hiScale);
+            dot1 += SubBlockPair(lo, hi, x + stride, loScale, hiScale);
+            dot2 += SubBlockPair(lo, hi, x + 2 * stride, loScale, hiScale);
+            dot3 += SubBlockPair(lo, hi, x + 3 * stride, loScale, hiScale);
+        }
+        (dots[0], dots[1], dots[2], dots[3]) = (dot0, dot1, dot2, dot3);
+        for (int i = 0; i < 4; i++) minDots[i] = MinSums(mins, (short*)((byte*)groupSums + i * stride));
+    }
 
     /// <summary>Σ m_j·Σ x over the 8 sub-blocks of 32 (two 16-value sums each), as 8 int partials.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> MinSums(ulong mins, short* groupSums)
     {
         var pairSums = Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), Vector256<short>.One);

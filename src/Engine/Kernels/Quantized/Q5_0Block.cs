@@ -12,12 +12,13 @@ internal unsafe struct Q5_0Block : ILegacyBlock
     public static int Bytes => 2 + 4 + 16;
     public static bool HasMin => false;
 
-    public static Vector256<int> Sums(byte* block, sbyte* x) =>
-        SimdBytes.MulSumSigned(FiveBits(block + 2).AsSByte() - Vector256.Create((sbyte)16), Vector256.Load(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Values(byte* block) => FiveBits(block + 2).AsSByte() - Vector256.Create((sbyte)16);
 
     public static int Sum(byte* block, sbyte* x) => FiveBitSum(block + 2, x, 16);
 
     /// <summary>The 32 five-bit values (0–31) of a mask followed by 16 bytes of nibbles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<byte> FiveBits(byte* qhAndQs) =>
         SimdBytes.Nibbles(qhAndQs + 4) | (SimdBytes.BitsToBytes(Unsafe.ReadUnaligned<uint>(qhAndQs)) & Vector256.Create((byte)0x10));
 

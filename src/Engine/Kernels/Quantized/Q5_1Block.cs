@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
@@ -8,7 +9,8 @@ internal unsafe struct Q5_1Block : ILegacyBlock
     public static int Bytes => 4 + 4 + 16;
     public static bool HasMin => true;
 
-    public static Vector256<int> Sums(byte* block, sbyte* x) => SimdBytes.MulSum(Q5_0Block.FiveBits(block + 4), Vector256.Load(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Values(byte* block) => Q5_0Block.FiveBits(block + 4).AsSByte();
 
     public static int Sum(byte* block, sbyte* x) => Q5_0Block.FiveBitSum(block + 4, x, 0);
 }

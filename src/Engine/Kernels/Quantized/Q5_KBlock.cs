@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
@@ -12,6 +13,7 @@ internal unsafe struct Q5_KBlock : IKBlock
     public static int ScaleOffset => 0;
     public static int MinOffset => 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
@@ -28,6 +30,12 @@ internal unsafe struct Q5_KBlock : IKBlock
             dot += Q4_KBlock.SubBlockPair(lo, hi, x + 64 * g, scales, g);
         }
         return (dot, Q4_KBlock.MinSums(mins, groupSums));
+    }
+
+    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    {
+        for (int i = 0; i < 4; i++)
+            (dots[i], minDots[i]) = Sums(block, x + i * stride, (short*)((byte*)groupSums + i * stride));
     }
 
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums) =>

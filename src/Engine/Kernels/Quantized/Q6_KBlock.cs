@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -15,30 +16,84 @@ internal unsafe struct Q6_KBlock : IKBlock
     public static int ScaleOffset => 208;
     public static int MinOffset => -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
+    {
+        var dot = Vector256<int>.Zero;
+        for (int half = 0; half < 2; half++, x += 128)
+        {
+            var (q0, q1, q2, q3) = Unpack(block, half);
+            var (s0, s1, s2, s3) = HalfScales(block, half);
+            dot += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x);
+        }
+        return (dot - Offset(groupSums, Scales(block)), default);
+    }
+
+    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    {
+        Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
+        for (int half = 0; half < 2; half++, x += 128)
+        {
+            var (q0, q1, q2, q3) = Unpack(block, half);
+            var (s0, s1, s2, s3) = HalfScales(block, half);
+            dot0 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x);
+            dot1 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + stride);
+            dot2 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
+            dot3 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
+        }
+        var scales = Scales(block);
+        dots[0] = dot0 - Offset(groupSums, scales);
+        dots[1] = dot1 - Offset((short*)((byte*)groupSums + stride), scales);
+        dots[2] = dot2 - Offset((short*)((byte*)groupSums + 2 * stride), scales);
+        dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
+        for (int i = 0; i < 4; i++) minDots[i] = default;
+    }
+
+    /// <summary>The four 32-value quarters (values 0–63) of half <paramref name="half"/> of the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Unpack(byte* block, int half)
     {
         var nibble = Vector256.Create((byte)0x0F);
         var top = Vector256.Create((byte)0x30);
-        sbyte* sc = (sbyte*)(block + 192);
-        var dot = Vector256<int>.Zero;
-        for (int half = 0; half < 2; half++, x += 128, sc += 8)
-        {
-            byte* ql = block + 64 * half;
-            var h = Vector256.Load(block + 128 + 32 * half).AsUInt16();
-            var l0 = Vector256.Load(ql);
-            var l1 = Vector256.Load(ql + 32);
-            var q0 = (l0 & nibble) | (Vector256.ShiftLeft(h, 4).AsByte() & top);
-            var q1 = (l1 & nibble) | (Vector256.ShiftLeft(h, 2).AsByte() & top);
-            var q2 = (Vector256.ShiftRightLogical(l0.AsUInt16(), 4).AsByte() & nibble) | (h.AsByte() & top);
-            var q3 = (Vector256.ShiftRightLogical(l1.AsUInt16(), 4).AsByte() & nibble) | (Vector256.ShiftRightLogical(h, 2).AsByte() & top);
-            dot += SimdBytes.Scale16(Avx2.MultiplyAddAdjacent(q0, Vector256.Load(x)), sc[0], sc[1])
-                 + SimdBytes.Scale16(Avx2.MultiplyAddAdjacent(q1, Vector256.Load(x + 32)), sc[2], sc[3])
-                 + SimdBytes.Scale16(Avx2.MultiplyAddAdjacent(q2, Vector256.Load(x + 64)), sc[4], sc[5])
-                 + SimdBytes.Scale16(Avx2.MultiplyAddAdjacent(q3, Vector256.Load(x + 96)), sc[6], sc[7]);
-        }
-        var offset = Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(block + 192))));
-        return (dot - Vector256.ShiftLeft(offset, 5), default);
+        byte* ql = block + 64 * half;
+        var h = Vector256.Load(block + 128 + 32 * half).AsUInt16();
+        var l0 = Vector256.Load(ql);
+        var l1 = Vector256.Load(ql + 32);
+        return ((l0 & nibble) | (Vector256.ShiftLeft(h, 4).AsByte() & top),
+            (l1 & nibble) | (Vector256.ShiftLeft(h, 2).AsByte() & top),
+            (Vector256.ShiftRightLogical(l0.AsUInt16(), 4).AsByte() & nibble) | (h.AsByte() & top),
+            (Vector256.ShiftRightLogical(l1.AsUInt16(), 4).AsByte() & nibble) | (Vector256.ShiftRightLogical(h, 2).AsByte() & top));
     }
+
+    /// <summary>The scales of each quarter of half <paramref name="half"/>, one per 128-bit lane (16 values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<short>, Vector256<short>, Vector256<short>, Vector256<short>) HalfScales(byte* block, int half)
+    {
+        sbyte* sc = (sbyte*)(block + 192) + 8 * half;
+        return (Scales16(sc[0], sc[1]), Scales16(sc[2], sc[3]), Scales16(sc[4], sc[5]), Scales16(sc[6], sc[7]));
+    }
+
+    /// <summary>The 16 scales widened to shorts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> Scales(byte* block) => Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(block + 192)));
+
+    /// <summary>A scale for each 128-bit lane (16 values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> Scales16(int low, int high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
+
+    /// <summary>Σ sc·Σ q·x over 128 values whose 32-value quarters are q0–q3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Quarter(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* x) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Vector256.Load(x)), s0)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Vector256.Load(x + 32)), s1)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Vector256.Load(x + 64)), s2)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Vector256.Load(x + 96)), s3);
+
+    /// <summary>32·Σ sc·Σ x: the values' −32, taken once per block from the 16-value sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Offset(short* groupSums, Vector256<short> scales) =>
+        Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), scales), 5);
 
     public static (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
@@ -8,8 +9,8 @@ internal unsafe struct Q8_0Block : ILegacyBlock
     public static int Bytes => 2 + 32;
     public static bool HasMin => false;
 
-    public static Vector256<int> Sums(byte* block, sbyte* x) =>
-        SimdBytes.MulSumSigned(Vector256.Load((sbyte*)(block + 2)), Vector256.Load(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Values(byte* block) => Vector256.Load((sbyte*)(block + 2));
 
     public static int Sum(byte* block, sbyte* x)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SmolLM3.Engine.Gguf;
 
@@ -57,6 +58,59 @@ public static unsafe class QuantDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(GgmlType weightType, byte* weightRow, byte* activationRow, int columns) =>
         Run(weightType, weightRow, activationRow, columns, UsesAvx2);
+
+    /// <summary>
+    /// <see cref="Dot"/> of four weight rows, <paramref name="stride"/> bytes apart from <paramref name="weightRows"/>, with
+    /// one activation row, written to <paramref name="y"/>[0..3] (decode of one sequence). The 32-value formats take
+    /// all four in one pass (four accumulators, one reduction); a K-quant row is long enough to take alone.
+    /// </summary>
+    public static void DotWeights4(GgmlType weightType, byte* weightRows, long stride, byte* activationRow, int columns, float* y)
+    {
+        if (UsesAvx2)
+        {
+            int blocks = Blocks(weightType, columns, ActivationRow.LegacyBlock);
+            switch (weightType)
+            {
+                case GgmlType.Q8_0: LegacyKernel<Q8_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
+                case GgmlType.Q4_0: LegacyKernel<Q4_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
+                case GgmlType.Q4_1: LegacyKernel<Q4_1Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
+                case GgmlType.Q5_0: LegacyKernel<Q5_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
+                case GgmlType.Q5_1: LegacyKernel<Q5_1Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
+            }
+        }
+        for (int k = 0; k < 4; k++) y[k] = Dot(weightType, weightRows + k * stride, activationRow, columns);
+    }
+
+    /// <summary>
+    /// <see cref="Dot"/> of one weight row with four activation rows <paramref name="stride"/> bytes apart, written to
+    /// <paramref name="y"/>[0], [yStride], [2·yStride], [3·yStride] (batched decode): each weight block is unpacked
+    /// once for all four.
+    /// </summary>
+    public static void DotActivations4(GgmlType weightType, byte* weightRow, byte* activationRows, int stride, int columns, float* y, long yStride)
+    {
+        if (!UsesAvx2)
+        {
+            for (int i = 0; i < 4; i++) y[i * yStride] = Dot(weightType, weightRow, activationRows + i * stride, columns);
+            return;
+        }
+        int blocks = Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType));
+        Vector128<float> sums;
+        switch (weightType)
+        {
+            case GgmlType.Q8_0: sums = LegacyKernel<Q8_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
+            case GgmlType.Q4_0: sums = LegacyKernel<Q4_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
+            case GgmlType.Q4_1: sums = LegacyKernel<Q4_1Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
+            case GgmlType.Q5_0: sums = LegacyKernel<Q5_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
+            case GgmlType.Q5_1: sums = LegacyKernel<Q5_1Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
+            case GgmlType.Q2_K: KKernel<Q2_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
+            case GgmlType.Q3_K: KKernel<Q3_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
+            case GgmlType.Q4_K: KKernel<Q4_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
+            case GgmlType.Q5_K: KKernel<Q5_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
+            case GgmlType.Q6_K: KKernel<Q6_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
+            default: throw Unsupported(weightType);
+        }
+        (y[0], y[yStride], y[2 * yStride], y[3 * yStride]) = (sums[0], sums[1], sums[2], sums[3]);
+    }
 
     internal static float DotAvx2(GgmlType weightType, byte* w, byte* a, int columns) => Run(weightType, w, a, columns, simd: true);
 

@@ -15,11 +15,6 @@ internal static class SimdBytes
     public static Vector256<int> MulSum(Vector256<byte> u, Vector256<sbyte> s) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
 
-    /// <summary>Signed × signed: |w| times x carrying w's sign (w = −128 gives the unsigned byte 128).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> MulSumSigned(Vector256<sbyte> w, Vector256<sbyte> x) =>
-        MulSum(Avx2.Abs(w), Avx2.Sign(x, w));
-
     /// <summary>Pairs of byte products (shorts) times a scale per 16 values (one per 128-bit lane), as 8 ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Scale16(Vector256<short> pairs, int lowScale, int highScale) =>
@@ -47,4 +42,13 @@ internal static class SimdBytes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleAdd(float scale, Vector256<int> sums, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(scale), Avx.ConvertToVector256Single(sums), acc);
+
+    /// <summary>The horizontal sums of four vectors, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        // [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, …] then [Σa0..3, Σb0..3, Σc0..3, Σd0..3 | Σa4..7, …]
+        var quarters = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return quarters.GetLower() + quarters.GetUpper();
+    }
 }

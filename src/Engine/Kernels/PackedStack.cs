@@ -1,0 +1,57 @@
+using SmolLM3.Engine.Gguf;
+using SmolLM3.Engine.Kernels.Quantized;
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Engine.Kernels;
+
+/// <summary>
+/// Packed matrices of one width stacked by rows (fused Q/K/V or gate/up), each in its own GGUF type, with what a
+/// decode GEMV needs worked out once at load rather than on each of a step's ~150 calls: where each part's rows
+/// start and, for quantized activations, which activation formats the parts need and where each lies in the buffer.
+/// </summary>
+public sealed class PackedStack
+{
+    public IReadOnlyList<PackedWeight> Parts { get; }
+    public int Columns { get; }
+    public int Rows { get; }
+
+    /// <summary>First stacked row of each part, then <see cref="Rows"/>.</summary>
+    internal int[] Starts { get; }
+
+    /// <summary>Whether every part has a quantized-activation dot (<see cref="QuantDot.Supports"/>).</summary>
+    internal bool QuantizedDots { get; }
+
+    /// <summary>For each activation format the parts use: a weight type that takes it (the quantizer's key).</summary>
+    internal GgmlType[] FormatTypes { get; } = [];
+
+    /// <summary>Bytes of one quantized row of x in each format.</summary>
+    internal int[] FormatBytes { get; } = [];
+
+    /// <summary>Bytes of one row of x in the formats before each: format f's rows start at t × this in the buffer.</summary>
+    internal int[] FormatOffsets { get; } = [];
+
+    /// <summary>Index into the formats of each part.</summary>
+    internal int[] PartFormat { get; } = [];
+
+    public PackedStack(IReadOnlyList<PackedWeight> parts)
+    {
+        if (parts.Count == 0 || parts.Any(p => p.Columns != parts[0].Columns))
+            throw new ArgumentException("stacked matrices must be one or more of the same width", nameof(parts));
+        Parts = parts;
+        Columns = parts[0].Columns;
+        Starts = new int[parts.Count + 1];
+        for (int p = 0; p < parts.Count; p++) Starts[p + 1] = Starts[p] + parts[p].Rows;
+        Rows = Starts[^1];
+        QuantizedDots = parts.All(p => QuantDot.Supports(p.Type));
+        if (!QuantizedDots) return;
+        var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
+        FormatTypes = [.. formats.Select(f => parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type)];
+        FormatBytes = [.. FormatTypes.Select(type => QuantDot.ActivationBytes(type, Columns))];
+        FormatOffsets = new int[formats.Length];
+        for (int f = 1; f < formats.Length; f++) FormatOffsets[f] = FormatOffsets[f - 1] + FormatBytes[f - 1];
+        PartFormat = [.. parts.Select(p => Array.IndexOf(formats, QuantDot.ActivationFormatFor(p.Type)))];
+    }
+
+    /// <summary>Bytes of <paramref name="t"/> rows of x in every format.</summary>
+    internal long ActivationBytes(int t) => (long)(FormatOffsets.Length == 0 ? 0 : FormatOffsets[^1] + FormatBytes[^1]) * t;
+}

@@ -1,0 +1,110 @@
+using SmolLM3.Engine.Gguf;
+using SmolLM3.Engine.Kernels;
+using SmolLM3.Engine.Kernels.Quantized;
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Engine.Tests.Kernels.Quantized;
+
+/// <summary>
+/// The blocked kernels (four weight rows against one row of activations, one weight row against four) and the GEMV
+/// built on them give the single-row <see cref="QuantDot.Dot"/> of every pair: the same integer sums, summed in
+/// another float order.
+/// </summary>
+public unsafe class BlockedDotTests
+{
+    const double RoundingSlack = 1e-5;
+
+    public static TheoryData<GgmlType, int> TypesAndBlocks()
+    {
+        var data = new TheoryData<GgmlType, int>();
+        foreach (var type in RandomBlocks.Types)
+            foreach (int blocks in new[] { 1, 3, 6 })
+                data.Add(type, blocks);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TypesAndBlocks))]
+    public void Four_rows_at_once_give_each_row_s_dot(GgmlType type, int blocks)
+    {
+        var rng = new Random(blocks * 31 + (int)type);
+        int columns = blocks * GgmlTypeInfo.BlockSize(type), rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type);
+        int aBytes = QuantDot.ActivationBytes(type, columns);
+        // 4 weight rows and 4 activation rows, each buffer one byte off alignment
+        var w = new byte[4 * rowBytes + 1];
+        for (int k = 0; k < 4; k++) RandomBlocks.Row(type, columns, rng).CopyTo(w, 1 + k * rowBytes);
+        var x = Enumerable.Range(0, 4 * columns).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        var a = new byte[4 * aBytes + 1];
+        var weightsTimesActivations = new float[4 * 4];
+        var activationsTimesWeight = new float[4 * 4];
+        fixed (byte* wp = w, ap = a)
+        fixed (float* xp = x, yw = weightsTimesActivations, ya = activationsTimesWeight)
+        {
+            byte* rows = wp + 1, acts = ap + 1;
+            for (int i = 0; i < 4; i++) QuantDot.QuantizeActivations(type, xp + i * columns, acts + i * aBytes, columns);
+            for (int i = 0; i < 4; i++)
+                QuantDot.DotWeights4(type, rows, rowBytes, acts + i * aBytes, columns, yw + 4 * i);
+            for (int k = 0; k < 4; k++)
+                QuantDot.DotActivations4(type, rows + k * rowBytes, acts, aBytes, columns, ya + k, 4);
+            for (int i = 0; i < 4; i++)
+                for (int k = 0; k < 4; k++)
+                {
+                    float single = QuantDot.Dot(type, rows + k * rowBytes, acts + i * aBytes, columns);
+                    var values = RandomBlocks.Dequantize(type, w.AsSpan(1 + k * rowBytes, rowBytes).ToArray(), columns);
+                    var (_, abs) = DotHarness.Exact(values, x.AsSpan(i * columns, columns).ToArray());
+                    double slack = RoundingSlack * abs + 1e-6;
+                    Assert.InRange(weightsTimesActivations[4 * i + k], single - slack, single + slack);
+                    Assert.InRange(activationsTimesWeight[4 * i + k], single - slack, single + slack);
+                }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(32)]
+    public void The_gemv_gives_every_row_s_dot_for_any_batch(int t)
+    {
+        // parts of two activation formats and row counts not a multiple of 4, so row groups, thread ranges and parts
+        // all end in remainders
+        var rng = new Random(t);
+        const int columns = 512;
+        PackedWeight[] parts = [Packed(GgmlType.Q4_K, 37, columns, rng), Packed(GgmlType.Q5_0, 66, columns, rng), Packed(GgmlType.Q6_K, 9, columns, rng)];
+        var stack = new PackedStack(parts);
+        var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[t * stack.Rows];
+        fixed (float* xp = x, yp = y)
+        {
+            CpuGemv.Multiply(stack, xp, yp, t, threads: 2, PackedMath.QuantizedActivations);
+            int row = 0;
+            foreach (var part in parts)
+            {
+                int aBytes = QuantDot.ActivationBytes(part.Type, columns);
+                var a = new byte[aBytes];
+                fixed (byte* wp = part.Data, ap = a)
+                    for (int i = 0; i < t; i++)
+                    {
+                        QuantDot.QuantizeActivations(part.Type, xp + i * columns, ap, columns);
+                        for (int r = 0; r < part.Rows; r++)
+                        {
+                            float want = QuantDot.Dot(part.Type, wp + (long)r * part.RowBytes, ap, columns);
+                            Assert.InRange(y[i * stack.Rows + row + r], want - 1e-4f * (1 + MathF.Abs(want)), want + 1e-4f * (1 + MathF.Abs(want)));
+                        }
+                    }
+                row += part.Rows;
+            }
+        }
+    }
+
+    static PackedWeight Packed(GgmlType type, int rows, int columns, Random rng)
+    {
+        var data = GC.AllocateArray<byte>(rows * (columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type)), pinned: true);
+        int rowBytes = data.Length / rows;
+        for (int r = 0; r < rows; r++) RandomBlocks.Row(type, columns, rng).CopyTo(data, r * rowBytes);
+        return new PackedWeight(type, rows, columns, data);
+    }
+}
