@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
 
@@ -17,5 +18,14 @@ internal static unsafe class HalfBits
         uint h = Unsafe.ReadUnaligned<ushort>(p);
         // The sign goes straight to float32's sign bit; scaling by a power of two keeps it.
         return BitConverter.UInt32BitsToSingle((h & 0x8000) << 16 | (h & 0x7FFF) << 13) * TwoTo112;
+    }
+
+    /// <summary>The F16 values at four addresses, as <see cref="ToSingle(byte*)"/> reads each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ToSingle(byte* p0, byte* p1, byte* p2, byte* p3)
+    {
+        var h = Vector128.Create(Unsafe.ReadUnaligned<ushort>(p0), Unsafe.ReadUnaligned<ushort>(p1), Unsafe.ReadUnaligned<ushort>(p2), (uint)Unsafe.ReadUnaligned<ushort>(p3));
+        var bits = Vector128.ShiftLeft(h & Vector128.Create(0x8000u), 16) | Vector128.ShiftLeft(h & Vector128.Create(0x7FFFu), 13);
+        return bits.AsSingle() * Vector128.Create(TwoTo112);
     }
 }

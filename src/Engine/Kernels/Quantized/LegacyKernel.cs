@@ -4,51 +4,59 @@ using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
 
-/// <summary>The loops over 32-value blocks shared by Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weights.</summary>
+/// <summary>
+/// The loops over 32-value blocks shared by Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weights. The unsigned formats multiply
+/// their raw integers u (no −8 or −16 per value) and add the blocks' constant part m·d_x·Σ q_x once per block.
+/// </summary>
 internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
 {
-    static ActivationFormat Format => T.HasMin ? ActivationFormat.Q8_1 : ActivationFormat.Q8_0;
+    static ActivationFormat Format => T.Signed ? ActivationFormat.Q8_0 : ActivationFormat.Q8_1;
 
     public static float Simd(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
-        float* scales = x.Scales;
-        sbyte* quants = x.Quants;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+        float constant = 0;
         int b = 0;
         // Two blocks per turn on two accumulators, so consecutive FMAs do not wait on each other.
         for (; b + 1 < blocks; b += 2)
         {
-            acc0 = Block(w, scales, quants, b, acc0);
-            acc1 = Block(w, scales, quants, b + 1, acc1);
+            acc0 = Block(w + b * T.Bytes, x, b, acc0, ref constant);
+            acc1 = Block(w + (b + 1) * T.Bytes, x, b + 1, acc1, ref constant);
         }
-        if (b < blocks) acc0 = Block(w, scales, quants, b, acc0);
-        return Vector256.Sum(acc0 + acc1) + Offsets(w, x.BlockSums, blocks);
+        if (b < blocks) acc0 = Block(w + b * T.Bytes, x, b, acc0, ref constant);
+        return Vector256.Sum(acc0 + acc1) + constant;
     }
 
     /// <summary>
     /// Four weight rows <paramref name="stride"/> bytes apart against one activation row: four independent accumulators
-    /// (no FMA waits on the previous one), each activation block read from L1 for all four, one reduction at the end.
+    /// (no FMA waits on the previous one), the four scales converted together, each activation block read from L1 for
+    /// all four, one reduction at the end.
     /// </summary>
     public static Vector128<float> Simd4(byte* w, long stride, byte* a, int blocks)
     {
-        var x = ActivationRow.Of(Format, a, blocks);
-        float* scales = x.Scales;
-        sbyte* quants = x.Quants;
+        var row = ActivationRow.Of(Format, a, blocks);
+        float* scales = row.Scales, blockSums = row.BlockSums;
+        sbyte* quants = row.Quants;
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < blocks; b++)
+        var constant = Vector128<float>.Zero;
+        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
-            acc0 = Block(w0, scales, quants, b, acc0);
-            acc1 = Block(w1, scales, quants, b, acc1);
-            acc2 = Block(w2, scales, quants, b, acc2);
-            acc3 = Block(w3, scales, quants, b, acc3);
+            var dw = HalfBits.ToSingle(w0 + o, w1 + o, w2 + o, w3 + o);
+            if (!T.Signed)
+            {
+                var mins = T.HasMin ? HalfBits.ToSingle(w0 + o + 2, w1 + o + 2, w2 + o + 2, w3 + o + 2) : dw * -T.Offset;
+                constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
+            }
+            var d = dw * scales[b];
+            var x = quants + 32 * b;
+            acc0 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(d), Sums(w0 + o, x), acc0);
+            acc1 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b01_01_01_01)), Sums(w1 + o, x), acc1);
+            acc2 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b10_10_10_10)), Sums(w2 + o, x), acc2);
+            acc3 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b11_11_11_11)), Sums(w3 + o, x), acc3);
         }
-        var sums = SimdBytes.Sum4(acc0, acc1, acc2, acc3);
-        if (T.HasMin)
-            sums += Vector128.Create(Offsets(w0, x.BlockSums, blocks), Offsets(w1, x.BlockSums, blocks),
-                Offsets(w2, x.BlockSums, blocks), Offsets(w3, x.BlockSums, blocks));
-        return sums;
+        return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + constant;
     }
 
     /// <summary>
@@ -59,58 +67,63 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     {
         var x = ActivationRow.Of(Format, a, blocks);
         float* s0 = x.Scales, s1 = (float*)((byte*)s0 + stride), s2 = (float*)((byte*)s1 + stride), s3 = (float*)((byte*)s2 + stride);
+        float* c0 = x.BlockSums, c1 = (float*)((byte*)c0 + stride), c2 = (float*)((byte*)c1 + stride), c3 = (float*)((byte*)c2 + stride);
         sbyte* q = x.Quants;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        float constant0 = 0, constant1 = 0, constant2 = 0, constant3 = 0;
         byte* block = w;
         for (int b = 0; b < blocks; b++, block += T.Bytes, q += 32)
         {
             var values = T.Values(block);
-            var magnitudes = T.HasMin ? values.AsByte() : Avx2.Abs(values);
+            var magnitudes = T.Signed ? Avx2.Abs(values) : values.AsByte();
             float d = HalfBits.ToSingle(block);
+            if (!T.Signed)
+            {
+                float m = Min(block, d);
+                (constant0, constant1, constant2, constant3) = (constant0 + m * c0[b], constant1 + m * c1[b], constant2 + m * c2[b], constant3 + m * c3[b]);
+            }
             acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, q), acc0);
             acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, q + stride), acc1);
             acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, q + 2 * stride), acc2);
             acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, q + 3 * stride), acc3);
         }
-        var sums = SimdBytes.Sum4(acc0, acc1, acc2, acc3);
-        if (T.HasMin)
-        {
-            float* sums0 = x.BlockSums;
-            sums += Vector128.Create(Offsets(w, sums0, blocks), Offsets(w, (float*)((byte*)sums0 + stride), blocks),
-                Offsets(w, (float*)((byte*)sums0 + 2 * stride), blocks), Offsets(w, (float*)((byte*)sums0 + 3 * stride), blocks));
-        }
-        return sums;
+        return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + Vector128.Create(constant0, constant1, constant2, constant3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Block(byte* w, float* scales, sbyte* quants, int b, Vector256<float> acc)
+    static Vector256<float> Block(byte* block, ActivationRow x, int b, Vector256<float> acc, ref float constant)
     {
-        byte* block = w + b * T.Bytes;
+        float d = HalfBits.ToSingle(block);
+        if (!T.Signed) constant += Min(block, d) * x.BlockSums[b];
+        return SimdBytes.ScaleAdd(d * x.Scales[b], Sums(block, x.Quants + 32 * b), acc);
+    }
+
+    /// <summary>What an unsigned integer of 0 stands for: the stored minimum, or −Offset·d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Min(byte* block, float d) => T.HasMin ? HalfBits.ToSingle(block + 2) : -T.Offset * d;
+
+    /// <summary>Σ q·x over one block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Sums(byte* block, sbyte* x)
+    {
         var values = T.Values(block);
-        var magnitudes = T.HasMin ? values.AsByte() : Avx2.Abs(values);
-        return SimdBytes.ScaleAdd(HalfBits.ToSingle(block) * scales[b], Times(magnitudes, values, quants + 32 * b), acc);
+        return Times(T.Signed ? Avx2.Abs(values) : values.AsByte(), values, x);
     }
 
     /// <summary>Σ q·x over a block, as 8 int partials: unsigned q times x as is, or |q| times x carrying q's sign.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> Times(Vector256<byte> magnitudes, Vector256<sbyte> values, sbyte* x) =>
-        SimdBytes.MulSum(magnitudes, T.HasMin ? Vector256.Load(x) : Avx2.Sign(Vector256.Load(x), values));
-
-    /// <summary>Σ m·d_x·Σ q_x over the blocks when the type has a minimum, else 0.</summary>
-    static float Offsets(byte* w, float* blockSums, int blocks)
-    {
-        if (!T.HasMin) return 0;
-        float total = 0;
-        for (int b = 0; b < blocks; b++, w += T.Bytes) total += HalfBits.ToSingle(w + 2) * blockSums[b];
-        return total;
-    }
+        SimdBytes.MulSum(magnitudes, T.Signed ? Avx2.Sign(Vector256.Load(x), values) : Vector256.Load(x));
 
     public static float Scalar(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
         float total = 0;
-        for (int b = 0; b < blocks; b++)
-            total += HalfBits.ToSingle(w + b * T.Bytes) * x.Scales[b] * T.Sum(w + b * T.Bytes, x.Quants + 32 * b);
-        return total + Offsets(w, x.BlockSums, blocks);
+        for (int b = 0; b < blocks; b++, w += T.Bytes)
+        {
+            total += HalfBits.ToSingle(w) * x.Scales[b] * T.Sum(w, x.Quants + 32 * b);
+            if (T.HasMin) total += HalfBits.ToSingle(w + 2) * x.BlockSums[b];
+        }
+        return total;
     }
 }

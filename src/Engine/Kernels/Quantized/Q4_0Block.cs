@@ -7,10 +7,12 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 internal unsafe struct Q4_0Block : ILegacyBlock
 {
     public static int Bytes => 2 + 16;
+    public static bool Signed => false;
     public static bool HasMin => false;
+    public static int Offset => 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 2).AsSByte() - Vector256.Create((sbyte)8);
+    public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 2).AsSByte();
 
     public static int Sum(byte* block, sbyte* x) => NibbleSum(block + 2, x, 8);
 

@@ -7,7 +7,9 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 internal unsafe struct Q4_1Block : ILegacyBlock
 {
     public static int Bytes => 4 + 16;
+    public static bool Signed => false;
     public static bool HasMin => true;
+    public static int Offset => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 4).AsSByte();

@@ -10,10 +10,12 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 internal unsafe struct Q5_0Block : ILegacyBlock
 {
     public static int Bytes => 2 + 4 + 16;
+    public static bool Signed => false;
     public static bool HasMin => false;
+    public static int Offset => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<sbyte> Values(byte* block) => FiveBits(block + 2).AsSByte() - Vector256.Create((sbyte)16);
+    public static Vector256<sbyte> Values(byte* block) => FiveBits(block + 2).AsSByte();
 
     public static int Sum(byte* block, sbyte* x) => FiveBitSum(block + 2, x, 16);
 

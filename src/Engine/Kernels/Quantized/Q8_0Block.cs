@@ -7,7 +7,9 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 internal unsafe struct Q8_0Block : ILegacyBlock
 {
     public static int Bytes => 2 + 32;
+    public static bool Signed => true;
     public static bool HasMin => false;
+    public static int Offset => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => Vector256.Load((sbyte*)(block + 2));

@@ -41,7 +41,12 @@ internal static class SimdBytes
     /// <summary>8 ints to floats, times <paramref name="scale"/>, added to <paramref name="acc"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleAdd(float scale, Vector256<int> sums, Vector256<float> acc) =>
-        Fma.MultiplyAdd(Vector256.Create(scale), Avx.ConvertToVector256Single(sums), acc);
+        ScaleAdd(Vector256.Create(scale), sums, acc);
+
+    /// <summary>8 ints to floats, times <paramref name="scales"/>, added to <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleAdd(Vector256<float> scales, Vector256<int> sums, Vector256<float> acc) =>
+        Fma.MultiplyAdd(scales, Avx.ConvertToVector256Single(sums), acc);
 
     /// <summary>The horizontal sums of four vectors, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

