@@ -18,6 +18,7 @@ internal unsafe struct Q4_KBlock : IKBlock
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
+        var spread = SimdBytes.Spread(scales);
         var nibble = Vector256.Create((byte)0x0F);
         var dot = Vector256<int>.Zero;
         for (int g = 0; g < 4; g++)
@@ -25,17 +26,17 @@ internal unsafe struct Q4_KBlock : IKBlock
             var raw = Vector256.Load(block + 16 + 32 * g);
             var lo = raw & nibble;
             var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
-            dot += SubBlockPair(lo, hi, x + 64 * g, scales, g);
+            dot += SubBlockPair(lo, hi, x + 64 * g, spread, g);
         }
         return (dot, MinSums(mins, groupSums));
     }
 
     /// <summary>Σ sc·Σ q·x for sub-blocks 2g (values <paramref name="lo"/>) and 2g+1 (<paramref name="hi"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, ulong scales, int g) =>
-        SubBlockPair(lo, hi, x, Vector256.Create((short)KScales.Byte(scales, 2 * g)), Vector256.Create((short)KScales.Byte(scales, 2 * g + 1)));
+    internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> spread, int g) =>
+        SubBlockPair(lo, hi, x, SimdBytes.Broadcast(spread, 2 * g), SimdBytes.Broadcast(spread, 2 * g + 1));
 
-    /// <inheritdoc cref="SubBlockPair(Vector256{byte}, Vector256{byte}, sbyte*, ulong, int)"/>
+    /// <inheritdoc cref="SubBlockPair(Vector256{byte}, Vector256{byte}, sbyte*, Vector256{short}, int)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> loScale, Vector256<short> hiScale) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale)
@@ -44,6 +45,7 @@ internal unsafe struct Q4_KBlock : IKBlock
     public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
+        var spread = SimdBytes.Spread(scales);
         var nibble = Vector256.Create((byte)0x0F);
         Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
         for (int g = 0; g < 4; g++, x += 64)
@@ -51,8 +53,8 @@ internal unsafe struct Q4_KBlock : IKBlock
             var raw = Vector256.Load(block + 16 + 32 * g);
             var lo = raw & nibble;
             var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
-            var loScale = Vector256.Create((short)KScales.Byte(scales, 2 * g));
-            var hiScale = Vector256.Create((short)KScales.Byte(scales, 2 * g + 1));
+            var loScale = SimdBytes.Broadcast(spread, 2 * g);
+            var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
             dot0 += SubBlockPair(lo, hi, x, loScale, hiScale);
             dot1 += SubBlockPair(lo, hi, x + stride, loScale, hiScale);
             dot2 += SubBlockPair(lo, hi, x + 2 * stride, loScale, hiScale);

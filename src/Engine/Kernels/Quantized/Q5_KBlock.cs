@@ -17,6 +17,7 @@ internal unsafe struct Q5_KBlock : IKBlock
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
+        var spread = SimdBytes.Spread(scales);
         var nibble = Vector256.Create((byte)0x0F);
         var fifth = Vector256.Create((byte)0x10);
         var qh = Vector256.Load(block + 16).AsUInt16();
@@ -27,7 +28,7 @@ internal unsafe struct Q5_KBlock : IKBlock
             var raw = Vector256.Load(block + 48 + 32 * g);
             var lo = (raw & nibble) | (Vector256.ShiftLeft(qh, 4).AsByte() & fifth);
             var hi = (Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble) | (Vector256.ShiftLeft(qh, 3).AsByte() & fifth);
-            dot += Q4_KBlock.SubBlockPair(lo, hi, x + 64 * g, scales, g);
+            dot += Q4_KBlock.SubBlockPair(lo, hi, x + 64 * g, spread, g);
         }
         return (dot, Q4_KBlock.MinSums(mins, groupSums));
     }

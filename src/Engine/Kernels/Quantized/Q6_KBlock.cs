@@ -69,17 +69,15 @@ internal unsafe struct Q6_KBlock : IKBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static (Vector256<short>, Vector256<short>, Vector256<short>, Vector256<short>) HalfScales(byte* block, int half)
     {
-        sbyte* sc = (sbyte*)(block + 192) + 8 * half;
-        return (Scales16(sc[0], sc[1]), Scales16(sc[2], sc[3]), Scales16(sc[4], sc[5]), Scales16(sc[6], sc[7]));
+        // the half's 8 signed scales as shorts in both lanes; quarter k takes scale 2k in its low lane, 2k + 1 in its high
+        var shorts = Sse41.ConvertToVector128Int16((sbyte*)(block + 192) + 8 * half);
+        var spread = Vector256.Create(shorts, shorts);
+        return (SimdBytes.Broadcast(spread, 0, 1), SimdBytes.Broadcast(spread, 2, 3), SimdBytes.Broadcast(spread, 4, 5), SimdBytes.Broadcast(spread, 6, 7));
     }
 
     /// <summary>The 16 scales widened to shorts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> Scales(byte* block) => Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(block + 192)));
-
-    /// <summary>A scale for each 128-bit lane (16 values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<short> Scales16(int low, int high) => Vector256.Create(Vector128.Create((short)low), Vector128.Create((short)high));
 
     /// <summary>Σ sc·Σ q·x over 128 values whose 32-value quarters are q0–q3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
