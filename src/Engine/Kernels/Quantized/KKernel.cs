@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
 
@@ -12,6 +13,7 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         Vector256<float> acc = Vector256<float>.Zero, minAcc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += T.Bytes)
         {
+            for (int l = 0; l < T.Bytes; l += 64) Sse.Prefetch0(w + PrefetchDistance + l);
             var (dot, minDot) = T.Sums(w, x.Quants + ActivationRow.KBlock * b, x.GroupSums + GroupsPerBlock * b);
             float dx = x.Scales[b];
             acc = SimdBytes.ScaleAdd(HalfBits.ToSingle(w + T.ScaleOffset) * dx, dot, acc);
@@ -65,6 +67,9 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         }
         return total;
     }
+
+    /// <summary>Bytes ahead of the row that a pass asks for (as <see cref="LegacyKernel{T}"/>).</summary>
+    const int PrefetchDistance = 2048;
 
     const int GroupsPerBlock = ActivationRow.KBlock / ActivationRow.KSumGroup;
 }
