@@ -74,51 +74,77 @@ public static unsafe class CpuGemv
 
     /// <summary>
     /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
-    /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: four rows of x at once per weight
-    /// row (<see cref="QuantDot.DotActivations4"/>, its blocks unpacked once), the rest one at a time against all four
-    /// weight rows (<see cref="QuantDot.DotWeights4"/>).
+    /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: two or four rows of x at once per
+    /// weight row (<see cref="QuantDot.DotActivations"/>, its blocks unpacked once), a last single row of x against all
+    /// four weight rows (<see cref="QuantDot.DotWeights4"/>).
     /// </summary>
     static void MultiplyQuantized(PackedStack stack, float* x, float* y, int t, int threads)
     {
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        fixed (byte* activations = ActivationBuffer(stack.ActivationBytes(t)))
+        // rows of x held per format: a multiple of 4, so three rows left over take four lanes (the fourth zeros)
+        int held = (t + 3) / 4 * 4;
+        fixed (byte* activations = ActivationBuffer(stack.ActivationBytes(held)))
         {
             byte* a = activations;
             for (int f = 0; f < stack.FormatTypes.Length; f++)
+            {
+                byte* rowsOfX = a + (long)stack.FormatOffsets[f] * held;
+                int stride = stack.FormatBytes[f];
                 for (int i = 0; i < t; i++)
-                    QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures,
-                        a + (long)stack.FormatOffsets[f] * t + (long)i * stack.FormatBytes[f], inFeatures);
+                    QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
+                new Span<byte>(rowsOfX + (long)t * stride, (held - t) * stride).Clear();
+            }
             Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
                 {
                     int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
                     if (from >= to) continue;
-                    var part = parts[p];
-                    var type = part.Type;
-                    long rowBytes = part.RowBytes;
-                    int format = stack.PartFormat[p], stride = stack.FormatBytes[format];
-                    byte* rowsOfX = a + (long)stack.FormatOffsets[format] * t;
-                    fixed (byte* data = part.Data)
-                        // four weight rows at a time, kept in L1 while every row of x passes over them
-                        for (int r = from; r < to; r += 4)
-                        {
-                            byte* w = data + (r - starts[p]) * rowBytes;
-                            int rows = Math.Min(4, to - r), i = 0;
-                            for (; i + 4 <= t; i += 4)
-                                for (int k = 0; k < rows; k++)
-                                    QuantDot.DotActivations4(type, w + k * rowBytes, rowsOfX + (long)i * stride, stride, inFeatures, y + (long)i * outFeatures + r + k, outFeatures);
-                            for (; i < t; i++)
-                            {
-                                if (rows == 4)
-                                    QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, inFeatures, y + (long)i * outFeatures + r);
-                                else
-                                    for (int k = 0; k < rows; k++)
-                                        y[(long)i * outFeatures + r + k] = QuantDot.Dot(type, w + k * rowBytes, rowsOfX + (long)i * stride, inFeatures);
-                            }
-                        }
+                    int format = stack.PartFormat[p];
+                    fixed (byte* data = parts[p].Data)
+                        PartRows(parts[p], data + (from - starts[p]) * (long)parts[p].RowBytes, to - from,
+                            a + (long)stack.FormatOffsets[format] * held, stack.FormatBytes[format], t, y + from, outFeatures);
                 }
             }, align: 4);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> rows of one part from <paramref name="w"/> against the <paramref name="t"/> quantized rows
+    /// of x, writing column j of y's rows for weight row j: four weight rows at a time, kept in L1 while every row of x
+    /// passes over them.
+    /// </summary>
+    static void PartRows(PackedWeight part, byte* w, int count, byte* rowsOfX, int stride, int t, float* y, int yStride)
+    {
+        var type = part.Type;
+        int columns = part.Columns;
+        long rowBytes = part.RowBytes;
+        for (int r = 0; r < count; r += 4, w += 4 * rowBytes)
+        {
+            int rows = Math.Min(4, count - r);
+            for (int i = 0; i < t;)
+            {
+                int left = t - i;
+                if (left >= 2)
+                {
+                    int lanes = left >= 3 ? 4 : 2, used = Math.Min(lanes, left);
+                    for (int k = 0; k < rows; k++)
+                    {
+                        var dots = QuantDot.DotActivations(type, w + k * rowBytes, rowsOfX + (long)i * stride, stride, columns, lanes);
+                        for (int j = 0; j < used; j++) y[(long)(i + j) * yStride + r + k] = dots[j];
+                    }
+                    i += used;
+                }
+                else
+                {
+                    if (rows == 4)
+                        QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, columns, y + (long)i * yStride + r);
+                    else
+                        for (int k = 0; k < rows; k++)
+                            y[(long)i * yStride + r + k] = QuantDot.Dot(type, w + k * rowBytes, rowsOfX + (long)i * stride, columns);
+                    i++;
+                }
+            }
         }
     }
 

@@ -22,11 +22,12 @@ internal unsafe interface IKBlock
     static abstract (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums);
 
     /// <summary>
-    /// <see cref="Sums"/> against four activation blocks, <paramref name="stride"/> bytes apart in both
-    /// <paramref name="x"/> and <paramref name="groupSums"/>, written to <paramref name="dots"/>[0..3] and
-    /// <paramref name="minDots"/>[0..3]; the weights unpacked once for all four (batched decode).
+    /// <see cref="Sums"/> against <typeparamref name="TRows"/> activation blocks, <paramref name="stride"/> bytes apart in
+    /// both <paramref name="x"/> and <paramref name="groupSums"/>, written to <paramref name="dots"/>[i] and
+    /// <paramref name="minDots"/>[i]; the weights unpacked once for all of them (batched decode).
     /// </summary>
-    static abstract void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots);
+    static abstract void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+        where TRows : struct, IRowCount;
 
     /// <summary>Σ sc·Σ q·x and Σ m·Σ x over the block (scalar).</summary>
     static abstract (int Dot, int MinDot) Sum(byte* block, sbyte* x, short* groupSums);

@@ -23,10 +23,10 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
     }
 
     /// <summary>
-    /// Four activation rows <paramref name="stride"/> bytes apart against one weight row, each weight block unpacked
-    /// once for all four (batched decode); the four sums go to <paramref name="y"/>[0], [yStride], [2·yStride], [3·yStride].
+    /// <typeparamref name="TRows"/> activation rows <paramref name="stride"/> bytes apart against one weight row, each
+    /// weight block unpacked once for all of them (batched decode); lane i of the result is row i's dot.
     /// </summary>
-    public static void Simd4Activations(byte* w, byte* a, int stride, int blocks, float* y, long yStride)
+    public static Vector128<float> SimdRows<TRows>(byte* w, byte* a, int stride, int blocks) where TRows : struct, IRowCount
     {
         var x = ActivationRow.Of(ActivationFormat.Q8_K, a, blocks);
         float* s0 = x.Scales, s1 = (float*)((byte*)s0 + stride), s2 = (float*)((byte*)s1 + stride), s3 = (float*)((byte*)s2 + stride);
@@ -35,15 +35,17 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++, w += T.Bytes)
         {
-            T.Sums4(w, x.Quants + ActivationRow.KBlock * b, x.GroupSums + GroupsPerBlock * b, stride, dots, minDots);
+            T.SumsRows<TRows>(w, x.Quants + ActivationRow.KBlock * b, x.GroupSums + GroupsPerBlock * b, stride, dots, minDots);
             float d = HalfBits.ToSingle(w + T.ScaleOffset), dmin = T.MinOffset >= 0 ? HalfBits.ToSingle(w + T.MinOffset) : 0;
             acc0 = Block(d, dmin, s0[b], dots[0], minDots[0], acc0);
             acc1 = Block(d, dmin, s1[b], dots[1], minDots[1], acc1);
-            acc2 = Block(d, dmin, s2[b], dots[2], minDots[2], acc2);
-            acc3 = Block(d, dmin, s3[b], dots[3], minDots[3], acc3);
+            if (TRows.Count > 2)
+            {
+                acc2 = Block(d, dmin, s2[b], dots[2], minDots[2], acc2);
+                acc3 = Block(d, dmin, s3[b], dots[3], minDots[3], acc3);
+            }
         }
-        var sums = SimdBytes.Sum4(acc0, acc1, acc2, acc3);
-        (y[0], y[yStride], y[2 * yStride], y[3 * yStride]) = (sums[0], sums[1], sums[2], sums[3]);
+        return SimdBytes.Sum4(acc0, acc1, acc2, acc3);
     }
 
     /// <summary>acc + d·d_x·dot − dmin·d_x·minDot.</summary>

@@ -64,10 +64,10 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     }
 
     /// <summary>
-    /// Four activation rows <paramref name="stride"/> bytes apart against one weight row: each weight block unpacked
-    /// once for all four (batched decode).
+    /// <typeparamref name="TRows"/> activation rows <paramref name="stride"/> bytes apart against one weight row: each
+    /// weight block unpacked once for all of them (batched decode); lane i of the result is row i's dot.
     /// </summary>
-    public static Vector128<float> Simd4Activations(byte* w, byte* a, int stride, int blocks)
+    public static Vector128<float> SimdRows<TRows>(byte* w, byte* a, int stride, int blocks) where TRows : struct, IRowCount
     {
         var x = ActivationRow.Of(Format, a, blocks);
         float* s0 = x.Scales, s1 = (float*)((byte*)s0 + stride), s2 = (float*)((byte*)s1 + stride), s3 = (float*)((byte*)s2 + stride);
@@ -81,15 +81,16 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             var values = T.Values(block);
             var magnitudes = T.Signed ? Avx2.Abs(values) : values.AsByte();
             float d = HalfBits.ToSingle(block);
-            if (!T.Signed)
-            {
-                float m = Min(block, d);
-                (constant0, constant1, constant2, constant3) = (constant0 + m * c0[b], constant1 + m * c1[b], constant2 + m * c2[b], constant3 + m * c3[b]);
-            }
+            float m = T.Signed ? 0 : Min(block, d);
             acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, q), acc0);
             acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, q + stride), acc1);
-            acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, q + 2 * stride), acc2);
-            acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, q + 3 * stride), acc3);
+            if (!T.Signed) (constant0, constant1) = (constant0 + m * c0[b], constant1 + m * c1[b]);
+            if (TRows.Count > 2)
+            {
+                acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, q + 2 * stride), acc2);
+                acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, q + 3 * stride), acc3);
+                if (!T.Signed) (constant2, constant3) = (constant2 + m * c2[b], constant3 + m * c3[b]);
+            }
         }
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + Vector128.Create(constant0, constant1, constant2, constant3);
     }

@@ -33,9 +33,10 @@ internal unsafe struct Q2_KBlock : IKBlock
         return (dot, Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), Avx2.ConvertToVector256Int16(mins)));
     }
 
-    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+        where TRows : struct, IRowCount
     {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < TRows.Count; i++)
             (dots[i], minDots[i]) = Sums(block, x + i * stride, (short*)((byte*)groupSums + i * stride));
     }
 

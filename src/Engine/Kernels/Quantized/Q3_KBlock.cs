@@ -40,9 +40,10 @@ internal unsafe struct Q3_KBlock : IKBlock
         return (dot, default);
     }
 
-    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+        where TRows : struct, IRowCount
     {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < TRows.Count; i++)
             (dots[i], minDots[i]) = Sums(block, x + i * stride, (short*)((byte*)groupSums + i * stride));
     }
 

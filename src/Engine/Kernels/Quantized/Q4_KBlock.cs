@@ -42,7 +42,8 @@ internal unsafe struct Q4_KBlock : IKBlock
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale)
         + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), hiScale);
 
-    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+        where TRows : struct, IRowCount
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
         var spread = SimdBytes.Spread(scales);
@@ -57,11 +58,14 @@ internal unsafe struct Q4_KBlock : IKBlock
             var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
             dot0 += SubBlockPair(lo, hi, x, loScale, hiScale);
             dot1 += SubBlockPair(lo, hi, x + stride, loScale, hiScale);
-            dot2 += SubBlockPair(lo, hi, x + 2 * stride, loScale, hiScale);
-            dot3 += SubBlockPair(lo, hi, x + 3 * stride, loScale, hiScale);
+            if (TRows.Count > 2)
+            {
+                dot2 += SubBlockPair(lo, hi, x + 2 * stride, loScale, hiScale);
+                dot3 += SubBlockPair(lo, hi, x + 3 * stride, loScale, hiScale);
+            }
         }
         (dots[0], dots[1], dots[2], dots[3]) = (dot0, dot1, dot2, dot3);
-        for (int i = 0; i < 4; i++) minDots[i] = MinSums(mins, (short*)((byte*)groupSums + i * stride));
+        for (int i = 0; i < TRows.Count; i++) minDots[i] = MinSums(mins, (short*)((byte*)groupSums + i * stride));
     }
 
     /// <summary>Σ m_j·Σ x over the 8 sub-blocks of 32 (two 16-value sums each), as 8 int partials.</summary>

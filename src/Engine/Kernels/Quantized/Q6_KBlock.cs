@@ -29,7 +29,8 @@ internal unsafe struct Q6_KBlock : IKBlock
         return (dot - Offset(groupSums, Scales(block)), default);
     }
 
-    public static void Sums4(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+    public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
+        where TRows : struct, IRowCount
     {
         Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
         for (int half = 0; half < 2; half++, x += 128)
@@ -38,15 +39,21 @@ internal unsafe struct Q6_KBlock : IKBlock
             var (s0, s1, s2, s3) = HalfScales(block, half);
             dot0 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x);
             dot1 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + stride);
-            dot2 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
-            dot3 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
+            if (TRows.Count > 2)
+            {
+                dot2 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
+                dot3 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
+            }
         }
         var scales = Scales(block);
         dots[0] = dot0 - Offset(groupSums, scales);
         dots[1] = dot1 - Offset((short*)((byte*)groupSums + stride), scales);
-        dots[2] = dot2 - Offset((short*)((byte*)groupSums + 2 * stride), scales);
-        dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
-        for (int i = 0; i < 4; i++) minDots[i] = default;
+        if (TRows.Count > 2)
+        {
+            dots[2] = dot2 - Offset((short*)((byte*)groupSums + 2 * stride), scales);
+            dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
+        }
+        for (int i = 0; i < TRows.Count; i++) minDots[i] = default;
     }
 
     /// <summary>The four 32-value quarters (values 0–63) of half <paramref name="half"/> of the block.</summary>

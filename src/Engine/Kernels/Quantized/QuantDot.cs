@@ -83,34 +83,40 @@ public static unsafe class QuantDot
     }
 
     /// <summary>
-    /// <see cref="Dot"/> of one weight row with four activation rows <paramref name="stride"/> bytes apart, written to
-    /// <paramref name="y"/>[0], [yStride], [2·yStride], [3·yStride] (batched decode): each weight block is unpacked
-    /// once for all four.
+    /// <see cref="Dot"/> of one weight row with <paramref name="rows"/> (2 or 4) activation rows <paramref name="stride"/>
+    /// bytes apart, lane i of the result for row i (batched decode): each weight block is unpacked once for all of them.
     /// </summary>
-    public static void DotActivations4(GgmlType weightType, byte* weightRow, byte* activationRows, int stride, int columns, float* y, long yStride)
+    public static Vector128<float> DotActivations(GgmlType weightType, byte* weightRow, byte* activationRows, int stride, int columns, int rows)
     {
+        if (rows is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 or 4 rows of activations");
         if (!UsesAvx2)
         {
-            for (int i = 0; i < 4; i++) y[i * yStride] = Dot(weightType, weightRow, activationRows + i * stride, columns);
-            return;
+            Span<float> dots = stackalloc float[4];
+            for (int i = 0; i < rows; i++) dots[i] = Dot(weightType, weightRow, activationRows + i * stride, columns);
+            return Vector128.Create(dots[0], dots[1], dots[2], dots[3]);
         }
-        int blocks = Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType));
-        Vector128<float> sums;
-        switch (weightType)
+        return rows == 2
+            ? RunRows<TwoRows>(weightType, weightRow, activationRows, stride, columns)
+            : RunRows<FourRows>(weightType, weightRow, activationRows, stride, columns);
+    }
+
+    static Vector128<float> RunRows<TRows>(GgmlType type, byte* w, byte* a, int stride, int columns) where TRows : struct, IRowCount
+    {
+        int blocks = Blocks(type, columns, GgmlTypeInfo.BlockSize(type));
+        return type switch
         {
-            case GgmlType.Q8_0: sums = LegacyKernel<Q8_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
-            case GgmlType.Q4_0: sums = LegacyKernel<Q4_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
-            case GgmlType.Q4_1: sums = LegacyKernel<Q4_1Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
-            case GgmlType.Q5_0: sums = LegacyKernel<Q5_0Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
-            case GgmlType.Q5_1: sums = LegacyKernel<Q5_1Block>.Simd4Activations(weightRow, activationRows, stride, blocks); break;
-            case GgmlType.Q2_K: KKernel<Q2_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
-            case GgmlType.Q3_K: KKernel<Q3_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
-            case GgmlType.Q4_K: KKernel<Q4_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
-            case GgmlType.Q5_K: KKernel<Q5_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
-            case GgmlType.Q6_K: KKernel<Q6_KBlock>.Simd4Activations(weightRow, activationRows, stride, blocks, y, yStride); return;
-            default: throw Unsupported(weightType);
-        }
-        (y[0], y[yStride], y[2 * yStride], y[3 * yStride]) = (sums[0], sums[1], sums[2], sums[3]);
+            GgmlType.Q8_0 => LegacyKernel<Q8_0Block>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q4_0 => LegacyKernel<Q4_0Block>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q4_1 => LegacyKernel<Q4_1Block>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q5_0 => LegacyKernel<Q5_0Block>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q5_1 => LegacyKernel<Q5_1Block>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q2_K => KKernel<Q2_KBlock>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q3_K => KKernel<Q3_KBlock>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q4_K => KKernel<Q4_KBlock>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q5_K => KKernel<Q5_KBlock>.SimdRows<TRows>(w, a, stride, blocks),
+            GgmlType.Q6_K => KKernel<Q6_KBlock>.SimdRows<TRows>(w, a, stride, blocks),
+            _ => throw Unsupported(type),
+        };
     }
 
     internal static float DotAvx2(GgmlType weightType, byte* w, byte* a, int columns) => Run(weightType, w, a, columns, simd: true);

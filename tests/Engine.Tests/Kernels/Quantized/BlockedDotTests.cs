@@ -6,7 +6,7 @@ using SmolLM3.Engine.Loading;
 namespace SmolLM3.Engine.Tests.Kernels.Quantized;
 
 /// <summary>
-/// The blocked kernels (four weight rows against one row of activations, one weight row against four) and the GEMV
+/// The blocked kernels (four weight rows against one row of activations, one weight row against two or four) and the GEMV
 /// built on them give the single-row <see cref="QuantDot.Dot"/> of every pair: the same integer sums, summed in
 /// another float order.
 /// </summary>
@@ -37,6 +37,7 @@ public unsafe class BlockedDotTests
         var a = new byte[4 * aBytes + 1];
         var weightsTimesActivations = new float[4 * 4];
         var activationsTimesWeight = new float[4 * 4];
+        var pairs = new float[4 * 4];
         fixed (byte* wp = w, ap = a)
         fixed (float* xp = x, yw = weightsTimesActivations, ya = activationsTimesWeight)
         {
@@ -45,7 +46,17 @@ public unsafe class BlockedDotTests
             for (int i = 0; i < 4; i++)
                 QuantDot.DotWeights4(type, rows, rowBytes, acts + i * aBytes, columns, yw + 4 * i);
             for (int k = 0; k < 4; k++)
-                QuantDot.DotActivations4(type, rows + k * rowBytes, acts, aBytes, columns, ya + k, 4);
+            {
+                var four = QuantDot.DotActivations(type, rows + k * rowBytes, acts, aBytes, columns, rows: 4);
+                // two rows at a time: rows 0–1, then 2–3
+                var low = QuantDot.DotActivations(type, rows + k * rowBytes, acts, aBytes, columns, rows: 2);
+                var high = QuantDot.DotActivations(type, rows + k * rowBytes, acts + 2 * aBytes, aBytes, columns, rows: 2);
+                for (int i = 0; i < 4; i++)
+                {
+                    ya[4 * i + k] = four[i];
+                    pairs[4 * i + k] = i < 2 ? low[i] : high[i - 2];
+                }
+            }
             for (int i = 0; i < 4; i++)
                 for (int k = 0; k < 4; k++)
                 {
@@ -55,6 +66,7 @@ public unsafe class BlockedDotTests
                     double slack = RoundingSlack * abs + 1e-6;
                     Assert.InRange(weightsTimesActivations[4 * i + k], single - slack, single + slack);
                     Assert.InRange(activationsTimesWeight[4 * i + k], single - slack, single + slack);
+                    Assert.InRange(pairs[4 * i + k], single - slack, single + slack);
                 }
         }
     }
@@ -62,8 +74,10 @@ public unsafe class BlockedDotTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     [InlineData(7)]
     [InlineData(9)]
     [InlineData(32)]
