@@ -120,7 +120,7 @@ public sealed class Attention : IDisposable
         // Split the heads over the threads only in steps whose matmuls are our GEMV: libtorch's GEMM (larger steps)
         // leaves its OpenMP workers spinning between calls, and a second hand-off only competes with them
         // (measured: no faster at 16 sequences, even over 1k-token caches).
-        int threads = t <= CpuGemv.MaxRows ? get_num_threads() : 1;
+        int threads = t <= CpuGemv.OneOffRows ? get_num_threads() : 1;
         AttendDecode(TensorPointers.Float(queries), TensorPointers.Bytes(kc), TensorPointers.Bytes(vc), positionBytes, positionBytes,
             batch, decode, TensorPointers.Float(output), threads);
     }

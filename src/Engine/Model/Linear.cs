@@ -50,7 +50,7 @@ public sealed class Linear : IDisposable
             var y = x.shape[0] is > 0 and <= CpuGemv.MaxPackedRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
-        bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.MaxRows && x.device_type == DeviceType.CPU;
+        bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;
         if (_gemv && decodeSized && x.dtype == _weight!.dtype)
         {
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
