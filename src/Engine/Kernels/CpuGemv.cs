@@ -75,10 +75,6 @@ public static unsafe class CpuGemv
         });
     }
 
-    /// <inheritdoc cref="Multiply(PackedStack, float*, float*, int, int, PackedMath)"/>
-    public static void Multiply(IReadOnlyList<PackedWeight> parts, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact) =>
-        Multiply(new PackedStack(parts), x, y, t, threads, math);
-
     /// <summary>
     /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
     /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: two or four rows of x at once per

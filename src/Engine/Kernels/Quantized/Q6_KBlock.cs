@@ -77,8 +77,7 @@ internal unsafe struct Q6_KBlock : IKBlock
     static (Vector256<short>, Vector256<short>, Vector256<short>, Vector256<short>) HalfScales(byte* block, int half)
     {
         // the half's 8 signed scales as shorts in both lanes; quarter k takes scale 2k in its low lane, 2k + 1 in its high
-        var shorts = Sse41.ConvertToVector128Int16((sbyte*)(block + 192) + 8 * half);
-        var spread = Vector256.Create(shorts, shorts);
+        var spread = SimdBytes.Spread((sbyte*)(block + 192) + 8 * half);
         return (SimdBytes.Broadcast(spread, 0, 1), SimdBytes.Broadcast(spread, 2, 3), SimdBytes.Broadcast(spread, 4, 5), SimdBytes.Broadcast(spread, 6, 7));
     }
 

@@ -84,9 +84,12 @@ internal static class SimdBytes
 
     /// <summary>Eight unsigned bytes widened to shorts, in both 128-bit lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<short> Spread(ulong bytes)
-    {
-        var shorts = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(bytes).AsByte());
-        return Vector256.Create(shorts, shorts);
-    }
+    public static Vector256<short> Spread(ulong bytes) => Both(Sse41.ConvertToVector128Int16(Vector128.CreateScalar(bytes).AsByte()));
+
+    /// <summary>Eight signed bytes at <paramref name="p"/> widened to shorts, in both 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<short> Spread(sbyte* p) => Both(Sse41.ConvertToVector128Int16(p));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> Both(Vector128<short> lane) => Vector256.Create(lane, lane);
 }
