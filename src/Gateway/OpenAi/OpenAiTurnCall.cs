@@ -34,7 +34,7 @@ public sealed class OpenAiTurnCall(
             using var admitted = await turns.AdmitAsync(OpenAiAuth.TenantOf(http), model, turn, ct);
             using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
             using var affinity = PrefixPlacementHint.For(turn.Messages);   // where requests with the same start went
-            using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, ct);
+            using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, http, ct);
             await using var chunks = admitted.RunStatelessAsync(grains, model, reader.Token).GetAsyncEnumerator(reader.Token);
             // The first chunk (Started) comes once the grain has accepted the prompt: errors up to here are statuses.
             if (!await chunks.MoveNextAsync()) throw new InvalidOperationException("the turn ended before it started");
@@ -47,7 +47,7 @@ public sealed class OpenAiTurnCall(
         }
         catch (StalledReaderException) when (http.Response.HasStarted)
         {
-            http.Abort();   // nothing more can reach a client that stopped reading (the reader logged why)
+            // The reader has reset the stream and logged why: nothing more can reach the client.
         }
         catch (Exception e)
         {

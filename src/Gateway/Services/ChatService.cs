@@ -62,7 +62,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         // The call's token reaches the grain, whose scheduler drops the sequence when the client goes away.
         var ct = context.CancellationToken;
         using var admitted = await turns.AdmitAsync(context.Tenant(), session.Model, turn, ct);
-        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, ct);
+        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, context.GetHttpContext(), ct);
         await foreach (var chunk in admitted.RunAsync(conversation, reader.Token))
             await reader.WriteAsync(t => responseStream.WriteAsync(ChatMapping.ToEvent(chunk, request.SessionId), t));
     }
@@ -76,7 +76,7 @@ public sealed class ChatService(IGrainFactory grains, ModelCatalog models, ChatT
         using var admitted = await turns.AdmitAsync(context.Tenant(), model, turn, ct);
         using var placement = ModelPlacementHint.For(model);   // the turn's grain goes to a silo serving the model
         using var affinity = PrefixPlacementHint.For(turn.Messages);   // where requests with the same start went
-        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, ct);
+        using var reader = new StalledReader(options.Value.StalledReaderTimeout, logger, context.GetHttpContext(), ct);
         await foreach (var chunk in admitted.RunStatelessAsync(grains, model, reader.Token))
             await reader.WriteAsync(t => responseStream.WriteAsync(ChatMapping.ToEvent(chunk, ""), t));
     }
