@@ -65,7 +65,12 @@ public static class Dequantizer
                 for (var i = 0; i < dst.Length; i++) dst[i] = Half(src, 2 * i);
                 return;
             case GgmlType.BF16:
-                for (var i = 0; i < dst.Length; i++) dst[i] = BFloat16(src, 2 * i);
+                unsafe
+                {
+                    fixed (byte* from = src)
+                    fixed (float* to = dst)
+                        Kernels.Bf16.Widen((ushort*)from, to, dst.Length);
+                }
                 return;
         }
         for (var i = 0; i < blocks; i++)

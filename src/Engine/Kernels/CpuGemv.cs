@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Kernels.Quantized;
 using SmolLM3.Engine.Loading;
 
@@ -41,12 +42,7 @@ public static unsafe class CpuGemv
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-                for (int i = 0; i < t; i++)
-                    y[(long)i * outFeatures + r] = Bf16.Dot(x + (long)i * inFeatures, w + (long)r * inFeatures, inFeatures);
-        });
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) => Bf16.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
@@ -69,10 +65,16 @@ public static unsafe class CpuGemv
                 if (from >= to) continue;
                 var part = parts[p];
                 fixed (byte* data = part.Data)
-                    for (int r = from; r < to; r++)
-                        PackedRowDot.Rows(part.Type, data + (long)(r - starts[p]) * part.RowBytes, x, t, inFeatures, y + r, outFeatures);
+                {
+                    byte* first = data + (long)(from - starts[p]) * part.RowBytes;
+                    if (part.Type == GgmlType.BF16)
+                        Bf16.Rows((ushort*)first, to - from, inFeatures, x, t, y + from, outFeatures);
+                    else
+                        for (int r = from; r < to; r++, first += part.RowBytes)
+                            PackedRowDot.Rows(part.Type, first, x, t, inFeatures, y + r, outFeatures);
+                }
             }
-        });
+        }, align: 4);
     }
 
     /// <summary>

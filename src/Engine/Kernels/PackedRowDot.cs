@@ -18,6 +18,11 @@ public static unsafe class PackedRowDot
     /// <param name="y">Receives row · xᵢ at y[i · yStride].</param>
     public static void Rows(GgmlType type, byte* row, float* x, int t, int columns, float* y, int yStride)
     {
+        if (type == GgmlType.BF16)
+        {
+            Bf16.Rows((ushort*)row, 1, columns, x, t, y, yStride);   // a plain row: widened in registers, no block to decode
+            return;
+        }
         int block = GgmlTypeInfo.BlockSize(type), blockBytes = GgmlTypeInfo.BytesPerBlock(type);   // block: 32 or 256
         var decode = Dequantizer.DecoderOf(type);
         float* w = stackalloc float[GgmlTypeInfo.QK_K];   // the largest block

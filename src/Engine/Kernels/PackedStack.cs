@@ -21,6 +21,13 @@ public sealed class PackedStack
     /// <summary>Whether every part has a quantized-activation dot (<see cref="QuantDot.Supports"/>).</summary>
     internal bool QuantizedDots { get; }
 
+    /// <summary>
+    /// Most rows of x a one-off matmul (a prompt chunk) takes by the GEMV: for plain BF16 rows, as many as for dense
+    /// weights (<see cref="CpuGemv.OneOffRows"/>: beyond it the GEMM on widened tiles wins); for quantized ones all of
+    /// <see cref="CpuGemv.MaxPackedRows"/>, which pay more to dequantize.
+    /// </summary>
+    internal int OneOffRows { get; }
+
     /// <summary>For each activation format the parts use: a weight type that takes it (the quantizer's key).</summary>
     internal GgmlType[] FormatTypes { get; } = [];
 
@@ -43,6 +50,7 @@ public sealed class PackedStack
         for (int p = 0; p < parts.Count; p++) Starts[p + 1] = Starts[p] + parts[p].Rows;
         Rows = Starts[^1];
         QuantizedDots = parts.All(p => QuantDot.Supports(p.Type));
+        OneOffRows = parts.All(p => p.Type == GgmlType.BF16) ? CpuGemv.OneOffRows : CpuGemv.MaxPackedRows;
         if (!QuantizedDots) return;
         var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
         FormatTypes = [.. formats.Select(f => parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type)];

@@ -11,9 +11,12 @@ namespace SmolLM3.Engine.Loading;
 /// </summary>
 public sealed class PackedWeight
 {
-    /// <summary>The storage types that stay packed (every type with an exact block dequantizer except the plain float ones).</summary>
+    /// <summary>
+    /// The storage types that stay packed: every quantized type with an exact block dequantizer, and BF16 (half of F32's
+    /// bytes, widened exactly; held so where the compute type is F32, see <see cref="Model.CausalLM"/>).
+    /// </summary>
     public static bool Supports(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0
-        or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+        or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.BF16;
 
     public GgmlType Type { get; }
     public int Rows { get; }

@@ -96,6 +96,15 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return new WeightInfo(name, e.Shape, e.DType, e.End - e.Begin);
     }
 
+    /// <summary>A BF16 matrix's bytes, copied out of the mapping as they are stored; null for any other tensor.</summary>
+    public PackedWeight? LoadBf16Matrix(string name)
+    {
+        if (!_entries.TryGetValue(name, out var e)) throw new ModelFormatException($"{Path}: tensor '{name}' not found");
+        if (e.DType != "BF16" || e.Shape.Length != 2) return null;
+        var bytes = new ReadOnlySpan<byte>(_base + _dataStart + e.Begin, checked((int)(e.End - e.Begin)));
+        return PackedWeight.FromBlocks(Gguf.GgmlType.BF16, bytes, checked((int)e.Shape[0]), checked((int)e.Shape[1]));
+    }
+
     /// <summary>Copies the tensor out of the mapping in its stored dtype, then converts.</summary>
     public torch.Tensor Load(string name, torch.ScalarType dtype, torch.Device device)
     {

@@ -64,6 +64,12 @@ public sealed class SafetensorsWeightSource : IWeightSource
             ? f.Load(name, dtype, device)
             : throw new ModelFormatException($"{Description}: tensor '{name}' is missing");
 
+    /// <summary>BF16 matrices can be held as stored (<see cref="Model.CausalLM"/> decides where that pays).</summary>
+    public Gguf.GgmlType? PackedType(string name) =>
+        _byName.TryGetValue(name, out var f) && f.Info(name) is { StorageType: "BF16", Shape.Length: 2 } ? Gguf.GgmlType.BF16 : null;
+
+    public PackedWeight? LoadPacked(string name) => _byName.TryGetValue(name, out var f) ? f.LoadBf16Matrix(name) : null;
+
     public void Dispose()
     {
         foreach (var f in _files) f.Dispose();

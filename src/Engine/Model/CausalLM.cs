@@ -82,7 +82,7 @@ public sealed class CausalLM : ILanguageModel
             for (int i = 0; i < parts.Length; i++)
             {
                 var (name, rows, cols) = parts[i];
-                if (source.LoadPacked(name) is not { } pw) return null;
+                if (source.PackedType(name) is not { } type || !KeepsPacked(type, dtype) || source.LoadPacked(name) is not { } pw) return null;
                 if (pw.Rows != rows || pw.Columns != cols)
                     throw new ModelFormatException($"{source.Description}: tensor '{name}' has shape [{pw.Rows}, {pw.Columns}] but the config implies [{rows}, {cols}]");
                 packed[i] = pw;
@@ -141,6 +141,13 @@ public sealed class CausalLM : ILanguageModel
         keepQuantized && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.BFloat16;
 
     /// <summary>
+    /// Whether a matrix stored in <paramref name="type"/> is held so: quantized ones always (on a CPU computing F32 or
+    /// BF16), BF16 ones where the compute type is F32 — half the bytes for decode to read, widened exactly as they are
+    /// used — while a BF16 compute type takes them as dense tensors for libtorch's BF16 GEMM.
+    /// </summary>
+    static bool KeepsPacked(Gguf.GgmlType type, ScalarType dtype) => type != Gguf.GgmlType.BF16 || dtype == ScalarType.Float32;
+
+    /// <summary>
     /// The <see cref="WeightBytes"/> that <see cref="Load"/> with these arguments will hold, from the source's tensor list alone:
     /// packed matrices at their stored size, everything else at <paramref name="dtype"/>'s.
     /// </summary>
@@ -151,7 +158,7 @@ public sealed class CausalLM : ILanguageModel
         foreach (var w in source.Weights)
         {
             long elements = w.Shape.Aggregate(1L, (a, b) => a * b);
-            total += packable && source.PackedType(w.Name) is { } type ? Gguf.GgmlTypeInfo.ByteSize(type, elements) : elements * elementBytes;
+            total += packable && source.PackedType(w.Name) is { } type && KeepsPacked(type, dtype) ? Gguf.GgmlTypeInfo.ByteSize(type, elements) : elements * elementBytes;
         }
         return total;
     }

@@ -9,7 +9,7 @@ namespace SmolLM3.Engine.Model;
 /// <summary>
 /// A bias-free linear layer, y = x · Wᵀ, with W dense (a tensor, any device) or packed (GGUF blocks, CPU only):
 /// one or more packed matrices of the same width stacked by rows, each in its own type (a Q4_K_M file's
-/// Q/K/V mixes Q4_K and Q6_K). Decode-sized inputs on the CPU with F32, BF16 or packed weights take
+/// Q/K/V mixes Q4_K and Q6_K; a BF16 checkpoint computed in F32 keeps its matrices as BF16 rows). Decode-sized inputs on the CPU with F32, BF16 or packed weights take
 /// <see cref="CpuGemv"/> (computing in F32); packed weights with more rows take <see cref="PackedMatmul"/>'s
 /// dequantized tiles; everything else (dense prefill, F16, GPUs) goes to libtorch.
 /// </summary>
@@ -47,7 +47,7 @@ public sealed class Linear : IDisposable
             if (x.device_type != DeviceType.CPU || x.dim() != 2)
                 throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
             var xf = x.to(ScalarType.Float32).contiguous();
-            var y = x.shape[0] is > 0 and <= CpuGemv.MaxPackedRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf);
+            var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;
