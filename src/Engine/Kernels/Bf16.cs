@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels;
 
@@ -47,40 +48,65 @@ public static unsafe class Bf16
     }
 
     /// <summary>
-    /// y[k] = Σ x[i]·w[k·n + i] for four consecutive rows of <paramref name="w"/>: each load of x serves four rows, and
-    /// eight independent accumulators keep the FMAs from waiting on one another, so the loop runs at the speed of reading w.
+    /// y[k] = Σ x[i]·w[k·n + i] for four consecutive rows of <paramref name="w"/>, with <paramref name="xd"/> x as
+    /// <see cref="Deinterleave"/> lays it out: a 32-bit lane of w holds an even value in its low half and an odd one in
+    /// its high half, so a shift and a mask widen them with no shuffle. Each load of x serves four rows, and eight
+    /// independent accumulators keep the FMAs from waiting on one another: the loop runs at the speed of reading w.
     /// </summary>
-    public static void Dot4(float* x, ushort* w, int n, float* y)
+    public static void Dot4(float* xd, ushort* w, int n, float* y)
     {
         ushort* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
         Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
+        var high = Vector256.Create(0xFFFF0000u);
         int c = 0;
         for (; c + 16 <= n; c += 16)
         {
-            Vector256<float> lo = Vector256.Load(x + c), hi = Vector256.Load(x + c + 8);
-            var r = Vector256.Load(w + c);
-            a0 = Vector256.FusedMultiplyAdd(lo, Widen(Vector256.WidenLower(r)), a0);
-            a1 = Vector256.FusedMultiplyAdd(hi, Widen(Vector256.WidenUpper(r)), a1);
-            r = Vector256.Load(w1 + c);
-            b0 = Vector256.FusedMultiplyAdd(lo, Widen(Vector256.WidenLower(r)), b0);
-            b1 = Vector256.FusedMultiplyAdd(hi, Widen(Vector256.WidenUpper(r)), b1);
-            r = Vector256.Load(w2 + c);
-            c0 = Vector256.FusedMultiplyAdd(lo, Widen(Vector256.WidenLower(r)), c0);
-            c1 = Vector256.FusedMultiplyAdd(hi, Widen(Vector256.WidenUpper(r)), c1);
-            r = Vector256.Load(w3 + c);
-            d0 = Vector256.FusedMultiplyAdd(lo, Widen(Vector256.WidenLower(r)), d0);
-            d1 = Vector256.FusedMultiplyAdd(hi, Widen(Vector256.WidenUpper(r)), d1);
+            Sse.Prefetch0(w + c + PrefetchDistance);
+            Sse.Prefetch0(w1 + c + PrefetchDistance);
+            Sse.Prefetch0(w2 + c + PrefetchDistance);
+            Sse.Prefetch0(w3 + c + PrefetchDistance);
+            Vector256<float> even = Vector256.Load(xd + c), odd = Vector256.Load(xd + c + 8);
+            var r = Vector256.Load((uint*)(w + c));
+            a0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), a0);
+            a1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), a1);
+            r = Vector256.Load((uint*)(w1 + c));
+            b0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), b0);
+            b1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), b1);
+            r = Vector256.Load((uint*)(w2 + c));
+            c0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), c0);
+            c1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), c1);
+            r = Vector256.Load((uint*)(w3 + c));
+            d0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), d0);
+            d1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), d1);
         }
         float s0 = Vector256.Sum(a0 + a1), s1 = Vector256.Sum(b0 + b1), s2 = Vector256.Sum(c0 + c1), s3 = Vector256.Sum(d0 + d1);
-        for (; c < n; c++)
+        for (; c < n; c++)   // the tail is laid out as x itself
         {
-            s0 += x[c] * ToFloat(w[c]);
-            s1 += x[c] * ToFloat(w1[c]);
-            s2 += x[c] * ToFloat(w2[c]);
-            s3 += x[c] * ToFloat(w3[c]);
+            s0 += xd[c] * ToFloat(w[c]);
+            s1 += xd[c] * ToFloat(w1[c]);
+            s2 += xd[c] * ToFloat(w2[c]);
+            s3 += xd[c] * ToFloat(w3[c]);
         }
         (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
     }
+
+    /// <summary>
+    /// x laid out for <see cref="Dot4"/>: in each whole group of 16 values the eight even-indexed ones, then the eight
+    /// odd-indexed ones; the values past the last group as they are.
+    /// </summary>
+    public static void Deinterleave(float* x, float* xd, int n)
+    {
+        int c = 0;
+        for (; c + 16 <= n; c += 16)
+            for (int k = 0; k < 8; k++)
+                (xd[c + k], xd[c + 8 + k]) = (x[c + 2 * k], x[c + 2 * k + 1]);
+        for (; c < n; c++) xd[c] = x[c];
+    }
+
+    /// <summary>Values ahead of the current column that <see cref="Dot4"/> asks the cache for (2 KiB of each row).</summary>
+    const int PrefetchDistance = 1024;
+
+    [ThreadStatic] static float[]? _deinterleaved;
 
     /// <summary>
     /// y[i·yStride + r] = xᵢ · w[r] for <paramref name="rows"/> rows of <paramref name="w"/> (each <paramref name="n"/> wide)
@@ -88,15 +114,25 @@ public static unsafe class Bf16
     /// </summary>
     public static void Rows(ushort* w, int rows, int n, float* x, int t, float* y, int yStride)
     {
-        float* four = stackalloc float[4];
         int r = 0;
-        for (; r + 4 <= rows; r += 4, w += 4L * n)
-            for (int i = 0; i < t; i++)
+        if (rows >= 4)
+        {
+            long need = (long)t * n + 4;
+            if (_deinterleaved is null || _deinterleaved.LongLength < need)
+                _deinterleaved = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(need, 16 * 1024)), pinned: true);
+            fixed (float* xd = _deinterleaved)
             {
-                Dot4(x + (long)i * n, w, n, four);
-                float* yi = y + (long)i * yStride + r;
-                (yi[0], yi[1], yi[2], yi[3]) = (four[0], four[1], four[2], four[3]);
+                for (int i = 0; i < t; i++) Deinterleave(x + (long)i * n, xd + (long)i * n, n);
+                float* four = xd + (long)t * n;
+                for (; r + 4 <= rows; r += 4, w += 4L * n)
+                    for (int i = 0; i < t; i++)
+                    {
+                        Dot4(xd + (long)i * n, w, n, four);
+                        float* yi = y + (long)i * yStride + r;
+                        (yi[0], yi[1], yi[2], yi[3]) = (four[0], four[1], four[2], four[3]);
+                    }
             }
+        }
         for (; r < rows; r++, w += n)
             for (int i = 0; i < t; i++)
                 y[(long)i * yStride + r] = Dot(x + (long)i * n, w, n);
