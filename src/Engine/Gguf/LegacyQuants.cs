@@ -16,6 +16,12 @@ internal static class LegacyQuants
     {
         var d = Dequantizer.Half(b, 0);
         var qs = b.Slice(2, Half);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var bytes = Vector128.Create(qs);
+            Offset(bytes & Low, Vector128.ShiftRightLogical(bytes, 4), 8, d, y);
+            return;
+        }
         for (var j = 0; j < Half; j++)
         {
             y[j] = ((qs[j] & 0x0F) - 8) * d;
@@ -28,6 +34,12 @@ internal static class LegacyQuants
     {
         float d = Dequantizer.Half(b, 0), m = Dequantizer.Half(b, 2);
         var qs = b.Slice(4, Half);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var bytes = Vector128.Create(qs);
+            ScaleAdd(bytes & Low, Vector128.ShiftRightLogical(bytes, 4), d, m, y);
+            return;
+        }
         for (var j = 0; j < Half; j++)
         {
             y[j] = (qs[j] & 0x0F) * d + m;
@@ -41,6 +53,12 @@ internal static class LegacyQuants
         var d = Dequantizer.Half(b, 0);
         var qh = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b.Slice(2, 4));
         var qs = b.Slice(6, Half);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var (lo, hi) = FiveBits(Vector128.Create(qs), qh);
+            Offset(lo, hi, 16, d, y);
+            return;
+        }
         for (var j = 0; j < Half; j++)
         {
             var (lo, hi) = FiveBit(qs[j], qh, j);
@@ -55,6 +73,12 @@ internal static class LegacyQuants
         float d = Dequantizer.Half(b, 0), m = Dequantizer.Half(b, 2);
         var qh = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b.Slice(4, 4));
         var qs = b.Slice(8, Half);
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var (lo, hi) = FiveBits(Vector128.Create(qs), qh);
+            ScaleAdd(lo, hi, d, m, y);
+            return;
+        }
         for (var j = 0; j < Half; j++)
         {
             var (lo, hi) = FiveBit(qs[j], qh, j);
@@ -81,6 +105,54 @@ internal static class LegacyQuants
         }
         for (var j = 0; j < GgmlTypeInfo.QK; j++)
             y[j] = (sbyte)b[2 + j] * d;
+    }
+
+    // The vector paths below do the scalar paths' operations in the same order (integer offset, exact conversion, one
+    // multiply, then one add where there is a minimum; never fused), so they give the same bits.
+
+    static readonly Vector128<byte> Low = Vector128.Create((byte)0x0F);
+
+    // Bit j of each lane's byte of qh: lanes 0–7 test bits 0–7 of the byte they are given, lanes 8–15 bits 0–7 again.
+    static readonly Vector128<byte> BitOfLane = Vector128.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
+
+    /// <summary>Values 0–15 (low nibbles) and 16–31 (high nibbles) of a Q5 block, each with its fifth bit from qh.</summary>
+    static (Vector128<byte> Lo, Vector128<byte> Hi) FiveBits(Vector128<byte> qs, uint qh)
+    {
+        var h = Vector128.Create(qh).AsByte();   // qh's four bytes, repeated
+        // value j takes bit j of qh: lanes 0–7 look at byte 0, 8–15 at byte 1; the high values at bytes 2 and 3
+        var lowBits = Vector128.Shuffle(h, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+        var highBits = Vector128.Shuffle(h, Vector128.Create((byte)2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+        var sixteen = Vector128.Create((byte)16);
+        var lo = (qs & Low) | (Vector128.Equals(lowBits & BitOfLane, BitOfLane) & sixteen);
+        var hi = Vector128.ShiftRightLogical(qs, 4) | (Vector128.Equals(highBits & BitOfLane, BitOfLane) & sixteen);
+        return (lo, hi);
+    }
+
+    /// <summary>y = (q − bias)·d for the 16 low values then the 16 high ones.</summary>
+    static void Offset(Vector128<byte> lo, Vector128<byte> hi, int bias, float d, Span<float> y)
+    {
+        var (offset, scale) = (Vector256.Create(bias), Vector256.Create(d));
+        (Vector256.ConvertToSingle(Ints(lo, upper: false) - offset) * scale).CopyTo(y);
+        (Vector256.ConvertToSingle(Ints(lo, upper: true) - offset) * scale).CopyTo(y[8..]);
+        (Vector256.ConvertToSingle(Ints(hi, upper: false) - offset) * scale).CopyTo(y[16..]);
+        (Vector256.ConvertToSingle(Ints(hi, upper: true) - offset) * scale).CopyTo(y[24..]);
+    }
+
+    /// <summary>y = q·d + m for the 16 low values then the 16 high ones.</summary>
+    static void ScaleAdd(Vector128<byte> lo, Vector128<byte> hi, float d, float m, Span<float> y)
+    {
+        var (scale, min) = (Vector256.Create(d), Vector256.Create(m));
+        (Vector256.ConvertToSingle(Ints(lo, upper: false)) * scale + min).CopyTo(y);
+        (Vector256.ConvertToSingle(Ints(lo, upper: true)) * scale + min).CopyTo(y[8..]);
+        (Vector256.ConvertToSingle(Ints(hi, upper: false)) * scale + min).CopyTo(y[16..]);
+        (Vector256.ConvertToSingle(Ints(hi, upper: true)) * scale + min).CopyTo(y[24..]);
+    }
+
+    /// <summary>Eight of the 16 bytes (the first or last eight) as 32-bit integers.</summary>
+    static Vector256<int> Ints(Vector128<byte> q, bool upper)
+    {
+        var words = upper ? Vector128.WidenUpper(q) : Vector128.WidenLower(q);
+        return Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32();
     }
 
     // Values j and j+16 of a Q5 block: bit j of qh tops value j, bit j+16 tops value j+16.
