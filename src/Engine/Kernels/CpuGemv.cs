@@ -33,12 +33,7 @@ public static unsafe class CpuGemv
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
     public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-                for (int i = 0; i < t; i++)
-                    y[(long)i * outFeatures + r] = Dot(w + (long)r * inFeatures, x + (long)i * inFeatures, inFeatures);
-        });
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
@@ -176,33 +171,5 @@ public static unsafe class CpuGemv
         }
         int Boundary(int p) => p == parts ? outFeatures : (int)((long)outFeatures * p / parts) / align * align;
         CpuWorkers.Run(parts, p => rows(Boundary(p), Boundary(p + 1)));
-    }
-
-    static float Dot(float* a, float* b, int n)
-    {
-        int c = 0;
-        float sum;
-        if (Vector512.IsHardwareAccelerated && n >= 32)
-        {
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = Vector512<float>.Zero;
-            for (; c + 32 <= n; c += 32)
-            {
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + c), Vector512.Load(b + c), s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + c + 16), Vector512.Load(b + c + 16), s1);
-            }
-            sum = Vector512.Sum(s0 + s1);
-        }
-        else
-        {
-            Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero;
-            for (; c + 16 <= n; c += 16)
-            {
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 8), Vector256.Load(b + c + 8), s1);
-            }
-            sum = Vector256.Sum(s0 + s1);
-        }
-        for (; c < n; c++) sum += a[c] * b[c];
-        return sum;
     }
 }

@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SmolLM3.Engine.Kernels;
+
+/// <summary>
+/// y = x · Wᵀ over a range of F32 weight rows for t rows of x: tiles of four weight rows by four rows of x (two with
+/// 256-bit vectors), sixteen accumulators in registers, so each loaded vector serves four FMAs instead of one. A batched
+/// decode step of 16 sequences was bound by loads when every (row, x) pair took its own dot. Every pair is summed the
+/// same way whatever the tile (one accumulator across the vector-wide chunks, its lanes added, then the scalar tail), so
+/// a sequence's result does not depend on which or how many sequences share its step.
+/// </summary>
+public static unsafe class F32Rows
+{
+    /// <param name="w">(rows, n) row-major.</param>
+    /// <param name="x">(t, n) row-major.</param>
+    /// <param name="y">Row i of x's results at y + i·<paramref name="yStride"/>, one per weight row.</param>
+    public static void Rows(float* w, int rows, int n, float* x, int t, float* y, int yStride)
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        int xTile = wide ? 4 : 2;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
+        {
+            float* wr = w + (long)r * n;
+            int i = 0;
+            for (; i + xTile <= t; i += xTile)
+            {
+                if (wide) Tile4x4(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
+                else Tile4x2(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
+            }
+            for (; i < t; i++)
+                for (int k = 0; k < 4; k++) y[(long)i * yStride + r + k] = Dot(wr + (long)k * n, x + (long)i * n, n);
+        }
+        for (; r < rows; r++)
+            for (int i = 0; i < t; i++) y[(long)i * yStride + r] = Dot(w + (long)r * n, x + (long)i * n, n);
+    }
+
+    /// <summary>One (row, x) pair, summed exactly as the tiles sum each of theirs.</summary>
+    public static float Dot(float* a, float* b, int n)
+    {
+        int c = 0;
+        float sum;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var s = Vector512<float>.Zero;
+            for (; c + 16 <= n; c += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(a + c), Vector512.Load(b + c), s);
+            sum = Vector512.Sum(s);
+        }
+        else
+        {
+            var s = Vector256<float>.Zero;
+            for (; c + 8 <= n; c += 8) s = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), s);
+            sum = Vector256.Sum(s);
+        }
+        for (; c < n; c++) sum += a[c] * b[c];
+        return sum;
+    }
+
+    static void Tile4x4(float* w, int n, float* x, float* y, int yStride)
+    {
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        float* x1 = x + n, x2 = x1 + n, x3 = x2 + n;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        int c = 0;
+        for (; c + 16 <= n; c += 16)
+        {
+            var v0 = Vector512.Load(w + c); var v1 = Vector512.Load(w1 + c); var v2 = Vector512.Load(w2 + c); var v3 = Vector512.Load(w3 + c);
+            var u = Vector512.Load(x + c);
+            a00 = Vector512.FusedMultiplyAdd(v0, u, a00); a01 = Vector512.FusedMultiplyAdd(v1, u, a01);
+            a02 = Vector512.FusedMultiplyAdd(v2, u, a02); a03 = Vector512.FusedMultiplyAdd(v3, u, a03);
+            u = Vector512.Load(x1 + c);
+            a10 = Vector512.FusedMultiplyAdd(v0, u, a10); a11 = Vector512.FusedMultiplyAdd(v1, u, a11);
+            a12 = Vector512.FusedMultiplyAdd(v2, u, a12); a13 = Vector512.FusedMultiplyAdd(v3, u, a13);
+            u = Vector512.Load(x2 + c);
+            a20 = Vector512.FusedMultiplyAdd(v0, u, a20); a21 = Vector512.FusedMultiplyAdd(v1, u, a21);
+            a22 = Vector512.FusedMultiplyAdd(v2, u, a22); a23 = Vector512.FusedMultiplyAdd(v3, u, a23);
+            u = Vector512.Load(x3 + c);
+            a30 = Vector512.FusedMultiplyAdd(v0, u, a30); a31 = Vector512.FusedMultiplyAdd(v1, u, a31);
+            a32 = Vector512.FusedMultiplyAdd(v2, u, a32); a33 = Vector512.FusedMultiplyAdd(v3, u, a33);
+        }
+        Store(y, w, n, c, x, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03));
+        Store(y + yStride, w, n, c, x1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13));
+        Store(y + 2L * yStride, w, n, c, x2, Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23));
+        Store(y + 3L * yStride, w, n, c, x3, Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33));
+    }
+
+    static void Tile4x2(float* w, int n, float* x, float* y, int yStride)
+    {
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, x1 = x + n;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        int c = 0;
+        for (; c + 8 <= n; c += 8)
+        {
+            var v0 = Vector256.Load(w + c); var v1 = Vector256.Load(w1 + c); var v2 = Vector256.Load(w2 + c); var v3 = Vector256.Load(w3 + c);
+            var u = Vector256.Load(x + c);
+            a00 = Vector256.FusedMultiplyAdd(v0, u, a00); a01 = Vector256.FusedMultiplyAdd(v1, u, a01);
+            a02 = Vector256.FusedMultiplyAdd(v2, u, a02); a03 = Vector256.FusedMultiplyAdd(v3, u, a03);
+            u = Vector256.Load(x1 + c);
+            a10 = Vector256.FusedMultiplyAdd(v0, u, a10); a11 = Vector256.FusedMultiplyAdd(v1, u, a11);
+            a12 = Vector256.FusedMultiplyAdd(v2, u, a12); a13 = Vector256.FusedMultiplyAdd(v3, u, a13);
+        }
+        Store(y, w, n, c, x, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03));
+        Store(y + yStride, w, n, c, x1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13));
+    }
+
+    /// <summary>The four sums of one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(float* y, float* w, int n, int c, float* x, float s0, float s1, float s2, float s3)
+    {
+        for (int k = c; k < n; k++)
+        {
+            float xv = x[k];
+            s0 += w[k] * xv; s1 += w[n + k] * xv; s2 += w[2 * n + k] * xv; s3 += w[3 * n + k] * xv;
+        }
+        (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
+    }
+}
