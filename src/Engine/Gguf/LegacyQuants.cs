@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SmolLM3.Engine.Gguf;
@@ -116,6 +117,7 @@ internal static class LegacyQuants
     static readonly Vector128<byte> BitOfLane = Vector128.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
 
     /// <summary>Values 0–15 (low nibbles) and 16–31 (high nibbles) of a Q5 block, each with its fifth bit from qh.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static (Vector128<byte> Lo, Vector128<byte> Hi) FiveBits(Vector128<byte> qs, uint qh)
     {
         var h = Vector128.Create(qh).AsByte();   // qh's four bytes, repeated
@@ -129,6 +131,7 @@ internal static class LegacyQuants
     }
 
     /// <summary>y = (q − bias)·d for the 16 low values then the 16 high ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Offset(Vector128<byte> lo, Vector128<byte> hi, int bias, float d, Span<float> y)
     {
         var (offset, scale) = (Vector256.Create(bias), Vector256.Create(d));
@@ -139,6 +142,7 @@ internal static class LegacyQuants
     }
 
     /// <summary>y = q·d + m for the 16 low values then the 16 high ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void ScaleAdd(Vector128<byte> lo, Vector128<byte> hi, float d, float m, Span<float> y)
     {
         var (scale, min) = (Vector256.Create(d), Vector256.Create(m));
@@ -149,6 +153,7 @@ internal static class LegacyQuants
     }
 
     /// <summary>Eight of the 16 bytes (the first or last eight) as 32-bit integers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> Ints(Vector128<byte> q, bool upper)
     {
         var words = upper ? Vector128.WidenUpper(q) : Vector128.WidenLower(q);

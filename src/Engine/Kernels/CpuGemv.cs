@@ -29,6 +29,13 @@ public static unsafe class CpuGemv
     /// </summary>
     public const int MaxPackedRows = 32;
 
+    /// <summary>
+    /// Rows of x from which a packed matrix is multiplied by widening a few of its rows at a time to F32 and taking them
+    /// in the dense GEMV's register tiles (<see cref="MultiplyWidened"/>): each row is decoded once per step and then
+    /// serves every sequence at F32's rate, where the per-sequence integer dots cost more than the decoding saves.
+    /// </summary>
+    public const int WidenedRows = 8;
+
     /// <param name="w">(outFeatures, inFeatures) row-major.</param>
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
@@ -46,6 +53,11 @@ public static unsafe class CpuGemv
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
+        if (t >= WidenedRows)
+        {
+            MultiplyWidened(stack, x, y, t, threads);
+            return;
+        }
         if (math == PackedMath.QuantizedActivations && stack.QuantizedDots)
         {
             MultiplyQuantized(stack, x, y, t, threads);
@@ -146,6 +158,45 @@ public static unsafe class CpuGemv
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Batched decode on packed weights: each thread decodes <see cref="WidenedChunk"/> of its rows at a time with the
+    /// exact dequantizers into a buffer of its own (L1/L2-sized) and multiplies them by all t rows of x with
+    /// <see cref="F32Rows"/>, so the result is exactly the dense GEMV's on the dequantized matrix.
+    /// </summary>
+    static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads)
+    {
+        var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
+        Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+        {
+            fixed (float* rows = WidenBuffer(WidenedChunk * inFeatures))
+                for (int p = 0; p < parts.Count; p++)
+                {
+                    int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
+                    var part = parts[p];
+                    fixed (byte* data = part.Data)
+                        for (int r = from; r < to; r += WidenedChunk)
+                        {
+                            int count = Math.Min(WidenedChunk, to - r);
+                            Dequantizer.Dequantize(part.Type, new ReadOnlySpan<byte>(data + (long)(r - starts[p]) * part.RowBytes, checked((int)(count * part.RowBytes))),
+                                new Span<float>(rows, count * inFeatures));
+                            F32Rows.Rows(rows, count, inFeatures, x, t, y + r, outFeatures);
+                        }
+                }
+        }, align: 4);
+    }
+
+    /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles.</summary>
+    const int WidenedChunk = 8;
+
+    [ThreadStatic] static float[]? _widened;
+
+    static float[] WidenBuffer(int floats)
+    {
+        if (_widened is null || _widened.Length < floats)
+            _widened = GC.AllocateUninitializedArray<float>(Math.Max(floats, 16 * 1024), pinned: true);
+        return _widened;
     }
 
     [ThreadStatic] static byte[]? _activations;

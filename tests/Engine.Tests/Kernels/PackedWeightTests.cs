@@ -88,6 +88,29 @@ public class PackedWeightTests
         }
     }
 
+    [Theory]
+    [InlineData(CpuGemv.WidenedRows)]
+    [InlineData(13)]
+    [InlineData(CpuGemv.MaxPackedRows)]
+    public unsafe void BatchedDecodeWidensToExactlyTheDenseGemvOfTheDequantizedRows(int t)
+    {
+        // parts whose row counts are not multiples of the four-row tiles or of the rows widened per pass
+        PackedWeight[] parts = [RandomBlocks(GgmlType.Q4_K, 37, 512, 4), RandomBlocks(GgmlType.Q6_K, 300, 512, 5), RandomBlocks(GgmlType.Q5_0, 129, 512, 6), RandomBlocks(GgmlType.Q8_0, 11, 512, 7)];
+        var stack = new PackedStack(parts);
+        float[] dense = [.. parts.SelectMany(p => p.Dequantize())];
+        var random = new Random(t);
+        var x = new float[t * 512];
+        for (int i = 0; i < x.Length; i++) x[i] = random.NextSingle() * 2 - 1;
+        float[] packed = new float[t * stack.Rows], plain = new float[t * stack.Rows];
+        fixed (float* xp = x, wp = dense, yp = packed, zp = plain)
+        {
+            CpuGemv.Multiply(stack, xp, yp, t, threads: 2, PackedMath.QuantizedActivations);
+            CpuGemv.Multiply(wp, xp, zp, t, stack.Rows, 512, threads: 2);
+        }
+        for (int i = 0; i < packed.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(packed[i]) == BitConverter.SingleToInt32Bits(plain[i]), $"x row {i / stack.Rows}, weight row {i % stack.Rows}: {packed[i]} vs {plain[i]}");
+    }
+
     [Fact]
     public void EmbeddingLookupDecodesExactlyTheRowsAskedFor()
     {
