@@ -78,11 +78,10 @@ public unsafe class BlockedDotTests
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
-    [InlineData(7)]
-    [InlineData(9)]
-    [InlineData(32)]
+    [InlineData(7)]   // from CpuGemv.WidenedRows on, batches take the exact widened rows (PackedWeightTests)
     public void The_gemv_gives_every_row_s_dot_for_any_batch(int t)
     {
+        Assert.True(t < CpuGemv.WidenedRows);
         // parts of two activation formats and row counts not a multiple of 4, so row groups, thread ranges and parts
         // all end in remainders
         var rng = new Random(t);
