@@ -95,18 +95,15 @@ public static class Dequantizer
     }
 
     /// <summary>
-    /// An F16 value (block scales, F16 tensors): finite halves by shifting their bits into a float32 and one exact multiply
-    /// by 2¹¹² (subnormals included), which .NET's own conversion takes several times longer for; Inf and NaN by it.
+    /// An F16 value (block scales, F16 tensors): finite halves by the kernels' bit shift and exact multiply
+    /// (<see cref="Kernels.Quantized.HalfBits"/>), which .NET's own conversion takes several times longer for; Inf and NaN by it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Half(ReadOnlySpan<byte> b, int offset)
     {
         uint h = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(offset, 2));
-        if ((h & 0x7C00) == 0x7C00) return (float)BitConverter.UInt16BitsToHalf((ushort)h);
-        return BitConverter.UInt32BitsToSingle((h & 0x8000) << 16 | (h & 0x7FFF) << 13) * TwoTo112;
+        return (h & 0x7C00) == 0x7C00 ? (float)BitConverter.UInt16BitsToHalf((ushort)h) : Kernels.Quantized.HalfBits.ToSingle(h);
     }
-
-    static readonly float TwoTo112 = BitConverter.Int32BitsToSingle((127 + 112) << 23);
 
     /// <summary>bfloat16 is the top half of a float32: shifting it back up is exact.</summary>
     internal static float BFloat16(ReadOnlySpan<byte> b, int offset) =>

@@ -117,10 +117,7 @@ public static unsafe class Bf16
         int r = 0;
         if (rows >= 4)
         {
-            long need = (long)t * n + 4;
-            if (_deinterleaved is null || _deinterleaved.LongLength < need)
-                _deinterleaved = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(need, 16 * 1024)), pinned: true);
-            fixed (float* xd = _deinterleaved)
+            fixed (float* xd = ThreadScratch.Pinned(ref _deinterleaved, (long)t * n + 4, 16 * 1024))
             {
                 for (int i = 0; i < t; i++) Deinterleave(x + (long)i * n, xd + (long)i * n, n);
                 float* four = xd + (long)t * n;

@@ -49,7 +49,8 @@ public static unsafe class CpuGemv
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
     /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
-    /// for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows.
+    /// for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows; from <see cref="WidenedRows"/> on always exact,
+    /// whatever <paramref name="math"/> asks.
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
@@ -95,7 +96,7 @@ public static unsafe class CpuGemv
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
         // rows of x held per format: a multiple of 4, so three rows left over take four lanes (the fourth zeros)
         int held = (t + 3) / 4 * 4;
-        fixed (byte* activations = ActivationBuffer(stack.ActivationBytes(held)))
+        fixed (byte* activations = ThreadScratch.Pinned(ref _activations, stack.ActivationBytes(held), 64 * 1024))
         {
             byte* a = activations;
             for (int f = 0; f < stack.FormatTypes.Length; f++)
@@ -170,7 +171,7 @@ public static unsafe class CpuGemv
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
         Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
         {
-            fixed (float* rows = WidenBuffer(WidenedChunk * inFeatures))
+            fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
                 for (int p = 0; p < parts.Count; p++)
                 {
                     int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
@@ -192,22 +193,7 @@ public static unsafe class CpuGemv
 
     [ThreadStatic] static float[]? _widened;
 
-    static float[] WidenBuffer(int floats)
-    {
-        if (_widened is null || _widened.Length < floats)
-            _widened = GC.AllocateUninitializedArray<float>(Math.Max(floats, 16 * 1024), pinned: true);
-        return _widened;
-    }
-
     [ThreadStatic] static byte[]? _activations;
-
-    /// <summary>A pinned buffer of at least <paramref name="bytes"/> kept per calling thread, so decode steps allocate nothing here.</summary>
-    static byte[] ActivationBuffer(long bytes)
-    {
-        if (_activations is null || _activations.LongLength < bytes)
-            _activations = GC.AllocateUninitializedArray<byte>(checked((int)Math.Max(bytes, 64 * 1024)), pinned: true);
-        return _activations;
-    }
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
     /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>

@@ -13,12 +13,13 @@ internal static unsafe class HalfBits
     static readonly float TwoTo112 = BitConverter.Int32BitsToSingle((127 + 112) << 23);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ToSingle(byte* p)
-    {
-        uint h = Unsafe.ReadUnaligned<ushort>(p);
+    public static float ToSingle(byte* p) => ToSingle(Unsafe.ReadUnaligned<ushort>(p));
+
+    /// <summary>A finite half's bits as float32 (Inf and NaN come out as large finite numbers: callers that may meet them test first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToSingle(uint h) =>
         // The sign goes straight to float32's sign bit; scaling by a power of two keeps it.
-        return BitConverter.UInt32BitsToSingle((h & 0x8000) << 16 | (h & 0x7FFF) << 13) * TwoTo112;
-    }
+        BitConverter.UInt32BitsToSingle((h & 0x8000) << 16 | (h & 0x7FFF) << 13) * TwoTo112;
 
     /// <summary>The F16 values at four addresses, as <see cref="ToSingle(byte*)"/> reads each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
