@@ -13,21 +13,25 @@ namespace SmolLM3.Engine.Kernels;
 /// </summary>
 public static unsafe class CpuGemv
 {
-    /// <summary>Largest number of x rows the dense GEMV takes: a fused decode step of up to 32 sequences.</summary>
-    public const int MaxRows = 32;
+    /// <summary>
+    /// Largest number of x rows the GEMV takes, dense or packed: a fused step of decoding sequences and short prompt
+    /// pieces. With packed W, beyond it tiles of W dequantized once and the BLAS GEMM serve enough rows to pay for
+    /// themselves (<see cref="PackedMatmul"/>); at 48–64 rows the two were level on SmolLM2-135M Q4_K_M prompts.
+    /// </summary>
+    public const int MaxRows = 64;
+
+    /// <summary>
+    /// Rows up to which a step with dense (F32, BF16) weights fuses: beyond it libtorch's GEMM, which has no dequantizing
+    /// to amortize, is as fast (SmolLM2-135M F32 prompts of 64 tokens: 266–293 tokens/s fused, 291–342 by GEMM).
+    /// </summary>
+    public const int DenseStepRows = 32;
 
     /// <summary>
     /// Rows up to which a single matmul outside a fused decode step (a prompt chunk, a general-path step) takes the dense
     /// GEMV; beyond it the BLAS GEMM's packed panels win (measured on SmolLM2-135M F32: a 32-token prompt 120 tokens/s by
-    /// GEMM, 62 by GEMV), while a fused decode step keeps the GEMV to <see cref="MaxRows"/> (16 sequences 66 → 104).
+    /// GEMM, 62 by GEMV), while a fused step keeps the GEMV to <see cref="DenseStepRows"/> (16 sequences 66 → 104).
     /// </summary>
     public const int OneOffRows = 8;
-
-    /// <summary>
-    /// Largest number of x rows handled here with packed W (batched decode of up to 32 sequences): beyond it,
-    /// tiles of W dequantized once serve enough rows to pay for themselves (<see cref="PackedMatmul"/>).
-    /// </summary>
-    public const int MaxPackedRows = 32;
 
     /// <summary>
     /// Rows of x from which a packed matrix is multiplied by widening a few of its rows at a time to F32 and taking them
@@ -49,7 +53,7 @@ public static unsafe class CpuGemv
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
     /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
-    /// for all t rows of x at once. Up to <see cref="MaxPackedRows"/> rows; from <see cref="WidenedRows"/> on always exact,
+    /// for all t rows of x at once. Up to <see cref="MaxRows"/> rows; from <see cref="WidenedRows"/> on always exact,
     /// whatever <paramref name="math"/> asks.
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
@@ -65,7 +69,7 @@ public static unsafe class CpuGemv
             return;
         }
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
             for (int p = 0; p < parts.Count; p++)
             {
@@ -107,7 +111,7 @@ public static unsafe class CpuGemv
                     QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
                 new Span<byte>(rowsOfX + (long)t * stride, (held - t) * stride).Clear();
             }
-            Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+            Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
                 {
@@ -169,7 +173,7 @@ public static unsafe class CpuGemv
     static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads)
     {
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        Split(t, MaxPackedRows, outFeatures, threads, (r0, r1) =>
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
             fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
                 for (int p = 0; p < parts.Count; p++)

@@ -24,7 +24,7 @@ public sealed class PackedStack
     /// <summary>
     /// Most rows of x a one-off matmul (a prompt chunk) takes by the GEMV: for plain BF16 rows, as many as for dense
     /// weights (<see cref="CpuGemv.OneOffRows"/>: beyond it the GEMM on widened tiles wins); for quantized ones all of
-    /// <see cref="CpuGemv.MaxPackedRows"/>, which pay more to dequantize.
+    /// <see cref="CpuGemv.MaxRows"/>, which pay more to dequantize.
     /// </summary>
     internal int OneOffRows { get; }
 
@@ -50,7 +50,7 @@ public sealed class PackedStack
         for (int p = 0; p < parts.Count; p++) Starts[p + 1] = Starts[p] + parts[p].Rows;
         Rows = Starts[^1];
         QuantizedDots = parts.All(p => QuantDot.Supports(p.Type));
-        OneOffRows = parts.All(p => p.Type == GgmlType.BF16) ? CpuGemv.OneOffRows : CpuGemv.MaxPackedRows;
+        OneOffRows = parts.All(p => p.Type == GgmlType.BF16) ? CpuGemv.OneOffRows : CpuGemv.MaxRows;
         if (!QuantizedDots) return;
         var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
         FormatTypes = [.. formats.Select(f => parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type)];

@@ -126,34 +126,42 @@ public sealed class Attention : IDisposable
     }
 
     /// <summary>
-    /// Each decode sequence's new position (keys and values of the pool's write type, row r of <paramref name="keys"/> /
-    /// <paramref name="values"/> for batch row r, <paramref name="stride"/> bytes apart) written by its cache into its block,
-    /// then one <see cref="CpuDecodeAttention"/> call over all of them: <paramref name="queries"/> holds their (H·D) F32 queries
-    /// one after another, and each fills its batch row of <paramref name="output"/>.
+    /// Each listed sequence's new positions (keys and values of the pool's write type, row r of <paramref name="keys"/> /
+    /// <paramref name="values"/> for batch row r, <paramref name="stride"/> bytes apart) written by its cache into its blocks,
+    /// then one <see cref="CpuDecodeAttention"/> call over all their rows: a row at position p of its cache attends to
+    /// positions 0..p, which is causal attention for a chunk of several positions. <paramref name="queries"/> holds the
+    /// rows' (H·D) F32 queries one after another, and each fills its batch row of <paramref name="output"/>.
     /// </summary>
     unsafe void AttendDecode(float* queries, byte* keys, byte* values, long stride, int positionBytes, BatchLayout batch, List<int> decode,
         float* output, int threads)
     {
-        int n = decode.Count, rep = _heads / _kvHeads;
+        int n = 0, blocks = 0, rep = _heads / _kvHeads;
         var pool = batch.Caches[decode[0]].Pool;
-        var first = new int[n + 1];
+        foreach (int i in decode)
+        {
+            n += batch.Lengths[i];
+            blocks += pool.BlocksFor(batch.Caches[i].Length + batch.Lengths[i]);
+        }
+        // a chunk's rows share its block pointers: a row reads only the blocks its length covers
+        var first = new int[n];
         var lengths = new int[n];
         var rows = new int[n];
-        for (int j = 0; j < n; j++)
+        var keyBlocks = new nint[blocks];
+        var valueBlocks = new nint[blocks];
+        int row = 0, block = 0;
+        foreach (int i in decode)
         {
-            var cache = batch.Caches[decode[j]];
-            lengths[j] = cache.Length + 1;
-            rows[j] = batch.Offsets[decode[j]];
-            first[j + 1] = first[j] + cache.Pool.BlocksFor(lengths[j]);
-        }
-        var keyBlocks = new nint[first[n]];
-        var valueBlocks = new nint[first[n]];
-        for (int j = 0; j < n; j++)
-        {
-            var cache = batch.Caches[decode[j]];
-            long src = rows[j] * stride;
-            cache.AppendPosition(_layer, new ReadOnlySpan<byte>(keys + src, positionBytes), new ReadOnlySpan<byte>(values + src, positionBytes));
-            cache.Pointers(_layer, lengths[j], keyBlocks.AsSpan(first[j]), valueBlocks.AsSpan(first[j]));
+            var cache = batch.Caches[i];
+            int len = batch.Lengths[i];
+            for (int m = 0; m < len; m++, row++)
+            {
+                (first[row], lengths[row], rows[row]) = (block, cache.Length + m + 1, batch.Offsets[i] + m);
+                long src = rows[row] * stride;
+                cache.AppendPosition(_layer, m, new ReadOnlySpan<byte>(keys + src, positionBytes), new ReadOnlySpan<byte>(values + src, positionBytes));
+            }
+            int covered = pool.BlocksFor(cache.Length + len);
+            cache.Pointers(_layer, cache.Length + len, keyBlocks.AsSpan(block, covered), valueBlocks.AsSpan(block, covered));
+            block += covered;
         }
         fixed (nint* kb = keyBlocks, vb = valueBlocks)
         fixed (int* f = first, l = lengths, r = rows)
@@ -161,8 +169,8 @@ public sealed class Attention : IDisposable
     }
 
     /// <summary>
-    /// The same for a fused decode step: <paramref name="t"/> sequences, one position each, every cache read in place in one
-    /// layout (<see cref="CausalLM"/> checks), on raw F32 rows. <paramref name="y"/> (t, hidden) is overwritten.
+    /// The same for a fused step: <paramref name="t"/> rows of the batch's sequences (one position each when decoding, a few
+    /// for a short prompt piece), every cache read in place in one layout (<see cref="CausalLM"/> checks), on raw F32 rows. <paramref name="y"/> (t, hidden) is overwritten.
     /// <paramref name="cos"/> and <paramref name="sin"/> are <see cref="RotaryEmbedding.Angles"/>' rows, (t, D).
     /// </summary>
     internal unsafe void Decode(float* x, float* y, int t, BatchLayout batch, float* cos, float* sin, DecodeScratch scratch)
@@ -200,7 +208,7 @@ public sealed class Attention : IDisposable
                 values = (byte*)v16;
                 stride = positionBytes = kvWidth * sizeof(ushort);
             }
-            var all = Enumerable.Range(0, t).ToList();
+            var all = Enumerable.Range(0, batch.Count).ToList();
             AttendDecode(queries, keys, values, stride, positionBytes, batch, all, attended, get_num_threads());
             _oProj.Multiply(attended, y, t);
         }

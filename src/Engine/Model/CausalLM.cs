@@ -246,12 +246,13 @@ public sealed class CausalLM : ILanguageModel
     internal int FusedSteps { get; private set; }
 
     /// <summary>
-    /// A step fuses when every sequence feeds one token on the CPU in F32 compute, every matmul is our GEMV, and every cache is
-    /// read in place in the first one's layout (what the decode attention kernel takes in one call).
+    /// A step fuses when its rows (one per decoding sequence, a few per short prompt piece) fit every layer's GEMV on the
+    /// CPU in F32 compute, and every cache is read in place in the first one's layout (what the decode attention kernel
+    /// takes in one call). Fusing mixed steps keeps decoding sequences on this path while a new turn's prompt goes in.
     /// </summary>
     bool FusesDecode(BatchLayout batch, int t)
     {
-        if (!FuseDecode || Device.type != DeviceType.CPU || DType != ScalarType.Float32 || t != batch.Count) return false;
+        if (!FuseDecode || Device.type != DeviceType.CPU || DType != ScalarType.Float32) return false;
         var first = batch.Caches[0].Pool;
         if (!first.InPlace || first.Format.WriteType is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
         foreach (var c in batch.Caches)

@@ -80,10 +80,14 @@ public sealed class KvCache : IDisposable
 
     /// <summary>
     /// Writes one position's keys and values, each (kv_heads, D) as raw bytes of the pool format's <see cref="KvFormat.WriteType"/>,
-    /// at position <see cref="Length"/> of one layer (room reserved by <see cref="EnsureRoom"/>; pools read in place).
+    /// at position <see cref="Length"/> + <paramref name="ahead"/> of one layer (room reserved by <see cref="EnsureRoom"/>; pools
+    /// read in place).
     /// </summary>
-    internal void AppendPosition(int layer, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values) =>
-        _pool.Write(layer, _blocks[Length / _pool.BlockTokens], Length % _pool.BlockTokens, keys, values);
+    internal void AppendPosition(int layer, int ahead, ReadOnlySpan<byte> keys, ReadOnlySpan<byte> values)
+    {
+        int position = Length + ahead;
+        _pool.Write(layer, _blocks[position / _pool.BlockTokens], position % _pool.BlockTokens, keys, values);
+    }
 
     /// <summary>The first <paramref name="length"/> positions of one layer, each (kv_heads, length, D) (Q8_0 dequantized to F32).</summary>
     internal (Tensor Keys, Tensor Values) Gather(int layer, int length) => _pool.Gather(layer, _blocks, length);

@@ -70,7 +70,7 @@ public sealed class Linear : IDisposable
     internal bool MultipliesRaw => _gemv;
 
     /// <summary>Most rows of x <see cref="Multiply"/> takes: more for packed weights, whose GEMV serves batched decode.</summary>
-    internal int MaxRawRows => _packed is not null ? CpuGemv.MaxPackedRows : CpuGemv.MaxRows;
+    internal int MaxRawRows => _packed is not null ? CpuGemv.MaxRows : CpuGemv.DenseStepRows;
 
     /// <summary>y = x · Wᵀ on raw F32 rows: <paramref name="x"/> (t, in), <paramref name="y"/> (t, out) overwritten; t at most <see cref="MaxRawRows"/>.</summary>
     internal unsafe void Multiply(float* x, float* y, int t)

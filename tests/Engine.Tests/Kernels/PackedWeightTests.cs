@@ -65,7 +65,7 @@ public class PackedWeightTests
             AssertMatches(dense, x, new Linear(PackedMath.Exact, w).Forward(x), $"{type}, {t} rows");
             // the default quantizes x per block for decode-sized inputs: each value moves by at most max|x| / 254 of its
             // block, well inside 2 % of Σ|w|·|x| for Gaussian x; prefill-sized inputs stay exact
-            AssertMatches(dense, x, new Linear(w).Forward(x), $"{type}, {t} rows, quantized activations", t <= CpuGemv.MaxPackedRows ? 2e-2 : 1e-4);
+            AssertMatches(dense, x, new Linear(w).Forward(x), $"{type}, {t} rows, quantized activations", t <= CpuGemv.MaxRows ? 2e-2 : 1e-4);
         }
         // a BF16 model's activations come back in BF16
         var xb = randn([3, w.Columns], generator: gen).to(ScalarType.BFloat16);
@@ -84,14 +84,14 @@ public class PackedWeightTests
         {
             var x = randn([t, 512], generator: gen);
             AssertMatches(dense, x, new Linear(PackedMath.Exact, parts).Forward(x), $"{t} rows");
-            AssertMatches(dense, x, new Linear(parts).Forward(x), $"{t} rows, quantized activations", t <= CpuGemv.MaxPackedRows ? 2e-2 : 1e-4);
+            AssertMatches(dense, x, new Linear(parts).Forward(x), $"{t} rows, quantized activations", t <= CpuGemv.MaxRows ? 2e-2 : 1e-4);
         }
     }
 
     [Theory]
     [InlineData(CpuGemv.WidenedRows)]
     [InlineData(13)]
-    [InlineData(CpuGemv.MaxPackedRows)]
+    [InlineData(CpuGemv.MaxRows)]
     public unsafe void BatchedDecodeWidensToExactlyTheDenseGemvOfTheDequantizedRows(int t)
     {
         // parts whose row counts are not multiples of the four-row tiles or of the rows widened per pass

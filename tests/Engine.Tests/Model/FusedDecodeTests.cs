@@ -1,3 +1,4 @@
+using SmolLM3.Engine.Kernels;
 using SmolLM3.Engine.Loading;
 using SmolLM3.Engine.Model;
 using TorchSharp;
@@ -56,8 +57,58 @@ public class FusedDecodeTests
         }
     }
 
+    /// <summary>
+    /// Steps that mix prompt pieces of several tokens with decoding sequences (what continuous batching runs whenever a
+    /// turn arrives) fuse too while their rows fit, each row attending causally to its own cache, and give the general
+    /// path's logits and caches; a step with more rows than the fused kernels take goes the general way.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("tiny-smollm3/hf", "f32")]
+    [InlineData("tiny-smollm3/hf", "bf16")]
+    [InlineData("tiny-smollm3/model-q4_k_m.gguf", "f32")]
+    public void MixedStepsOfPromptPiecesAndDecodingFuse(string model, string kvDType)
+    {
+        using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
+        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.Parse(kvDType), packedMath: PackedMath.Exact);
+        using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 256);
+        var fused = Enumerable.Range(0, 3).Select(_ => pool.NewCache()).ToArray();
+        var general = Enumerable.Range(0, 3).Select(_ => pool.NewCache()).ToArray();
+        // pieces per step and sequence: whole short prompts (crossing block edges), then decoding beside a new prompt's pieces
+        int[][] lengths = [[5, 2, 7], [1, 3, 1], [1, 1, 6], [2, 1, 1]];
+        int next = 10;
+        try
+        {
+            foreach (var step in lengths)
+            {
+                var pieces = step.Select(n => Enumerable.Range(next, n).ToArray()).ToArray();
+                next += step.Sum();
+                lm.FuseDecode = false;
+                using var expected = lm.Forward(general.Select((c, i) => new SequenceChunk(c, pieces[i], LogitsCount: Math.Min(2, pieces[i].Length))).ToList());
+                lm.FuseDecode = true;
+                int before = lm.FusedSteps;
+                using var actual = lm.Forward(fused.Select((c, i) => new SequenceChunk(c, pieces[i], LogitsCount: Math.Min(2, pieces[i].Length))).ToList());
+                Assert.Equal(before + 1, lm.FusedSteps);
+                float diff = (actual - expected).abs().max().item<float>();
+                Assert.True(diff < 1e-4, $"pieces [{string.Join(", ", step)}]: max logit difference {diff}");
+            }
+            Assert.Equal(general.Select(c => c.Length), fused.Select(c => c.Length));
+
+            // more rows than one fused step takes: the general path, with the same result
+            var longPiece = Enumerable.Range(next, CpuGemv.MaxRows + 1).ToArray();
+            using var whole = lm.Forward([new SequenceChunk(general[0], longPiece)]);
+            int fusedBefore = lm.FusedSteps;
+            using var same = lm.Forward([new SequenceChunk(fused[0], longPiece)]);
+            Assert.Equal(fusedBefore, lm.FusedSteps);
+            Assert.True((same - whole).abs().max().item<float>() < 1e-4);
+        }
+        finally
+        {
+            foreach (var c in fused.Concat(general)) c.Dispose();
+        }
+    }
+
     [SkippableFact]
-    public void PrefillAndBf16ComputeTakeTheGeneralPath()
+    public void Bf16ComputeTakesTheGeneralPath()
     {
         using var source = ModelSources.Open(Fixtures.Require("tiny-smollm2", "hf"));
         using var lm = CausalLM.Load(source, torch.ScalarType.BFloat16, torch.CPU);

@@ -129,7 +129,7 @@ public class KvBlockPoolTests
         for (int p = 0; p < 10; p++)
         {
             if (p % 4 == 0) Assert.True(cache.TryReserve(1) && spacer.TryReserve(spacer.Capacity + 1));
-            cache.AppendPosition(1, keys[p].bytes, values[p].bytes);
+            cache.AppendPosition(1, 0, keys[p].bytes, values[p].bytes);
             cache.Advance(1);
         }
         Assert.Equal((3, 0), (cache.BlockCount, pool.Stats.FreeBlocks));
@@ -145,14 +145,14 @@ public class KvBlockPoolTests
         using var cache = pool.NewCache();
         Assert.True(cache.TryReserve(1));
         var bf16 = torch.zeros(2, 8, dtype: torch.ScalarType.BFloat16);
-        var e = Assert.Throws<ArgumentException>(() => cache.AppendPosition(0, bf16.bytes, bf16.bytes));
+        var e = Assert.Throws<ArgumentException>(() => cache.AppendPosition(0, 0, bf16.bytes, bf16.bytes));
         Assert.Contains("64 bytes each of Float32, got 32", e.Message);
 
         using var f16 = new KvBlockPool(Shape, KvFormat.F16, torch.CPU, blockTokens: 16, totalBlocks: 1);
         using var other = f16.NewCache();
         Assert.True(other.TryReserve(1));
         var row = torch.zeros(2, 8, dtype: torch.ScalarType.Float16);
-        Assert.Throws<InvalidOperationException>(() => other.AppendPosition(0, row.bytes, row.bytes));
+        Assert.Throws<InvalidOperationException>(() => other.AppendPosition(0, 0, row.bytes, row.bytes));
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public class KvBlockPoolTests
         for (int p = 0; p < 10; p++)
         {
             if (p % 4 == 0) Assert.True(single.TryReserve(1));
-            single.AppendPosition(1, keys[p].bytes, values[p].bytes);
+            single.AppendPosition(1, 0, keys[p].bytes, values[p].bytes);
             single.Advance(1);
         }
         Assert.True(chunked.TryReserve(10));
