@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,8 @@ namespace SmolLM3.Engine.Model;
 
 /// <summary>
 /// Every read of tensor data into .NET memory goes through here: TorchSharp refuses <c>data&lt;T&gt;()</c> on a
-/// tensor that is not on the CPU, so a tensor on another device is copied over first.
+/// tensor that is not on the CPU, so a tensor on another device is copied over first. A contiguous tensor is read as one
+/// block of memory, not element by element through its accessor (the logits of a 16-sequence step are 3 MB).
 /// </summary>
 public static class HostCopy
 {
@@ -13,14 +15,19 @@ public static class HostCopy
     public static T[] ToArray<T>(Tensor tensor) where T : unmanaged
     {
         using var cpu = OnCpu(tensor);
-        return (cpu ?? tensor).data<T>().ToArray();
+        var host = cpu ?? tensor;
+        var elements = host.data<T>();   // checks T against the element type
+        return host.is_contiguous() ? MemoryMarshal.Cast<byte, T>(host.bytes).ToArray() : elements.ToArray();
     }
 
     /// <summary>Copies the elements of <paramref name="tensor"/> into <paramref name="destination"/> from its start.</summary>
     public static void CopyTo<T>(Tensor tensor, T[] destination) where T : unmanaged
     {
         using var cpu = OnCpu(tensor);
-        (cpu ?? tensor).data<T>().CopyTo(destination, 0);
+        var host = cpu ?? tensor;
+        var elements = host.data<T>();
+        if (host.is_contiguous()) MemoryMarshal.Cast<byte, T>(host.bytes).CopyTo(destination);
+        else elements.CopyTo(destination, 0);
     }
 
     /// <summary>A CPU copy when <paramref name="tensor"/> lives elsewhere; null when it is on the CPU already.</summary>
