@@ -25,8 +25,8 @@ public sealed class SiloDrain(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        scheduler.StopAdmitting();   // before readiness says so: whoever sees NOT_SERVING finds new turns refused
         readiness.Draining();
-        scheduler.StopAdmitting();
         var timeout = host.Value.ShutdownTimeout;
         var grace = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout * (1 - OrleansShare);
         logger.LogInformation("Draining: {Turns} turns open; waiting up to {Grace} for them (shutdown timeout {Timeout})", turns.Count, grace, timeout);
