@@ -74,6 +74,16 @@ public static class Dequantizer
                 }
                 return;
         }
+        if (LegacyRows.IsSupported && LegacyRows.Handles(type))
+        {
+            unsafe
+            {
+                fixed (byte* from = src)
+                fixed (float* to = dst)
+                    LegacyRows.Dequantize(type, from, to, blocks);
+            }
+            return;
+        }
         for (var i = 0; i < blocks; i++)
             decode(src.Slice(i * bytes, bytes), dst.Slice(i * block, block));
     }
@@ -99,11 +109,12 @@ public static class Dequantizer
     /// (<see cref="Kernels.Quantized.HalfBits"/>), which .NET's own conversion takes several times longer for; Inf and NaN by it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Half(ReadOnlySpan<byte> b, int offset)
-    {
-        uint h = BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(offset, 2));
-        return (h & 0x7C00) == 0x7C00 ? (float)BitConverter.UInt16BitsToHalf((ushort)h) : Kernels.Quantized.HalfBits.ToSingle(h);
-    }
+    internal static float Half(ReadOnlySpan<byte> b, int offset) => Half(BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(offset, 2)));
+
+    /// <summary>An F16's bits as float32: the integer path for finite values, .NET's conversion for Inf and NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Half(uint h) =>
+        (h & 0x7C00) == 0x7C00 ? (float)BitConverter.UInt16BitsToHalf((ushort)h) : Kernels.Quantized.HalfBits.ToSingle(h);
 
     /// <summary>bfloat16 is the top half of a float32: shifting it back up is exact.</summary>
     internal static float BFloat16(ReadOnlySpan<byte> b, int offset) =>

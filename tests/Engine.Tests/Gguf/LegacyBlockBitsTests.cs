@@ -3,8 +3,9 @@ using SmolLM3.Engine.Gguf;
 namespace SmolLM3.Engine.Tests.Gguf;
 
 /// <summary>
-/// The 32-value block quants, dequantized in vectors, give the very bits of ggml's dequantize_row_q4_0/q4_1/q5_0/q5_1:
-/// random blocks (every nibble and fifth-bit pattern, scales of both signs) against the formulas written out per value.
+/// The 32-value block quants, dequantized in vectors (whole runs of blocks at a time for Q4_0, Q5_0 and Q8_0), give the
+/// very bits of ggml's dequantize_row_q4_0/q4_1/q5_0/q5_1/q8_0: random blocks (every nibble, fifth-bit and byte pattern,
+/// scales of both signs) against the formulas written out per value.
 /// </summary>
 public class LegacyBlockBitsTests
 {
@@ -13,6 +14,7 @@ public class LegacyBlockBitsTests
     [InlineData(GgmlType.Q4_1)]
     [InlineData(GgmlType.Q5_0)]
     [InlineData(GgmlType.Q5_1)]
+    [InlineData(GgmlType.Q8_0)]
     public void Vector_dequantization_gives_ggmls_bits(GgmlType type)
     {
         const int blocks = 200;
@@ -39,6 +41,7 @@ public class LegacyBlockBitsTests
     /// <summary>Value j of a block, as ggml's reference dequantizers compute it.</summary>
     static float Expected(GgmlType type, ReadOnlySpan<byte> block, int j)
     {
+        if (type == GgmlType.Q8_0) return (sbyte)block[2 + j] * (float)BitConverter.ToHalf(block);
         float d = (float)BitConverter.ToHalf(block), m = type is GgmlType.Q4_1 or GgmlType.Q5_1 ? (float)BitConverter.ToHalf(block[2..]) : 0;
         int qsAt = type switch { GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 4, GgmlType.Q5_0 => 6, _ => 8 };
         byte q = block[qsAt + j % 16];

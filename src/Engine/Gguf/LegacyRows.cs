@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SmolLM3.Engine.Kernels.Quantized;
+
+namespace SmolLM3.Engine.Gguf;
+
+/// <summary>
+/// Runs of Q4_0, Q5_0 and Q8_0 blocks to float32 in one loop with AVX2: what batched decode does to every weight row of
+/// a step (<c>CpuGemv.MultiplyWidened</c>), where a call and span slicing per 32 values cost as much as the values.
+/// Each value is (q − offset)·d as <see cref="LegacyQuants"/> computes it (exact integer, exact conversion, one
+/// multiply), so the bits are the same.
+/// </summary>
+internal static unsafe class LegacyRows
+{
+    /// <summary>Whether this CPU runs the loops here (else callers decode block by block).</summary>
+    public static bool IsSupported => Avx2.IsSupported;
+
+    /// <summary>Whether <paramref name="type"/> has a loop here.</summary>
+    public static bool Handles(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0;
+
+    /// <summary>Decodes <paramref name="blocks"/> blocks of <paramref name="type"/> (one of <see cref="Handles"/>) from <paramref name="src"/>.</summary>
+    public static void Dequantize(GgmlType type, byte* src, float* dst, int blocks)
+    {
+        switch (type)
+        {
+            case GgmlType.Q4_0:
+                for (int i = 0; i < blocks; i++, src += 18, dst += 32)
+                {
+                    var packed = Vector128.Load(src + 2);
+                    var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
+                    Store(nibbles.AsSByte() - Vector256.Create((sbyte)8), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
+                }
+                return;
+            case GgmlType.Q5_0:
+                for (int i = 0; i < blocks; i++, src += 22, dst += 32)
+                {
+                    var packed = Vector128.Load(src + 6);
+                    var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
+                    // value j's fifth bit is bit j of qh: values 0–15 are the low nibbles, 16–31 the high ones
+                    var fifth = SimdBytes.BitsToBytes(Unsafe.ReadUnaligned<uint>(src + 2)) & Vector256.Create((byte)0x10);
+                    Store((nibbles | fifth).AsSByte() - Vector256.Create((sbyte)16), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
+                }
+                return;
+            case GgmlType.Q8_0:
+                for (int i = 0; i < blocks; i++, src += 34, dst += 32)
+                    Store(Vector256.Load((sbyte*)(src + 2)), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
+                return;
+            default:
+                throw new ArgumentException($"no row loop for {type}", nameof(type));
+        }
+    }
+
+    /// <summary>32 signed values times <paramref name="d"/>, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(Vector256<sbyte> q, float d, float* dst)
+    {
+        var scale = Vector256.Create(d);
+        var low = q.GetLower();
+        var high = q.GetUpper();
+        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(low)) * scale).Store(dst);
+        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8))) * scale).Store(dst + 8);
+        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(high)) * scale).Store(dst + 16);
+        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8))) * scale).Store(dst + 24);
+    }
+}
