@@ -131,6 +131,19 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// A session's server-side record, retried as any client retries UNAVAILABLE: right after a silo leaves, the first
+    /// call to a conversation it held may still be routed to it (the read is idempotent; the transcript is what is checked).
+    /// </summary>
+    static async Task<Session> GetSessionAsync(GatewayProcess gateway, RetryingSession s)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try { return await gateway.Chat.GetSessionAsync(new GetSessionRequest { SessionId = s.Id }, s.Auth); }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Unavailable && attempt < 5) { await Task.Delay(1000); }
+        }
+    }
+
+    /// <summary>
     /// The server's transcript of each session holds exactly the turns its client completed (2 messages each),
     /// and each completed turn's token counts agree: Usage repeats Started, a LENGTH reply is max_tokens long,
     /// and every prompt is longer than the one before (the history was there).
@@ -139,7 +152,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IDisposable
     {
         foreach (var s in sessions)
         {
-            var info = await gateway.Chat.GetSessionAsync(new GetSessionRequest { SessionId = s.Id }, s.Auth);
+            var info = await GetSessionAsync(gateway, s);
             Assert.Equal(2 * s.Turns.Count, info.MessageCount);
             for (int i = 0; i < s.Turns.Count; i++)
             {
