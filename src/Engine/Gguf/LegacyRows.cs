@@ -27,16 +27,13 @@ internal static unsafe class LegacyRows
             case GgmlType.Q4_0:
                 for (int i = 0; i < blocks; i++, src += 18, dst += 32)
                 {
-                    var packed = Vector128.Load(src + 2);
-                    var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
-                    Store(nibbles.AsSByte() - Vector256.Create((sbyte)8), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
+                    Store(SimdBytes.Nibbles(src + 2).AsSByte() - Vector256.Create((sbyte)8), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
                 }
                 return;
             case GgmlType.Q5_0:
                 for (int i = 0; i < blocks; i++, src += 22, dst += 32)
                 {
-                    var packed = Vector128.Load(src + 6);
-                    var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
+                    var nibbles = SimdBytes.Nibbles(src + 6);
                     // value j's fifth bit is bit j of qh: values 0–15 are the low nibbles, 16–31 the high ones
                     var fifth = SimdBytes.BitsToBytes(Unsafe.ReadUnaligned<uint>(src + 2)) & Vector256.Create((byte)0x10);
                     Store((nibbles | fifth).AsSByte() - Vector256.Create((sbyte)16), Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(src)), dst);
