@@ -19,53 +19,67 @@ internal unsafe struct Q4_KBlock : IKBlock
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
         var spread = SimdBytes.Spread(scales);
-        var nibble = Vector256.Create((byte)0x0F);
-        var dot = Vector256<int>.Zero;
-        for (int g = 0; g < 4; g++)
-        {
-            var raw = Vector256.Load(block + 16 + 32 * g);
-            var lo = raw & nibble;
-            var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
-            dot += SubBlockPair(lo, hi, x + 64 * g, spread, g);
-        }
-        return (dot, MinSums(mins, groupSums));
+        // Written out for the four groups (the JIT does not unroll loops): constant offsets, and two accumulators so
+        // the multiply-adds of one block do not wait on each other.
+        var even = Group(Vector256<int>.Zero, block + 16, x, spread, 0);
+        var odd = Group(Vector256<int>.Zero, block + 48, x + 64, spread, 1);
+        even = Group(even, block + 80, x + 128, spread, 2);
+        odd = Group(odd, block + 112, x + 192, spread, 3);
+        return (even + odd, MinSums(mins, groupSums));
     }
 
-    /// <summary>Σ sc·Σ q·x for sub-blocks 2g (values <paramref name="lo"/>) and 2g+1 (<paramref name="hi"/>).</summary>
+    /// <summary><paramref name="acc"/> + group <paramref name="g"/>'s 64 values (32 bytes of nibbles at <paramref name="qs"/>) times x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> spread, int g) =>
-        SubBlockPair(lo, hi, x, SimdBytes.Broadcast(spread, 2 * g), SimdBytes.Broadcast(spread, 2 * g + 1));
+    static Vector256<int> Group(Vector256<int> acc, byte* qs, sbyte* x, Vector256<short> spread, int g)
+    {
+        var raw = Vector256.Load(qs);
+        var nibble = Vector256.Create((byte)0x0F);
+        return SubBlockPair(acc, raw & nibble, Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble, x, spread, g);
+    }
 
-    /// <inheritdoc cref="SubBlockPair(Vector256{byte}, Vector256{byte}, sbyte*, Vector256{short}, int)"/>
+    /// <summary><paramref name="acc"/> + Σ sc·Σ q·x for sub-blocks 2g (values <paramref name="lo"/>) and 2g+1 (<paramref name="hi"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<int> SubBlockPair(Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> loScale, Vector256<short> hiScale) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), hiScale);
+    internal static Vector256<int> SubBlockPair(Vector256<int> acc, Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> spread, int g) =>
+        SubBlockPair(acc, lo, hi, x, SimdBytes.Broadcast(spread, 2 * g), SimdBytes.Broadcast(spread, 2 * g + 1));
+
+    /// <inheritdoc cref="SubBlockPair(Vector256{int}, Vector256{byte}, Vector256{byte}, sbyte*, Vector256{short}, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> SubBlockPair(Vector256<int> acc, Vector256<byte> lo, Vector256<byte> hi, sbyte* x, Vector256<short> loScale, Vector256<short> hiScale) =>
+        SimdBytes.AddScaled(SimdBytes.AddScaled(acc, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale),
+            Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), hiScale);
 
     public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
         where TRows : struct, IRowCount
     {
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
         var spread = SimdBytes.Spread(scales);
-        var nibble = Vector256.Create((byte)0x0F);
         Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
-        for (int g = 0; g < 4; g++, x += 64)
-        {
-            var raw = Vector256.Load(block + 16 + 32 * g);
-            var lo = raw & nibble;
-            var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
-            var loScale = SimdBytes.Broadcast(spread, 2 * g);
-            var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
-            dot0 += SubBlockPair(lo, hi, x, loScale, hiScale);
-            dot1 += SubBlockPair(lo, hi, x + stride, loScale, hiScale);
-            if (TRows.Count > 2)
-            {
-                dot2 += SubBlockPair(lo, hi, x + 2 * stride, loScale, hiScale);
-                dot3 += SubBlockPair(lo, hi, x + 3 * stride, loScale, hiScale);
-            }
-        }
+        RowsGroup<TRows>(block + 16, x, stride, spread, 0, ref dot0, ref dot1, ref dot2, ref dot3);
+        RowsGroup<TRows>(block + 48, x + 64, stride, spread, 1, ref dot0, ref dot1, ref dot2, ref dot3);
+        RowsGroup<TRows>(block + 80, x + 128, stride, spread, 2, ref dot0, ref dot1, ref dot2, ref dot3);
+        RowsGroup<TRows>(block + 112, x + 192, stride, spread, 3, ref dot0, ref dot1, ref dot2, ref dot3);
         (dots[0], dots[1], dots[2], dots[3]) = (dot0, dot1, dot2, dot3);
         for (int i = 0; i < TRows.Count; i++) minDots[i] = MinSums(mins, (short*)((byte*)groupSums + i * stride));
+    }
+
+    /// <summary>Group <paramref name="g"/>, unpacked once, times each row of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void RowsGroup<TRows>(byte* qs, sbyte* x, int stride, Vector256<short> spread, int g,
+        ref Vector256<int> dot0, ref Vector256<int> dot1, ref Vector256<int> dot2, ref Vector256<int> dot3) where TRows : struct, IRowCount
+    {
+        var raw = Vector256.Load(qs);
+        var nibble = Vector256.Create((byte)0x0F);
+        var lo = raw & nibble;
+        var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
+        var loScale = SimdBytes.Broadcast(spread, 2 * g);
+        var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
+        dot0 = SubBlockPair(dot0, lo, hi, x, loScale, hiScale);
+        dot1 = SubBlockPair(dot1, lo, hi, x + stride, loScale, hiScale);
+        if (TRows.Count > 2)
+        {
+            dot2 = SubBlockPair(dot2, lo, hi, x + 2 * stride, loScale, hiScale);
+            dot3 = SubBlockPair(dot3, lo, hi, x + 3 * stride, loScale, hiScale);
+        }
     }
 
     /// <summary>Σ m_j·Σ x over the 8 sub-blocks of 32 (two 16-value sums each), as 8 int partials.</summary>

@@ -28,7 +28,7 @@ internal unsafe struct Q5_KBlock : IKBlock
             var raw = Vector256.Load(block + 48 + 32 * g);
             var lo = (raw & nibble) | (Vector256.ShiftLeft(qh, 4).AsByte() & fifth);
             var hi = (Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble) | (Vector256.ShiftLeft(qh, 3).AsByte() & fifth);
-            dot += Q4_KBlock.SubBlockPair(lo, hi, x + 64 * g, spread, g);
+            dot = Q4_KBlock.SubBlockPair(dot, lo, hi, x + 64 * g, spread, g);
         }
         return (dot, Q4_KBlock.MinSums(mins, groupSums));
     }

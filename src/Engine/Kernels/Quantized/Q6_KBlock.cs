@@ -19,32 +19,18 @@ internal unsafe struct Q6_KBlock : IKBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<int> Dot, Vector256<int> MinDot) Sums(byte* block, sbyte* x, short* groupSums)
     {
-        var dot = Vector256<int>.Zero;
-        for (int half = 0; half < 2; half++, x += 128)
-        {
-            var (q0, q1, q2, q3) = Unpack(block, half);
-            var (s0, s1, s2, s3) = HalfScales(block, half);
-            dot += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x);
-        }
-        return (dot - Offset(groupSums, Scales(block)), default);
+        // Both halves written out (the JIT does not unroll loops), each on its own accumulator.
+        var first = Half(Vector256<int>.Zero, block, 0, x);
+        var second = Half(Vector256<int>.Zero, block, 1, x + 128);
+        return (first + second - Offset(groupSums, Scales(block)), default);
     }
 
     public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
         where TRows : struct, IRowCount
     {
         Vector256<int> dot0 = Vector256<int>.Zero, dot1 = dot0, dot2 = dot0, dot3 = dot0;
-        for (int half = 0; half < 2; half++, x += 128)
-        {
-            var (q0, q1, q2, q3) = Unpack(block, half);
-            var (s0, s1, s2, s3) = HalfScales(block, half);
-            dot0 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x);
-            dot1 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + stride);
-            if (TRows.Count > 2)
-            {
-                dot2 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
-                dot3 += Quarter(q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
-            }
-        }
+        RowsHalf<TRows>(block, 0, x, stride, ref dot0, ref dot1, ref dot2, ref dot3);
+        RowsHalf<TRows>(block, 1, x + 128, stride, ref dot0, ref dot1, ref dot2, ref dot3);
         var scales = Scales(block);
         dots[0] = dot0 - Offset(groupSums, scales);
         dots[1] = dot1 - Offset((short*)((byte*)groupSums + stride), scales);
@@ -54,6 +40,31 @@ internal unsafe struct Q6_KBlock : IKBlock
             dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
         }
         for (int i = 0; i < TRows.Count; i++) minDots[i] = default;
+    }
+
+    /// <summary><paramref name="acc"/> + half <paramref name="half"/> of the block times its 128 values of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Half(Vector256<int> acc, byte* block, int half, sbyte* x)
+    {
+        var (q0, q1, q2, q3) = Unpack(block, half);
+        var (s0, s1, s2, s3) = HalfScales(block, half);
+        return Quarter(acc, q0, q1, q2, q3, s0, s1, s2, s3, x);
+    }
+
+    /// <summary>Half <paramref name="half"/> of the block, unpacked once, times each row of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void RowsHalf<TRows>(byte* block, int half, sbyte* x, int stride,
+        ref Vector256<int> dot0, ref Vector256<int> dot1, ref Vector256<int> dot2, ref Vector256<int> dot3) where TRows : struct, IRowCount
+    {
+        var (q0, q1, q2, q3) = Unpack(block, half);
+        var (s0, s1, s2, s3) = HalfScales(block, half);
+        dot0 = Quarter(dot0, q0, q1, q2, q3, s0, s1, s2, s3, x);
+        dot1 = Quarter(dot1, q0, q1, q2, q3, s0, s1, s2, s3, x + stride);
+        if (TRows.Count > 2)
+        {
+            dot2 = Quarter(dot2, q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
+            dot3 = Quarter(dot3, q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
+        }
     }
 
     /// <summary>The four 32-value quarters (values 0–63) of half <paramref name="half"/> of the block.</summary>
@@ -85,14 +96,15 @@ internal unsafe struct Q6_KBlock : IKBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> Scales(byte* block) => Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(block + 192)));
 
-    /// <summary>Σ sc·Σ q·x over 128 values whose 32-value quarters are q0–q3.</summary>
+    /// <summary><paramref name="acc"/> + Σ sc·Σ q·x over 128 values whose 32-value quarters are q0–q3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<int> Quarter(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+    static Vector256<int> Quarter(Vector256<int> acc, Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
         Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* x) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Vector256.Load(x)), s0)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Vector256.Load(x + 32)), s1)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Vector256.Load(x + 64)), s2)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Vector256.Load(x + 96)), s3);
+        SimdBytes.AddScaled(SimdBytes.AddScaled(SimdBytes.AddScaled(SimdBytes.AddScaled(acc,
+            Avx2.MultiplyAddAdjacent(q0, Vector256.Load(x)), s0),
+            Avx2.MultiplyAddAdjacent(q1, Vector256.Load(x + 32)), s1),
+            Avx2.MultiplyAddAdjacent(q2, Vector256.Load(x + 64)), s2),
+            Avx2.MultiplyAddAdjacent(q3, Vector256.Load(x + 96)), s3);
 
     /// <summary>32·Σ sc·Σ x: the values' −32, taken once per block from the 16-value sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,7 +13,16 @@ internal static class SimdBytes
     /// <summary>Σ u·s over 32 byte pairs, as 8 int partial sums (each of 4 adjacent products).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> MulSum(Vector256<byte> u, Vector256<sbyte> s) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s)   // vpdpbusd: one instruction, the same sums
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
+
+    /// <summary><paramref name="acc"/> + adjacent pairs of <paramref name="pairs"/>·<paramref name="scales"/> (shorts), as 8 ints.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddScaled(Vector256<int> acc, Vector256<short> pairs, Vector256<short> scales) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(acc, pairs, scales)   // vpdpwssd: the multiply and the add in one
+            : acc + Avx2.MultiplyAddAdjacent(pairs, scales);
 
     /// <summary>Pairs of byte products (shorts) times a scale per 16 values (one per 128-bit lane), as 8 ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
