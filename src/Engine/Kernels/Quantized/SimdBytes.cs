@@ -66,16 +66,13 @@ internal static class SimdBytes
         return quarters.GetLower() + quarters.GetUpper();
     }
 
-    /// <summary>Mask i (16 bytes) picks short i of a 128-bit lane into all eight of its shorts (<c>vpshufb</c>).</summary>
-    static readonly unsafe byte* ShortMasks = CreateShortMasks();
-
-    static unsafe byte* CreateShortMasks()
-    {
-        var masks = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8 * 16, 32);   // for the process's life
-        for (int i = 0; i < 8; i++)
-            for (int k = 0; k < 16; k++) masks[16 * i + k] = (byte)(2 * i + (k & 1));
-        return masks;
-    }
+    /// <summary>
+    /// The <c>vpshufb</c> mask that copies short <paramref name="i"/> of a 128-bit lane into all eight of its shorts: bytes
+    /// 2i and 2i+1, repeated. Computed, not read from a table: callers pass constants, so the JIT emits each mask as
+    /// constant data (a table in a static field left an initialization test in kernels compiled before it was set).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<byte> ShortMask(int i) => Vector128.Create((ushort)(2 * i | (2 * i + 1) << 8)).AsByte();
 
     /// <summary>
     /// Short <paramref name="low"/> of <paramref name="spread"/>'s low lane in every short of the low lane, short
@@ -83,13 +80,13 @@ internal static class SimdBytes
     /// shuffle each instead of a move and broadcast from a scalar.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<short> Broadcast(Vector256<short> spread, int low, int high) =>
-        Avx2.Shuffle(spread.AsByte(), Vector256.Create(Vector128.Load(ShortMasks + 16 * low), Vector128.Load(ShortMasks + 16 * high))).AsInt16();
+    public static Vector256<short> Broadcast(Vector256<short> spread, int low, int high) =>
+        Avx2.Shuffle(spread.AsByte(), Vector256.Create(ShortMask(low), ShortMask(high))).AsInt16();
 
     /// <summary>Short <paramref name="i"/> of each lane of <paramref name="spread"/> in every short of that lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<short> Broadcast(Vector256<short> spread, int i) =>
-        Avx2.Shuffle(spread.AsByte(), Avx2.BroadcastVector128ToVector256(ShortMasks + 16 * i)).AsInt16();
+    public static Vector256<short> Broadcast(Vector256<short> spread, int i) =>
+        Avx2.Shuffle(spread.AsByte(), Vector256.Create(ShortMask(i), ShortMask(i))).AsInt16();
 
     /// <summary>Eight unsigned bytes widened to shorts, in both 128-bit lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
