@@ -10,7 +10,12 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 /// </summary>
 internal static unsafe class HalfBits
 {
-    static readonly float TwoTo112 = BitConverter.Int32BitsToSingle((127 + 112) << 23);
+    /// <summary>2¹¹², folded by the JIT to a constant (a static field would leave an initialization test in kernels compiled before it was set).</summary>
+    static float TwoTo112
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => BitConverter.Int32BitsToSingle((127 + 112) << 23);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(byte* p) => ToSingle(Unsafe.ReadUnaligned<ushort>(p));
