@@ -13,7 +13,7 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         Vector256<float> acc = Vector256<float>.Zero, minAcc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += T.Bytes)
         {
-            for (int l = 0; l < T.Bytes; l += 64) Sse.Prefetch0(w + PrefetchDistance + l);
+            for (int l = 0; l < T.Bytes; l += 64) Sse.Prefetch0(w + Prefetch.Distance + l);
             var (dot, minDot) = T.Sums(w, x.Quants + ActivationRow.KBlock * b, x.GroupSums + GroupsPerBlock * b);
             float dx = x.Scales[b];
             acc = SimdBytes.ScaleAdd(HalfBits.ToSingle(w + T.ScaleOffset) * dx, dot, acc);
@@ -32,14 +32,15 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         var x = ActivationRow.Of(ActivationFormat.Q8_K, a, blocks);
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        long ahead = Prefetch.Ahead(stride);
         for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
             for (int l = 0; l < T.Bytes; l += 64)
             {
-                Sse.Prefetch0(w0 + o + PrefetchDistance + l);
-                Sse.Prefetch0(w1 + o + PrefetchDistance + l);
-                Sse.Prefetch0(w2 + o + PrefetchDistance + l);
-                Sse.Prefetch0(w3 + o + PrefetchDistance + l);
+                Sse.Prefetch0(w0 + o + ahead + l);
+                Sse.Prefetch0(w1 + o + ahead + l);
+                Sse.Prefetch0(w2 + o + ahead + l);
+                Sse.Prefetch0(w3 + o + ahead + l);
             }
             sbyte* q = x.Quants + ActivationRow.KBlock * b;
             short* sums = x.GroupSums + GroupsPerBlock * b;
@@ -114,9 +115,6 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
         }
         return total;
     }
-
-    /// <summary>Bytes ahead of the row that a pass asks for (as <see cref="LegacyKernel{T}"/>).</summary>
-    const int PrefetchDistance = 2048;
 
     const int GroupsPerBlock = ActivationRow.KBlock / ActivationRow.KSumGroup;
 }

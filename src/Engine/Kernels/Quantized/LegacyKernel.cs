@@ -41,12 +41,13 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
         var constant = Vector128<float>.Zero;
+        long ahead = Prefetch.Ahead(stride);
         for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
-            Sse.Prefetch0(w0 + o + PrefetchDistance);
-            Sse.Prefetch0(w1 + o + PrefetchDistance);
-            Sse.Prefetch0(w2 + o + PrefetchDistance);
-            Sse.Prefetch0(w3 + o + PrefetchDistance);
+            Sse.Prefetch0(w0 + o + ahead);
+            Sse.Prefetch0(w1 + o + ahead);
+            Sse.Prefetch0(w2 + o + ahead);
+            Sse.Prefetch0(w3 + o + ahead);
             var dw = HalfBits.ToSingle(w0 + o, w1 + o, w2 + o, w3 + o);
             if (!T.Signed)
             {
@@ -94,12 +95,6 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         }
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + Vector128.Create(constant0, constant1, constant2, constant3);
     }
-
-    /// <summary>
-    /// Bytes ahead of each row that a pass asks for: a core's own hardware prefetch leaves decode at about a third of the
-    /// memory bandwidth on the machines measured (docs/benchmarks.md).
-    /// </summary>
-    const int PrefetchDistance = 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Block(byte* block, ActivationRow x, int b, Vector256<float> acc, ref float constant)
