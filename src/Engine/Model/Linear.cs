@@ -35,7 +35,14 @@ public sealed class Linear : IDisposable
         _math = math;
         _packed = new PackedStack(parts);
         _gemv = true;
+        _bf16Tiles = math == PackedMath.QuantizedActivations && _packed.QuantizedDots && ComputeDevices.Of(CPU) == ComputeDevice.CpuWithAvx512Bf16;
     }
+
+    /// <summary>
+    /// Whether prefill multiplies packed weights in BF16: quantized blocks with quantized activations, where the CPU has
+    /// AVX-512 BF16 (BF16 rows of a checkpoint computed in F32 keep F32 products, as that compute type asks).
+    /// </summary>
+    readonly bool _bf16Tiles;
 
     public long OutFeatures => _weight?.shape[0] ?? _packed!.Rows;
     public long InFeatures => _weight?.shape[1] ?? _packed!.Columns;
@@ -47,7 +54,7 @@ public sealed class Linear : IDisposable
             if (x.device_type != DeviceType.CPU || x.dim() != 2)
                 throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
             var xf = x.to(ScalarType.Float32).contiguous();
-            var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf);
+            var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf, _bf16Tiles);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;

@@ -50,6 +50,32 @@ public class PackedWeightTests
         Assert.True(excess.max().item<double>() <= 1e-6, $"{what}: max |Δ| {(ours.to(ScalarType.Float64) - want).abs().max().item<double>():E3}");
     }
 
+    /// <summary>x, w and their product each rounded to BF16 (8 significant bits, so by at most 2⁻⁹ of themselves), summed in F32.</summary>
+    const double Bf16TileBound = 3.01 / 512;
+
+    /// <summary>
+    /// The default math's bound for t rows of x: decode-sized inputs quantize x per block (each value moves by at most
+    /// max|x| / 254 of its block, well inside 2 % of Σ|w|·|x| for Gaussian x); prefill-sized ones multiply BF16 tiles where
+    /// the CPU has AVX-512 BF16, else exact F32 ones.
+    /// </summary>
+    static double QuantizedBound(int t) =>
+        t <= CpuGemv.MaxRows ? 2e-2 : ComputeDevices.Of(CPU) == ComputeDevice.CpuWithAvx512Bf16 ? Bf16TileBound : 1e-4;
+
+    [Fact]
+    public void Bf16TilesStayWithinTheirBoundAndExactModeStaysExact()
+    {
+        using var scope = NewDisposeScope();
+        var w = RandomBlocks(GgmlType.Q4_K, 300, 2048, 3);
+        var dense = Dense(w);
+        var x = randn([100, w.Columns], generator: new TorchSharp.torch.Generator(5));
+        AssertMatches(dense, x, PackedMatmul.Multiply([w], x, bf16: true), "BF16 tiles", Bf16TileBound);
+        AssertMatches(dense, x, PackedMatmul.Multiply([w], x), "F32 tiles");
+        // the bound is not loose by orders of magnitude: BF16 tiles are measurably not exact
+        var want = x.to(ScalarType.Float64).matmul(dense.to(ScalarType.Float64).t());
+        var rms = (PackedMatmul.Multiply([w], x, bf16: true).to(ScalarType.Float64) - want).square().mean().sqrt().item<double>();
+        Assert.InRange(rms / want.square().mean().sqrt().item<double>(), 1e-4, 1e-2);
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
     public void GemvAndPrefillTilesMatchTheDequantizedMatmul(GgmlType type)
@@ -59,13 +85,11 @@ public class PackedWeightTests
         var w = RandomBlocks(type, 301, 4096, (int)type);
         var dense = Dense(w);
         var gen = new TorchSharp.torch.Generator(7);
-        foreach (int t in new[] { 1, 3, 32, 40 })
+        foreach (int t in new[] { 1, 3, 32, 40, CpuGemv.MaxRows + 16 })
         {
             var x = randn([t, w.Columns], generator: gen);
             AssertMatches(dense, x, new Linear(PackedMath.Exact, w).Forward(x), $"{type}, {t} rows");
-            // the default quantizes x per block for decode-sized inputs: each value moves by at most max|x| / 254 of its
-            // block, well inside 2 % of Σ|w|·|x| for Gaussian x; prefill-sized inputs stay exact
-            AssertMatches(dense, x, new Linear(w).Forward(x), $"{type}, {t} rows, quantized activations", t <= CpuGemv.MaxRows ? 2e-2 : 1e-4);
+            AssertMatches(dense, x, new Linear(w).Forward(x), $"{type}, {t} rows, quantized activations", QuantizedBound(t));
         }
         // a BF16 model's activations come back in BF16
         var xb = randn([3, w.Columns], generator: gen).to(ScalarType.BFloat16);
@@ -84,7 +108,7 @@ public class PackedWeightTests
         {
             var x = randn([t, 512], generator: gen);
             AssertMatches(dense, x, new Linear(PackedMath.Exact, parts).Forward(x), $"{t} rows");
-            AssertMatches(dense, x, new Linear(parts).Forward(x), $"{t} rows, quantized activations", t <= CpuGemv.MaxRows ? 2e-2 : 1e-4);
+            AssertMatches(dense, x, new Linear(parts).Forward(x), $"{t} rows, quantized activations", QuantizedBound(t));
         }
     }
 
