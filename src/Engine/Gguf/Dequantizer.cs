@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Gguf;
 
@@ -74,13 +75,16 @@ public static class Dequantizer
                 }
                 return;
         }
-        if (LegacyRows.IsSupported && LegacyRows.Handles(type))
+        // Row loops (AVX2) for the types prefill tiles and batched decode meet most: one loop per run of blocks.
+        bool legacyRows = LegacyRows.Handles(type), kRows = KRows.Handles(type);
+        if (Avx2.IsSupported && (legacyRows || kRows))
         {
             unsafe
             {
                 fixed (byte* from = src)
                 fixed (float* to = dst)
-                    LegacyRows.Dequantize(type, from, to, blocks);
+                    if (legacyRows) LegacyRows.Dequantize(type, from, to, blocks);
+                    else KRows.Dequantize(type, from, to, blocks);
             }
             return;
         }

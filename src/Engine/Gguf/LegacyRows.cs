@@ -6,16 +6,13 @@ using SmolLM3.Engine.Kernels.Quantized;
 namespace SmolLM3.Engine.Gguf;
 
 /// <summary>
-/// Runs of Q4_0, Q5_0 and Q8_0 blocks to float32 in one loop with AVX2: what batched decode does to every weight row of
+/// Runs of Q4_0, Q5_0 and Q8_0 blocks to float32 in one loop with AVX2 (the caller checks AVX2): what batched decode does to every weight row of
 /// a step (<c>CpuGemv.MultiplyWidened</c>), where a call and span slicing per 32 values cost as much as the values.
 /// Each value is (q − offset)·d as <see cref="LegacyQuants"/> computes it (exact integer, exact conversion, one
 /// multiply), so the bits are the same.
 /// </summary>
 internal static unsafe class LegacyRows
 {
-    /// <summary>Whether this CPU runs the loops here (else callers decode block by block).</summary>
-    public static bool IsSupported => Avx2.IsSupported;
-
     /// <summary>Whether <paramref name="type"/> has a loop here.</summary>
     public static bool Handles(GgmlType type) => type is GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0;
 

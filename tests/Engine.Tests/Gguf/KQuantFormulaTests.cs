@@ -65,6 +65,28 @@ public class KQuantFormulaTests
         }
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q4_K, new[] { 0, 2 })]
+    [InlineData(GgmlType.Q6_K, new[] { 208 })]
+    public void A_run_of_blocks_gives_each_blocks_own_bits(GgmlType type, int[] halfOffsets)
+    {
+        // a run takes the row loop (KRows, with AVX2); each block alone must come out the same through the block decoder
+        const int blocks = 9;
+        int bytes = GgmlTypeInfo.BytesPerBlock(type);
+        var run = Enumerable.Range(0, blocks).SelectMany(seed => RandomBlock(type, 100 + seed, halfOffsets)).ToArray();
+        var got = new float[blocks * 256];
+        Dequantizer.Dequantize(type, run, got);
+        var decode = Dequantizer.DecoderOf(type);
+        var one = new float[256];
+        for (int b = 0; b < blocks; b++)
+        {
+            decode(run.AsSpan(b * bytes, bytes), one);
+            for (int n = 0; n < 256; n++)
+                Assert.True(BitConverter.SingleToInt32Bits(one[n]) == BitConverter.SingleToInt32Bits(got[b * 256 + n]),
+                    $"{type} block {b} value {n}: {got[b * 256 + n]} instead of {one[n]}");
+        }
+    }
+
     [Fact]
     public void Q8_0IsScaleTimesSignedByte()
     {
