@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using SmolLM3.Engine.Kernels.Quantized;
 
 namespace SmolLM3.Engine.Gguf;
@@ -41,9 +40,11 @@ internal static unsafe class KRows
         for (int g = 0; g < 4; g++, y += 64)
         {
             var raw = Vector256.Load(block + 16 + 32 * g);
-            Store(raw & nibble, 0, d * KScales.Byte(scales, 2 * g), min * KScales.Byte(mins, 2 * g), y, sameHalves: true, 0, 0);
-            Store(Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble, 0,
-                d * KScales.Byte(scales, 2 * g + 1), min * KScales.Byte(mins, 2 * g + 1), y + 32, sameHalves: true, 0, 0);
+            float scale = d * KScales.Byte(scales, 2 * g), m = min * KScales.Byte(mins, 2 * g);
+            Store((raw & nibble).AsSByte(), scale, m, scale, m, y);
+            scale = d * KScales.Byte(scales, 2 * g + 1);
+            m = min * KScales.Byte(mins, 2 * g + 1);
+            Store((Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble).AsSByte(), scale, m, scale, m, y + 32);
         }
     }
 
@@ -65,26 +66,23 @@ internal static unsafe class KRows
                 var nibbles = (k & 1) == 0 ? a : b;
                 nibbles = k < 2 ? nibbles & nibble : Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & nibble;
                 var q = nibbles | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h.AsUInt16(), (byte)(2 * k)).AsByte() & three).AsUInt16(), 4).AsByte();
-                Store(q, 32, d * sc[2 * k], 0, y + 32 * k, sameHalves: false, d * sc[2 * k + 1], 0);
+                Store(q.AsSByte() - Vector256.Create((sbyte)32), d * sc[2 * k], 0, d * sc[2 * k + 1], 0, y + 32 * k);
             }
         }
     }
 
     /// <summary>
-    /// 32 values y = scale·(q − bias) − min, in order: one scale and minimum for all 32 (<paramref name="sameHalves"/>) or
-    /// the second pair for the last 16. q − bias converts to float exactly, so this is the scalar formula's arithmetic.
+    /// 32 values y = scale·q − min in order, the first 16 with (<paramref name="scale1"/>, <paramref name="min1"/>), the
+    /// last 16 with (<paramref name="scale2"/>, <paramref name="min2"/>): the scalar formula's arithmetic, q exact as a float.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store(Vector256<byte> q, int bias, float scale, float min, float* y, bool sameHalves, float scale2, float min2)
+    static void Store(Vector256<sbyte> q, float scale1, float min1, float scale2, float min2, float* y)
     {
-        var offset = Vector256.Create(bias);
-        Vector256<float> s1 = Vector256.Create(scale), m1 = Vector256.Create(min);
-        Vector256<float> s2 = sameHalves ? s1 : Vector256.Create(scale2), m2 = sameHalves ? m1 : Vector256.Create(min2);
-        var low = q.GetLower();
-        var high = q.GetUpper();
-        (s1 * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(low) - offset) - m1).Store(y);
-        (s1 * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8)) - offset) - m1).Store(y + 8);
-        (s2 * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(high) - offset) - m2).Store(y + 16);
-        (s2 * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8)) - offset) - m2).Store(y + 24);
+        Vector256<float> s1 = Vector256.Create(scale1), m1 = Vector256.Create(min1), s2 = Vector256.Create(scale2), m2 = Vector256.Create(min2);
+        var (v0, v1, v2, v3) = SimdBytes.ToSingles(q);
+        (s1 * v0 - m1).Store(y);
+        (s1 * v1 - m1).Store(y + 8);
+        (s2 * v2 - m2).Store(y + 16);
+        (s2 * v3 - m2).Store(y + 24);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using SmolLM3.Engine.Kernels.Quantized;
 
 namespace SmolLM3.Engine.Gguf;
@@ -50,11 +49,10 @@ internal static unsafe class LegacyRows
     static void Store(Vector256<sbyte> q, float d, float* dst)
     {
         var scale = Vector256.Create(d);
-        var low = q.GetLower();
-        var high = q.GetUpper();
-        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(low)) * scale).Store(dst);
-        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8))) * scale).Store(dst + 8);
-        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(high)) * scale).Store(dst + 16);
-        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8))) * scale).Store(dst + 24);
+        var (v0, v1, v2, v3) = SimdBytes.ToSingles(q);
+        (v0 * scale).Store(dst);
+        (v1 * scale).Store(dst + 8);
+        (v2 * scale).Store(dst + 16);
+        (v3 * scale).Store(dst + 24);
     }
 }

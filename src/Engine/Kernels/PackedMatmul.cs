@@ -25,8 +25,8 @@ public static unsafe class PackedMatmul
         int tileRows = Math.Max(TileFloats / columns, MinTileRows);
         var y = empty([x.shape[0], outFeatures], ScalarType.Float32);
         using var scratch = empty([Math.Min(tileRows, parts.Max(p => p.Rows)), columns], ScalarType.Float32);
-        using var narrowScratch = bf16 ? empty(scratch.shape, ScalarType.BFloat16) : null;
-        using var xb = bf16 ? x.to(ScalarType.BFloat16) : null;
+        using var bf16Scratch = bf16 ? empty(scratch.shape, ScalarType.BFloat16) : null;
+        using var bf16X = bf16 ? x.to(ScalarType.BFloat16) : null;
         var scratchAddress = (nint)TensorPointers.Float(scratch);   // lambdas cannot capture pointers
         int offset = 0;
         foreach (var part in parts)
@@ -45,8 +45,8 @@ public static unsafe class PackedMatmul
                 if (slices == 1) Decode(0);
                 else Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, Decode);
                 using var tile = scratch.narrow(0, 0, n);
-                using var narrowTile = narrowScratch?.narrow(0, 0, n).copy_(tile);
-                using var product = narrowTile is null ? x.matmul(tile.t()) : xb!.matmul(narrowTile.t());
+                using var bf16Tile = bf16Scratch?.narrow(0, 0, n).copy_(tile);
+                using var product = bf16Tile is null ? x.matmul(tile.t()) : bf16X!.matmul(bf16Tile.t());
                 using var slice = y.narrow(1, offset + r0, n);
                 slice.copy_(product);
             }

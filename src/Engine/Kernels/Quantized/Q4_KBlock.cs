@@ -32,9 +32,17 @@ internal unsafe struct Q4_KBlock : IKBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> Group(Vector256<int> acc, byte* qs, sbyte* x, Vector256<short> spread, int g)
     {
+        var (lo, hi) = Unpack(qs);
+        return SubBlockPair(acc, lo, hi, x, spread, g);
+    }
+
+    /// <summary>A group's 32 bytes split into sub-block 2g (the low nibbles) and 2g+1 (the high ones).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector256<byte> Lo, Vector256<byte> Hi) Unpack(byte* qs)
+    {
         var raw = Vector256.Load(qs);
         var nibble = Vector256.Create((byte)0x0F);
-        return SubBlockPair(acc, raw & nibble, Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble, x, spread, g);
+        return (raw & nibble, Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble);
     }
 
     /// <summary><paramref name="acc"/> + Σ sc·Σ q·x for sub-blocks 2g (values <paramref name="lo"/>) and 2g+1 (<paramref name="hi"/>).</summary>
@@ -67,10 +75,7 @@ internal unsafe struct Q4_KBlock : IKBlock
     static void RowsGroup<TRows>(byte* qs, sbyte* x, int stride, Vector256<short> spread, int g,
         ref Vector256<int> dot0, ref Vector256<int> dot1, ref Vector256<int> dot2, ref Vector256<int> dot3) where TRows : struct, IRowCount
     {
-        var raw = Vector256.Load(qs);
-        var nibble = Vector256.Create((byte)0x0F);
-        var lo = raw & nibble;
-        var hi = Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble;
+        var (lo, hi) = Unpack(qs);
         var loScale = SimdBytes.Broadcast(spread, 2 * g);
         var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
         dot0 = SubBlockPair(dot0, lo, hi, x, loScale, hiScale);

@@ -62,34 +62,33 @@ public static unsafe class QuantDot
 
     /// <summary>
     /// <see cref="Dot"/> of four weight rows, <paramref name="stride"/> bytes apart from <paramref name="weightRows"/>, with
-    /// one activation row, written to <paramref name="y"/>[0..3] (decode of one sequence). The 32-value formats take
-    /// all four in one pass (four accumulators, one reduction), the K-quants too (their blocks' scales converted together).
+    /// one activation row, written to <paramref name="y"/>[0..3] (decode of one sequence): all four in one pass (four
+    /// accumulators, the blocks' scales converted together, one reduction).
     /// </summary>
     public static void DotWeights4(GgmlType weightType, byte* weightRows, long stride, byte* activationRow, int columns, float* y)
     {
         if (UsesAvx2)
         {
-            int blocks = Blocks(weightType, columns, ActivationRow.LegacyBlock);
-            switch (weightType)
-            {
-                case GgmlType.Q8_0: LegacyKernel<Q8_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q4_0: LegacyKernel<Q4_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q4_1: LegacyKernel<Q4_1Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q5_0: LegacyKernel<Q5_0Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q5_1: LegacyKernel<Q5_1Block>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-            }
-            blocks = Blocks(weightType, columns, ActivationRow.KBlock);
-            switch (weightType)
-            {
-                case GgmlType.Q2_K: KKernel<Q2_KBlock>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q3_K: KKernel<Q3_KBlock>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q4_K: KKernel<Q4_KBlock>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q5_K: KKernel<Q5_KBlock>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-                case GgmlType.Q6_K: KKernel<Q6_KBlock>.Simd4(weightRows, stride, activationRow, blocks).Store(y); return;
-            }
+            Run4(weightType, weightRows, stride, activationRow, Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType))).Store(y);
+            return;
         }
         for (int k = 0; k < 4; k++) y[k] = Dot(weightType, weightRows + k * stride, activationRow, columns);
     }
+
+    static Vector128<float> Run4(GgmlType type, byte* w, long stride, byte* a, int blocks) => type switch
+    {
+        GgmlType.Q8_0 => LegacyKernel<Q8_0Block>.Simd4(w, stride, a, blocks),
+        GgmlType.Q4_0 => LegacyKernel<Q4_0Block>.Simd4(w, stride, a, blocks),
+        GgmlType.Q4_1 => LegacyKernel<Q4_1Block>.Simd4(w, stride, a, blocks),
+        GgmlType.Q5_0 => LegacyKernel<Q5_0Block>.Simd4(w, stride, a, blocks),
+        GgmlType.Q5_1 => LegacyKernel<Q5_1Block>.Simd4(w, stride, a, blocks),
+        GgmlType.Q2_K => KKernel<Q2_KBlock>.Simd4(w, stride, a, blocks),
+        GgmlType.Q3_K => KKernel<Q3_KBlock>.Simd4(w, stride, a, blocks),
+        GgmlType.Q4_K => KKernel<Q4_KBlock>.Simd4(w, stride, a, blocks),
+        GgmlType.Q5_K => KKernel<Q5_KBlock>.Simd4(w, stride, a, blocks),
+        GgmlType.Q6_K => KKernel<Q6_KBlock>.Simd4(w, stride, a, blocks),
+        _ => throw Unsupported(type),
+    };
 
     /// <summary>
     /// <see cref="Dot"/> of one weight row with <paramref name="rows"/> (2 or 4) activation rows <paramref name="stride"/>

@@ -52,6 +52,18 @@ internal static class SimdBytes
     public static Vector256<float> ScaleAdd(float scale, Vector256<int> sums, Vector256<float> acc) =>
         ScaleAdd(Vector256.Create(scale), sums, acc);
 
+    /// <summary>32 signed bytes as four vectors of 8 floats, in order (every value exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) ToSingles(Vector256<sbyte> q)
+    {
+        var low = q.GetLower();
+        var high = q.GetUpper();
+        return (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(low)),
+            Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(low, 8))),
+            Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(high)),
+            Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(high, 8))));
+    }
+
     /// <summary>8 ints to floats, times <paramref name="scales"/>, added to <paramref name="acc"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleAdd(Vector256<float> scales, Vector256<int> sums, Vector256<float> acc) =>
