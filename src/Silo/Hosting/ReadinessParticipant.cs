@@ -15,11 +15,7 @@ public sealed class ReadinessParticipant(SiloReadiness readiness, ModelHost mode
         ct =>
         {
             if (!model.IsLoaded) throw new InvalidOperationException("the silo became active before its model was loaded");
-            lifetime.ApplicationStopping.Register(() =>
-            {
-                scheduler.StopAdmitting();
-                readiness.Draining();
-            });
+            lifetime.ApplicationStopping.Register(() => SiloDrain.BeginDraining(scheduler, readiness));
             readiness.Serving();
             return Task.CompletedTask;
         },

@@ -23,10 +23,20 @@ public sealed class SiloDrain(
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// New turns refused, then readiness NOT_SERVING, in that order: whoever sees NOT_SERVING finds new turns refused.
+    /// Shutdown's first callback (<see cref="ReadinessParticipant"/>) and this service's stop both begin with it; a
+    /// second call changes nothing.
+    /// </summary>
+    internal static void BeginDraining(BatchScheduler scheduler, SiloReadiness readiness)
+    {
+        scheduler.StopAdmitting();
+        readiness.Draining();
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        scheduler.StopAdmitting();   // before readiness says so: whoever sees NOT_SERVING finds new turns refused
-        readiness.Draining();
+        BeginDraining(scheduler, readiness);
         var timeout = host.Value.ShutdownTimeout;
         var grace = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout * (1 - OrleansShare);
         logger.LogInformation("Draining: {Turns} turns open; waiting up to {Grace} for them (shutdown timeout {Timeout})", turns.Count, grace, timeout);
