@@ -67,4 +67,22 @@ public unsafe class QuantDotApiTests
                 Assert.Equal(BitConverter.SingleToInt32Bits((float)h), BitConverter.SingleToInt32Bits(HalfBits.ToSingle(p)));
             }
     }
+
+    [Fact]
+    public void F16_scales_read_four_at_a_time_as_Half_does_for_every_finite_value()
+    {
+        // four different halves per call, so a lane mix-up shows as well as a wrong conversion
+        var bytes = new ushort[65536];
+        for (int bits = 0; bits < 65536; bits++) bytes[bits] = (ushort)bits;
+        fixed (ushort* p = bytes)
+            for (int bits = 0; bits < 65536; bits += 4)
+            {
+                var four = HalfBits.ToSingle((byte*)(p + bits), (byte*)(p + bits + 1), (byte*)(p + bits + 2), (byte*)(p + bits + 3));
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    var h = BitConverter.UInt16BitsToHalf((ushort)(bits + lane));
+                    if (Half.IsFinite(h)) Assert.Equal(BitConverter.SingleToInt32Bits((float)h), BitConverter.SingleToInt32Bits(four[lane]));
+                }
+            }
+    }
 }
