@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Kernels.Quantized;
@@ -210,7 +211,17 @@ public static unsafe class CpuGemv
             rows(0, outFeatures);
             return;
         }
-        int Boundary(int p) => p == parts ? outFeatures : (int)((long)outFeatures * p / parts) / align * align;
-        CpuWorkers.Run(parts, p => rows(Boundary(p), Boundary(p + 1)));
+        // Each part takes the next of several chunks until none is left, so a thread that starts late or runs slower
+        // (a busy sibling, a worker waking) does less instead of keeping the others waiting at the end of the call.
+        int chunks = Math.Max(parts, Math.Min(parts * ChunksPerPart, outFeatures / 64));
+        int Boundary(int c) => c == chunks ? outFeatures : (int)((long)outFeatures * c / chunks) / align * align;
+        var next = new StrongBox<int>(0);
+        CpuWorkers.Run(parts, _ =>
+        {
+            for (int c; (c = Interlocked.Increment(ref next.Value) - 1) < chunks;) rows(Boundary(c), Boundary(c + 1));
+        });
     }
+
+    /// <summary>Chunks per thread in a split: enough to even out a late start, few enough that each stays long.</summary>
+    const int ChunksPerPart = 8;
 }
