@@ -213,7 +213,8 @@ public static unsafe class CpuGemv
         }
         // Each part takes the next of several chunks until none is left, so a thread that starts late or runs slower
         // (a busy sibling, a worker waking) does less instead of keeping the others waiting at the end of the call.
-        int chunks = Math.Max(parts, Math.Min(parts * ChunksPerPart, outFeatures / 64));
+        // a multiple of the parts, so threads of equal speed take equal shares (an odd count left one a chunk behind)
+        int chunks = parts * Math.Clamp(outFeatures / (MinChunkRows * parts), 1, ChunksPerPart);
         int Boundary(int c) => c == chunks ? outFeatures : (int)((long)outFeatures * c / chunks) / align * align;
         var next = new StrongBox<int>(0);
         CpuWorkers.Run(parts, _ =>
@@ -224,4 +225,7 @@ public static unsafe class CpuGemv
 
     /// <summary>Chunks per thread in a split: enough to even out a late start, few enough that each stays long.</summary>
     const int ChunksPerPart = 8;
+
+    /// <summary>Fewest weight rows a chunk is cut to (SmolLM2-135M's 576-row matrices: 16 chunks of 36).</summary>
+    const int MinChunkRows = 32;
 }
