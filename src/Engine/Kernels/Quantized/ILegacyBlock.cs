@@ -27,6 +27,12 @@ internal unsafe interface ILegacyBlock
     /// </summary>
     static abstract Vector256<sbyte> Values(byte* block);
 
+    /// <summary>
+    /// Where the block's 16 bytes of nibbles start when its integers are exactly those nibbles (byte j: value j low, j + 16
+    /// high; Q4_0, Q4_1), else −1: two rows' blocks then share one vector in <see cref="LegacyKernel{T}.Simd4"/>.
+    /// </summary>
+    static abstract int NibbleOffset { get; }
+
     /// <summary>Σ (q or u − Offset)·x over the block (scalar; a stored minimum is added by the caller).</summary>
     static abstract int Sum(byte* block, sbyte* x);
 }

@@ -35,6 +35,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// </summary>
     public static Vector128<float> Simd4(byte* w, long stride, byte* a, int blocks)
     {
+        if (T.NibbleOffset >= 0) return Simd4Paired(w, stride, a, blocks);
         var row = ActivationRow.Of(Format, a, blocks);
         float* scales = row.Scales, blockSums = row.BlockSums;
         sbyte* quants = row.Quants;
@@ -62,6 +63,54 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             acc3 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b11_11_11_11)), Sums(w3 + o, x), acc3);
         }
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + constant;
+    }
+
+    /// <summary>
+    /// <see cref="Simd4"/> for the nibble formats: two rows' blocks share one vector, row 2k's 16 bytes in the low lane
+    /// and row 2k+1's in the high one, so one shift and two masks unpack both and each multiply-add and FMA serves both;
+    /// the activation block's halves are broadcast to both lanes once for all four rows.
+    /// </summary>
+    static Vector128<float> Simd4Paired(byte* w, long stride, byte* a, int blocks)
+    {
+        var row = ActivationRow.Of(Format, a, blocks);
+        float* scales = row.Scales, blockSums = row.BlockSums;
+        sbyte* quants = row.Quants;
+        byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
+        Vector256<float> acc01 = Vector256<float>.Zero, acc23 = acc01;
+        var constant = Vector128<float>.Zero;
+        long ahead = Prefetch.Ahead(stride);
+        int q = T.NibbleOffset;
+        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
+        {
+            Sse.Prefetch0(w0 + o + ahead);
+            Sse.Prefetch0(w1 + o + ahead);
+            Sse.Prefetch0(w2 + o + ahead);
+            Sse.Prefetch0(w3 + o + ahead);
+            var dw = HalfBits.ToSingle(w0 + o, w1 + o, w2 + o, w3 + o);
+            var mins = T.HasMin ? HalfBits.ToSingle(w0 + o + 2, w1 + o + 2, w2 + o + 2, w3 + o + 2) : dw * -T.Offset;
+            constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
+            var d = (dw * scales[b]).ToVector256Unsafe();
+            sbyte* x = quants + 32 * b;
+            var low = Vector256.Create(Vector128.Load(x));
+            var high = Vector256.Create(Vector128.Load(x + 16));
+            acc01 = Pair(w0 + o + q, w1 + o + q, low, high, Avx2.PermuteVar8x32(d, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)), acc01);
+            acc23 = Pair(w2 + o + q, w3 + o + q, low, high, Avx2.PermuteVar8x32(d, Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3)), acc23);
+        }
+        // lanes: acc01 is row 0 low, row 1 high; acc23 rows 2 and 3
+        var sums = Avx.HorizontalAdd(acc01, acc23);   // r0 r0 r2 r2 | r1 r1 r3 r3
+        sums = Avx.HorizontalAdd(sums, sums);          // r0 r2 r0 r2 | r1 r3 r1 r3
+        return Sse.UnpackLow(sums.GetLower(), sums.GetUpper()) + constant;
+    }
+
+    /// <summary>acc + d·Σ u·x for two rows' nibble blocks at <paramref name="qsA"/> (low lane) and <paramref name="qsB"/> (high lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Pair(byte* qsA, byte* qsB, Vector256<sbyte> xLow, Vector256<sbyte> xHigh, Vector256<float> d, Vector256<float> acc)
+    {
+        var packed = Vector256.Create(Vector128.Load(qsA), Vector128.Load(qsB));
+        var nibble = Vector256.Create((byte)0x0F);
+        var sums = SimdBytes.MulSum(SimdBytes.MulSum(packed & nibble, xLow),
+            Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & nibble, xHigh);
+        return SimdBytes.ScaleAdd(d, sums, acc);
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ internal unsafe struct Q4_1Block : ILegacyBlock
     public static bool Signed => false;
     public static bool HasMin => true;
     public static int Offset => 0;
+    public static int NibbleOffset => 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 4).AsSByte();

@@ -17,6 +17,13 @@ internal static class SimdBytes
             ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s)   // vpdpbusd: one instruction, the same sums
             : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
 
+    /// <summary><paramref name="acc"/> + <see cref="MulSum(Vector256{byte}, Vector256{sbyte})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MulSum(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(acc, u, s)
+            : acc + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
+
     /// <summary><paramref name="acc"/> + adjacent pairs of <paramref name="pairs"/>·<paramref name="scales"/> (shorts), as 8 ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> AddScaled(Vector256<int> acc, Vector256<short> pairs, Vector256<short> scales) =>
