@@ -45,16 +45,8 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         long ahead = Prefetch.Ahead(stride);
         for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
-            Sse.Prefetch0(w0 + o + ahead);
-            Sse.Prefetch0(w1 + o + ahead);
-            Sse.Prefetch0(w2 + o + ahead);
-            Sse.Prefetch0(w3 + o + ahead);
-            var dw = HalfBits.ToSingle(w0 + o, w1 + o, w2 + o, w3 + o);
-            if (!T.Signed)
-            {
-                var mins = T.HasMin ? HalfBits.ToSingle(w0 + o + 2, w1 + o + 2, w2 + o + 2, w3 + o + 2) : dw * -T.Offset;
-                constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
-            }
+            var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
+            if (!T.Signed) constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
             var d = dw * scales[b];
             var x = quants + 32 * b;
             acc0 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(d), Sums(w0 + o, x), acc0);
@@ -82,12 +74,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         int q = T.NibbleOffset;
         for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
-            Sse.Prefetch0(w0 + o + ahead);
-            Sse.Prefetch0(w1 + o + ahead);
-            Sse.Prefetch0(w2 + o + ahead);
-            Sse.Prefetch0(w3 + o + ahead);
-            var dw = HalfBits.ToSingle(w0 + o, w1 + o, w2 + o, w3 + o);
-            var mins = T.HasMin ? HalfBits.ToSingle(w0 + o + 2, w1 + o + 2, w2 + o + 2, w3 + o + 2) : dw * -T.Offset;
+            var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
             constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
             var d = (dw * scales[b]).ToVector256Unsafe();
             sbyte* x = quants + 32 * b;
@@ -100,6 +87,22 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         var sums = Avx.HorizontalAdd(acc01, acc23);   // r0 r0 r2 r2 | r1 r1 r3 r3
         sums = Avx.HorizontalAdd(sums, sums);          // r0 r2 r0 r2 | r1 r3 r1 r3
         return Sse.UnpackLow(sums.GetLower(), sums.GetUpper()) + constant;
+    }
+
+    /// <summary>
+    /// The F16 scales d of four rows' blocks and, for the unsigned formats, what their integer 0 stands for (the stored
+    /// minimum or −Offset·d); the same bytes of the next pass prefetched.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector128<float> D, Vector128<float> Min) BlockScales4(byte* w0, byte* w1, byte* w2, byte* w3, long ahead)
+    {
+        Sse.Prefetch0(w0 + ahead);
+        Sse.Prefetch0(w1 + ahead);
+        Sse.Prefetch0(w2 + ahead);
+        Sse.Prefetch0(w3 + ahead);
+        var d = HalfBits.ToSingle(w0, w1, w2, w3);
+        var min = T.Signed ? default : T.HasMin ? HalfBits.ToSingle(w0 + 2, w1 + 2, w2 + 2, w3 + 2) : d * -T.Offset;
+        return (d, min);
     }
 
     /// <summary>acc + d·Σ u·x for two rows' nibble blocks at <paramref name="qsA"/> (low lane) and <paramref name="qsB"/> (high lane).</summary>
