@@ -30,13 +30,14 @@ internal static unsafe class HalfBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(uint h)
     {
-        uint magnitude = h & 0x7FFF;
-        uint normal = (magnitude << 13) + Rebias;
-        // a normal half's magnitude as an int is ≥ 1024, so this product is never denormal either; it is only kept for subnormals
-        uint subnormal = BitConverter.SingleToUInt32Bits((int)magnitude * TwoToMinus24);
-        uint isSubnormal = (uint)((int)((h & 0x7C00) - 1) >> 31);   // all ones when the exponent field is 0, without a branch
-        return BitConverter.UInt32BitsToSingle((subnormal & isSubnormal) | (normal & ~isSubnormal) | (h & 0x8000) << 16);
+        // a branch, not both paths computed: a tensor's scales are mostly normal or mostly subnormal, so it is predicted
+        if ((h & 0x7C00) != 0) return BitConverter.UInt32BitsToSingle(((h & 0x7FFF) << 13) + Rebias | (h & 0x8000) << 16);
+        return Subnormal(h);
     }
+
+    /// <summary>A subnormal half (or ±0): its mantissa, exact as an int, times 2⁻²⁴, which is never a float32 denormal.</summary>
+    static float Subnormal(uint h) =>
+        BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits((int)(h & 0x3FF) * TwoToMinus24) | (h & 0x8000) << 16);
 
     /// <summary>The F16 values at four addresses, as <see cref="ToSingle(byte*)"/> reads each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
