@@ -217,8 +217,8 @@ public static unsafe class CpuGemv
             return;
         }
         // Each part takes the next of several chunks until none is left, so a thread that starts late or runs slower
-        // (a busy sibling, a worker waking) does less instead of keeping the others waiting at the end of the call.
-        // a multiple of the parts, so threads of equal speed take equal shares (an odd count left one a chunk behind)
+        // (a busy sibling, a worker waking) does less instead of keeping the others waiting at the end of the call. The
+        // count is a multiple of the parts, so threads of equal speed take equal shares (an odd count left one behind).
         int chunks = parts * Math.Clamp(outFeatures / (MinChunkRows * parts), 1, ChunksPerPart);
         int Boundary(int c) => c == chunks ? outFeatures : (int)((long)outFeatures * c / chunks) / align * align;
         var next = new StrongBox<int>(0);
