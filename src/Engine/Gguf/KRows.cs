@@ -30,44 +30,37 @@ internal static unsafe class KRows
         }
     }
 
-    /// <summary>d, dmin, 12 bytes of 6-bit scale/min pairs, then four groups of 32 bytes: sub-block 2g in the low nibbles, 2g+1 in the high.</summary>
+    /// <summary>d, dmin, 12 bytes of 6-bit scale/min pairs, then four groups of 32 bytes split as the dot kernel splits them (<see cref="Q4_KBlock.Unpack"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Q4_K(byte* block, float* y)
     {
         float d = Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(block)), min = Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(block + 2));
         var (scales, mins) = KScales.ScalesAndMins(block + 4);
-        var nibble = Vector256.Create((byte)0x0F);
         for (int g = 0; g < 4; g++, y += 64)
         {
-            var raw = Vector256.Load(block + 16 + 32 * g);
+            var (lo, hi) = Q4_KBlock.Unpack(block + 16 + 32 * g);
             float scale = d * KScales.Byte(scales, 2 * g), m = min * KScales.Byte(mins, 2 * g);
-            Store((raw & nibble).AsSByte(), scale, m, scale, m, y);
+            Store(lo.AsSByte(), scale, m, scale, m, y);
             scale = d * KScales.Byte(scales, 2 * g + 1);
             m = min * KScales.Byte(mins, 2 * g + 1);
-            Store((Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble).AsSByte(), scale, m, scale, m, y + 32);
+            Store(hi.AsSByte(), scale, m, scale, m, y + 32);
         }
     }
 
-    /// <summary>ql[128], qh[64], 16 signed scales, d: each half of 128 values reads 64 ql bytes, 32 qh bytes and 8 scales.</summary>
+    /// <summary>Each half of 128 values as the dot kernel unpacks it (<see cref="Q6_KBlock.Unpack"/>), less 32, with its 8 signed scales and d.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Q6_K(byte* block, float* y)
     {
         float d = Dequantizer.Half(Unsafe.ReadUnaligned<ushort>(block + 208));
-        var nibble = Vector256.Create((byte)0x0F);
-        var three = Vector256.Create((byte)3);
-        byte* ql = block, qh = block + 128;
-        sbyte* sc = (sbyte*)(block + 192);
-        for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, y += 128)
+        var offset = Vector256.Create((sbyte)32);
+        for (int half = 0; half < 2; half++, y += 128)
         {
-            Vector256<byte> a = Vector256.Load(ql), b = Vector256.Load(ql + 32), h = Vector256.Load(qh);
-            for (int k = 0; k < 4; k++)
-            {
-                // k: low nibbles of a, of b, then high nibbles of a, of b; the top two bits are qh's bits 2k, 2k+1
-                var nibbles = (k & 1) == 0 ? a : b;
-                nibbles = k < 2 ? nibbles & nibble : Vector256.ShiftRightLogical(nibbles.AsUInt16(), 4).AsByte() & nibble;
-                var q = nibbles | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h.AsUInt16(), (byte)(2 * k)).AsByte() & three).AsUInt16(), 4).AsByte();
-                Store(q.AsSByte() - Vector256.Create((sbyte)32), d * sc[2 * k], 0, d * sc[2 * k + 1], 0, y + 32 * k);
-            }
+            sbyte* sc = (sbyte*)(block + 192) + 8 * half;
+            var (q0, q1, q2, q3) = Q6_KBlock.Unpack(block, half);
+            Store(q0.AsSByte() - offset, d * sc[0], 0, d * sc[1], 0, y);
+            Store(q1.AsSByte() - offset, d * sc[2], 0, d * sc[3], 0, y + 32);
+            Store(q2.AsSByte() - offset, d * sc[4], 0, d * sc[5], 0, y + 64);
+            Store(q3.AsSByte() - offset, d * sc[6], 0, d * sc[7], 0, y + 96);
         }
     }
 

@@ -38,7 +38,7 @@ internal unsafe struct Q4_KBlock : IKBlock
 
     /// <summary>A group's 32 bytes split into sub-block 2g (the low nibbles) and 2g+1 (the high ones).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (Vector256<byte> Lo, Vector256<byte> Hi) Unpack(byte* qs)
+    internal static (Vector256<byte> Lo, Vector256<byte> Hi) Unpack(byte* qs)
     {
         var raw = Vector256.Load(qs);
         var nibble = Vector256.Create((byte)0x0F);

@@ -69,7 +69,7 @@ internal unsafe struct Q6_KBlock : IKBlock
 
     /// <summary>The four 32-value quarters (values 0–63) of half <paramref name="half"/> of the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Unpack(byte* block, int half)
+    internal static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Unpack(byte* block, int half)
     {
         var nibble = Vector256.Create((byte)0x0F);
         var top = Vector256.Create((byte)0x30);
