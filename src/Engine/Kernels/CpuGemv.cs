@@ -99,13 +99,12 @@ public static unsafe class CpuGemv
     static void MultiplyQuantized(PackedStack stack, float* x, float* y, int t, int threads)
     {
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        int held = t;   // rows of x held per format (every four-lane dot has four real rows)
-        fixed (byte* activations = ThreadScratch.Pinned(ref _activations, stack.ActivationBytes(held), 64 * 1024))
+        fixed (byte* activations = ThreadScratch.Pinned(ref _activations, stack.ActivationBytes(t), 64 * 1024))
         {
             byte* a = activations;
             for (int f = 0; f < stack.FormatTypes.Length; f++)
             {
-                byte* rowsOfX = a + (long)stack.FormatOffsets[f] * held;
+                byte* rowsOfX = a + (long)stack.FormatOffsets[f] * t;
                 int stride = stack.FormatBytes[f];
                 for (int i = 0; i < t; i++)
                     QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
@@ -119,7 +118,7 @@ public static unsafe class CpuGemv
                     int format = stack.PartFormat[p];
                     fixed (byte* data = parts[p].Data)
                         PartRows(parts[p], data + (from - starts[p]) * (long)parts[p].RowBytes, to - from,
-                            a + (long)stack.FormatOffsets[format] * held, stack.FormatBytes[format], t, y + from, outFeatures);
+                            a + (long)stack.FormatOffsets[format] * t, stack.FormatBytes[format], t, y + from, outFeatures);
                 }
             }, align: 4);
         }
