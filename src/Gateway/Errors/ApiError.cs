@@ -16,25 +16,37 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
     /// <summary>
     /// The error for <paramref name="e"/>. Only the project's own error types (and Orleans' transport failures,
     /// timeouts and cancellation) say what went wrong; anything else is INTERNAL / 500 with a new error id,
-    /// logged here with the exception, whose text the client never sees.
+    /// logged here with the exception, whose text the client never sees. <paramref name="call"/> is the client's
+    /// call: a cancellation is CANCELLED only when the client cancelled it.
     /// </summary>
-    public static ApiError From(Exception e, ILogger logger, string operation)
+    public static ApiError From(Exception e, ILogger logger, string operation, CancellationToken call)
     {
+        if (e is OperationCanceledException && !call.IsCancellationRequested)
+        {
+            // Something in the cluster stopped the call (a silo stopping a turn, a grain deactivated mid-call): the
+            // client asked for nothing of the kind and may retry. Logged with its stack, which says what stopped it.
+            logger.LogWarning(e, "{Operation} was cancelled by the cluster, not by its client; answered UNAVAILABLE", operation);
+            return Interrupted;
+        }
         if (Known(e) is { } known) return known;
         var id = ErrorId.New();
         logger.LogError(e, "{Operation} failed unexpectedly (error id {ErrorId})", operation, id);
         return Internal(id);
     }
 
+    /// <summary>A call cancelled on the cluster's side while its client still waited: retryable.</summary>
+    static readonly ApiError Interrupted = new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable",
+        "the cluster stopped this call before it ended (a silo stopped or moved the session); retry the call");
+
     /// <summary>
     /// Bad arguments → INVALID_ARGUMENT/400; a prompt over the context → OUT_OF_RANGE/400
     /// (context_length_exceeded, OpenAI's code); a tenant over quota, or a turn that waited out its queue timeout on
     /// its silo → RESOURCE_EXHAUSTED/429 with retry-after;
     /// a sequence larger than the KV pool → RESOURCE_EXHAUSTED/400 (retrying cannot help); an unknown model →
-    /// INVALID_ARGUMENT/404 (model_not_found); no silo for the model or a lost silo → UNAVAILABLE/503; no such
+    /// INVALID_ARGUMENT/404 (model_not_found); no silo for the model, a lost silo or a stream's activation gone → UNAVAILABLE/503; no such
     /// session → NOT_FOUND/404; a busy session → FAILED_PRECONDITION/409; a turn that failed midway on its silo →
     /// INTERNAL/500 with the silo's error id; a client that stopped reading its stream → DEADLINE_EXCEEDED/408;
-    /// a body over the size bound → RESOURCE_EXHAUSTED/413; cancellation → CANCELLED/499; anything else → null.
+    /// a body over the size bound → RESOURCE_EXHAUSTED/413; cancellation by the client → CANCELLED/499; anything else → null.
     /// </summary>
     static ApiError? Known(Exception e) => e switch
     {
@@ -49,6 +61,8 @@ public sealed record ApiError(StatusCode Grpc, int Http, string Type, string Cod
         ConversationMovedException => new(StatusCode.Unavailable, 503, ServerError, "conversation_moved", e.Message),
         SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
             new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session went away; retry the call"),
+        // The stream's activation ended mid-turn (deactivated): its next read reached one that never heard of it.
+        EnumerationAbortedException => new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the session's activation ended before the reply did; retry the call"),
         // A stream's calls are answered at least every half response timeout while its silo lives (heartbeats), so no answer means it died.
         TimeoutException => new(StatusCode.Unavailable, 503, ServerError, "silo_unavailable", "the silo serving this session stopped answering; retry the call"),
         SessionNotFoundException => new(StatusCode.NotFound, 404, InvalidRequest, "not_found", e.Message),

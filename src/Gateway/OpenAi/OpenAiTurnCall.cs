@@ -51,7 +51,7 @@ public sealed class OpenAiTurnCall(
         }
         catch (Exception e)
         {
-            var error = ApiError.From(e, logger, operation);
+            var error = ApiError.From(e, logger, operation, ct);
             if (!http.Response.HasStarted) await OpenAiErrors.WriteAsync(http, error);
             // Headers are gone: the failure travels as an error event, as OpenAI's own streams do.
             else await OpenAiReply.WriteDataAsync(http, null, JsonSerializer.SerializeToUtf8Bytes(OpenAiErrors.Body(error), OpenAiJson.Default.ErrorBody));

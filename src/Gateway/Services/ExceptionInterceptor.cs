@@ -26,5 +26,5 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         catch (Exception e) when (e is not RpcException) { throw Map(e, context); }
     }
 
-    RpcException Map(Exception e, ServerCallContext context) => ApiError.From(e, logger, context.Method).ToRpcException();
+    RpcException Map(Exception e, ServerCallContext context) => ApiError.From(e, logger, context.Method, context.CancellationToken).ToRpcException();
 }

@@ -35,6 +35,7 @@ public sealed class ConversationGrain(
     CancellationTokenSource? _turn;   // set while a reply is generating
     Task _released = Task.CompletedTask;
     MovedTokens? _moving;   // set once a drain sent the KV elsewhere
+    bool _ended;   // set once the activation is deactivating
 
     public async ValueTask<SessionInfo> CreateAsync(string model)
     {
@@ -89,6 +90,7 @@ public sealed class ConversationGrain(
         {
             _turn = null;
             released.SetResult();
+            if (_ended) _conversation.Drop();   // the activation ended without waiting for this turn (see OnDeactivateAsync)
         }
     }
 
@@ -101,9 +103,14 @@ public sealed class ConversationGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         local.Remove(this.GetPrimaryKeyString());
-        // The scheduler may still hold the cache: stop the turn and wait for it to let go.
+        // The scheduler may still hold the cache: stop the turn and wait, a little, for it to let go. A turn whose
+        // caller is between reads cannot end now (its next read waits for this deactivation, then finds the next
+        // activation, which knows nothing of it: the caller is told to call again); Orleans disposes it after this
+        // returns, and the turn drops the cache itself then.
+        _ended = true;
         _turn?.Cancel();
-        await _released;
+        try { await _released.WaitAsync(ReleaseWait, cancellationToken); }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException) { return; }
         _conversation.Drop();
     }
 
