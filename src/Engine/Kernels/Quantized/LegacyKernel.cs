@@ -148,6 +148,77 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + Vector128.Create(constant0, constant1, constant2, constant3);
     }
 
+    /// <summary>
+    /// Four weight rows <paramref name="stride"/> bytes apart against <typeparamref name="TRows"/> activation rows
+    /// <paramref name="aStride"/> bytes apart (batched decode): each weight block unpacked once for all the rows of x and
+    /// each activation block loaded once for all four weight rows. Row i's four dots go to y + i·<paramref name="yStride"/>,
+    /// each summed exactly as <see cref="Simd4"/> sums it (the same scale products, accumulator order and reduction),
+    /// so a sequence's result does not depend on how many share its step.
+    /// </summary>
+    public static void Tile4<TRows>(byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount
+    {
+        var row0 = ActivationRow.Of(Format, a, blocks);
+        long scaleStep = aStride / sizeof(float);
+        float* s0 = row0.Scales, s1 = s0 + scaleStep, s2 = s1 + scaleStep, s3 = s2 + scaleStep;
+        float* c0 = row0.BlockSums, c1 = c0 + scaleStep, c2 = c1 + scaleStep, c3 = c2 + scaleStep;
+        sbyte* q0 = row0.Quants, q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
+        byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector128<float> k0 = default, k1 = default, k2 = default, k3 = default;
+        long ahead = Prefetch.Ahead(stride);
+        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
+        {
+            var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
+            var v0 = T.Values(w0 + o); var v1 = T.Values(w1 + o); var v2 = T.Values(w2 + o); var v3 = T.Values(w3 + o);
+            var d = dw.ToVector256Unsafe();
+            var d0 = Avx2.PermuteVar8x32(d, Vector256<int>.Zero); var d1 = Avx2.PermuteVar8x32(d, Vector256.Create(1));
+            var d2 = Avx2.PermuteVar8x32(d, Vector256.Create(2)); var d3 = Avx2.PermuteVar8x32(d, Vector256.Create(3));
+            int at = 32 * b;
+            var x = Vector256.Load(q0 + at);
+            var sc = Vector256.Create(s0[b]);
+            a00 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a01);
+            a02 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a03);
+            x = Vector256.Load(q1 + at);
+            sc = Vector256.Create(s1[b]);
+            a10 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a11);
+            a12 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a13);
+            if (!T.Signed)
+            {
+                k0 = Fma.MultiplyAdd(mins, Vector128.Create(c0[b]), k0);
+                k1 = Fma.MultiplyAdd(mins, Vector128.Create(c1[b]), k1);
+            }
+            if (TRows.Count > 2)
+            {
+                x = Vector256.Load(q2 + at);
+                sc = Vector256.Create(s2[b]);
+                a20 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a21);
+                a22 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a23);
+                x = Vector256.Load(q3 + at);
+                sc = Vector256.Create(s3[b]);
+                a30 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a31);
+                a32 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a33);
+                if (!T.Signed)
+                {
+                    k2 = Fma.MultiplyAdd(mins, Vector128.Create(c2[b]), k2);
+                    k3 = Fma.MultiplyAdd(mins, Vector128.Create(c3[b]), k3);
+                }
+            }
+        }
+        (SimdBytes.Sum4(a00, a01, a02, a03) + k0).Store(y);
+        (SimdBytes.Sum4(a10, a11, a12, a13) + k1).Store(y + yStride);
+        if (TRows.Count > 2)
+        {
+            (SimdBytes.Sum4(a20, a21, a22, a23) + k2).Store(y + 2L * yStride);
+            (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
+        }
+    }
+
+    /// <summary>Σ q·x over a block of weight integers <paramref name="values"/> and activations <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Times(Vector256<sbyte> values, Vector256<sbyte> x) =>
+        T.Signed ? SimdBytes.MulSum(Avx2.Abs(values), Avx2.Sign(x, values)) : SimdBytes.MulSum(values.AsByte(), x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Block(byte* block, ActivationRow x, int b, Vector256<float> acc, ref float constant)
     {

@@ -90,6 +90,36 @@ public static unsafe class QuantDot
         _ => throw Unsupported(type),
     };
 
+    /// <summary>Whether <see cref="DotTile4"/> takes <paramref name="weightType"/> (the 32-value formats, with AVX2).</summary>
+    public static bool Tiles(GgmlType weightType) => UsesAvx2 && weightType is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1;
+
+    /// <summary>
+    /// <see cref="DotWeights4"/> for <paramref name="rows"/> (2 or 4) activation rows <paramref name="aStride"/> bytes
+    /// apart at once (batched decode; a type <see cref="Tiles"/> takes): row i's four dots to y + i·<paramref name="yStride"/>,
+    /// each weight block unpacked once for every row of x and each activation block read once for the four weight rows.
+    /// </summary>
+    public static void DotTile4(GgmlType weightType, byte* weightRows, long stride, byte* activationRows, int aStride, int columns, int rows, float* y, int yStride)
+    {
+        if (rows is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 or 4 rows of activations");
+        if (!Tiles(weightType)) throw Unsupported(weightType);
+        int blocks = Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType));
+        if (rows == 2) Tile4<TwoRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride);
+        else Tile4<FourRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride);
+    }
+
+    static void Tile4<TRows>(GgmlType type, byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount
+    {
+        switch (type)
+        {
+            case GgmlType.Q8_0: LegacyKernel<Q8_0Block>.Tile4<TRows>(w, stride, a, aStride, blocks, y, yStride); break;
+            case GgmlType.Q4_0: LegacyKernel<Q4_0Block>.Tile4<TRows>(w, stride, a, aStride, blocks, y, yStride); break;
+            case GgmlType.Q4_1: LegacyKernel<Q4_1Block>.Tile4<TRows>(w, stride, a, aStride, blocks, y, yStride); break;
+            case GgmlType.Q5_0: LegacyKernel<Q5_0Block>.Tile4<TRows>(w, stride, a, aStride, blocks, y, yStride); break;
+            case GgmlType.Q5_1: LegacyKernel<Q5_1Block>.Tile4<TRows>(w, stride, a, aStride, blocks, y, yStride); break;
+            default: throw Unsupported(type);
+        }
+    }
+
     /// <summary>
     /// <see cref="Dot"/> of one weight row with <paramref name="rows"/> (2 or 4) activation rows <paramref name="stride"/>
     /// bytes apart, lane i of the result for row i (batched decode): each weight block is unpacked once for all of them.

@@ -6,7 +6,8 @@ using SmolLM3.Engine.Loading;
 namespace SmolLM3.Engine.Tests.Kernels.Quantized;
 
 /// <summary>
-/// The blocked kernels (four weight rows against one row of activations, one weight row against two or four) and the GEMV
+/// The blocked kernels (four weight rows against one row of activations, one weight row against two or four, four
+/// weight rows against two or four) and the GEMV
 /// built on them give the single-row <see cref="QuantDot.Dot"/> of every pair: the same integer sums, summed in
 /// another float order.
 /// </summary>
@@ -14,10 +15,12 @@ public unsafe class BlockedDotTests
 {
     const double RoundingSlack = 1e-5;
 
-    public static TheoryData<GgmlType, int> TypesAndBlocks()
+    public static TheoryData<GgmlType, int> TypesAndBlocks() => Cases(RandomBlocks.Types);
+
+    static TheoryData<GgmlType, int> Cases(IEnumerable<GgmlType> types)
     {
         var data = new TheoryData<GgmlType, int>();
-        foreach (var type in RandomBlocks.Types)
+        foreach (var type in types)
             foreach (int blocks in new[] { 1, 3, 6 })
                 data.Add(type, blocks);
         return data;
@@ -27,14 +30,7 @@ public unsafe class BlockedDotTests
     [MemberData(nameof(TypesAndBlocks))]
     public void Four_rows_at_once_give_each_row_s_dot(GgmlType type, int blocks)
     {
-        var rng = new Random(blocks * 31 + (int)type);
-        int columns = blocks * GgmlTypeInfo.BlockSize(type), rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type);
-        int aBytes = QuantDot.ActivationBytes(type, columns);
-        // 4 weight rows and 4 activation rows, each buffer one byte off alignment
-        var w = new byte[4 * rowBytes + 1];
-        for (int k = 0; k < 4; k++) RandomBlocks.Row(type, columns, rng).CopyTo(w, 1 + k * rowBytes);
-        var x = Enumerable.Range(0, 4 * columns).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
-        var a = new byte[4 * aBytes + 1];
+        var (w, x, a, columns, rowBytes, aBytes) = FourByFour(type, blocks, new Random(blocks * 31 + (int)type));
         var weightsTimesActivations = new float[4 * 4];
         var activationsTimesWeight = new float[4 * 4];
         var pairs = new float[4 * 4];
@@ -60,14 +56,52 @@ public unsafe class BlockedDotTests
             for (int i = 0; i < 4; i++)
                 for (int k = 0; k < 4; k++)
                 {
-                    float single = QuantDot.Dot(type, rows + k * rowBytes, acts + i * aBytes, columns);
-                    var values = RandomBlocks.Dequantize(type, w.AsSpan(1 + k * rowBytes, rowBytes).ToArray(), columns);
-                    var (_, abs) = DotHarness.Exact(values, x.AsSpan(i * columns, columns).ToArray());
-                    double slack = RoundingSlack * abs + 1e-6;
+                    var (single, slack) = SingleDot(type, w, x, rows, acts, i, k, columns, rowBytes, aBytes);
                     Assert.InRange(weightsTimesActivations[4 * i + k], single - slack, single + slack);
                     Assert.InRange(activationsTimesWeight[4 * i + k], single - slack, single + slack);
                     Assert.InRange(pairs[4 * i + k], single - slack, single + slack);
                 }
+        }
+    }
+
+    /// <summary>The 32-value formats, which take tiles (the K formats keep one weight row against the rows of x).</summary>
+    public static TheoryData<GgmlType, int> TileTypesAndBlocks() => Cases(RandomBlocks.Types.Where(t => GgmlTypeInfo.BlockSize(t) == 32));
+
+    [Theory]
+    [MemberData(nameof(TileTypesAndBlocks))]
+    public void A_tile_of_four_weight_rows_by_two_or_four_rows_of_x_gives_each_pair_its_dot(GgmlType type, int blocks)
+    {
+        Assert.True(QuantDot.Tiles(type));
+        var (w, x, a, columns, rowBytes, aBytes) = FourByFour(type, blocks, new Random(blocks * 17 + (int)type));
+        const int yStride = 7;   // rows of y wider than the tile, as a GEMV's are
+        var four = new float[4 * yStride];
+        var two = new float[4 * yStride];
+        var pass = new float[4 * 4];
+        fixed (byte* wp = w, ap = a)
+        fixed (float* xp = x, y4 = four, y2 = two, yp = pass)
+        {
+            byte* rows = wp + 1, acts = ap + 1;
+            for (int i = 0; i < 4; i++) QuantDot.QuantizeActivations(type, xp + i * columns, acts + i * aBytes, columns);
+            QuantDot.DotTile4(type, rows, rowBytes, acts, aBytes, columns, 4, y4 + 1, yStride);
+            QuantDot.DotTile4(type, rows, rowBytes, acts, aBytes, columns, 2, y2 + 1, yStride);
+            QuantDot.DotTile4(type, rows, rowBytes, acts + 2 * aBytes, aBytes, columns, 2, y2 + 2 * yStride + 1, yStride);
+            for (int i = 0; i < 4; i++) QuantDot.DotWeights4(type, rows, rowBytes, acts + i * aBytes, columns, yp + 4 * i);
+            for (int i = 0; i < 4; i++)
+                for (int k = 0; k < 4; k++)
+                {
+                    var (single, slack) = SingleDot(type, w, x, rows, acts, i, k, columns, rowBytes, aBytes);
+                    float tiled = four[i * yStride + 1 + k];
+                    Assert.InRange(tiled, single - slack, single + slack);
+                    Assert.Equal(tiled, two[i * yStride + 1 + k]);
+                    // summed as the single sequence's four-row pass sums it, so a batch does not change a sequence's
+                    // result (the nibble formats' pass pairs two rows per vector instead)
+                    if (type is not (GgmlType.Q4_0 or GgmlType.Q4_1)) Assert.Equal(pass[4 * i + k], tiled);
+                }
+            for (int i = 0; i < 4; i++)
+            {
+                Assert.Equal(0f, four[i * yStride]);   // nothing outside the tile written
+                Assert.Equal(0f, four[i * yStride + 5]);
+            }
         }
     }
 
@@ -86,7 +120,8 @@ public unsafe class BlockedDotTests
         // all end in remainders
         var rng = new Random(t);
         const int columns = 512;
-        PackedWeight[] parts = [Packed(GgmlType.Q4_K, 37, columns, rng), Packed(GgmlType.Q5_0, 66, columns, rng), Packed(GgmlType.Q6_K, 9, columns, rng)];
+        PackedWeight[] parts = [Packed(GgmlType.Q4_K, 37, columns, rng), Packed(GgmlType.Q5_0, 66, columns, rng), Packed(GgmlType.Q6_K, 9, columns, rng),
+            Packed(GgmlType.Q8_0, 11, columns, rng)];
         var stack = new PackedStack(parts);
         var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var y = new float[t * stack.Rows];
@@ -111,6 +146,26 @@ public unsafe class BlockedDotTests
                 row += part.Rows;
             }
         }
+    }
+
+    /// <summary>Four random weight rows of <paramref name="type"/> and four rows of x, and room for x quantized; each buffer one byte off alignment.</summary>
+    static (byte[] W, float[] X, byte[] A, int Columns, int RowBytes, int ABytes) FourByFour(GgmlType type, int blocks, Random rng)
+    {
+        int columns = blocks * GgmlTypeInfo.BlockSize(type), rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type);
+        int aBytes = QuantDot.ActivationBytes(type, columns);
+        var w = new byte[4 * rowBytes + 1];
+        for (int k = 0; k < 4; k++) RandomBlocks.Row(type, columns, rng).CopyTo(w, 1 + k * rowBytes);
+        var x = Enumerable.Range(0, 4 * columns).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        return (w, x, new byte[4 * aBytes + 1], columns, rowBytes, aBytes);
+    }
+
+    /// <summary>Weight row k's <see cref="QuantDot.Dot"/> with row i of x, and the rounding slack of another summation order.</summary>
+    static (float Single, double Slack) SingleDot(GgmlType type, byte[] w, float[] x, byte* rows, byte* acts, int i, int k, int columns, int rowBytes, int aBytes)
+    {
+        float single = QuantDot.Dot(type, rows + k * rowBytes, acts + i * aBytes, columns);
+        var values = RandomBlocks.Dequantize(type, w.AsSpan(1 + k * rowBytes, rowBytes).ToArray(), columns);
+        var (_, abs) = DotHarness.Exact(values, x.AsSpan(i * columns, columns).ToArray());
+        return (single, RoundingSlack * abs + 1e-6);
     }
 
     static PackedWeight Packed(GgmlType type, int rows, int columns, Random rng)
