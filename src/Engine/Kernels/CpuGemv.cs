@@ -92,8 +92,8 @@ public static unsafe class CpuGemv
 
     /// <summary>
     /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
-    /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: tiles of four weight rows by four or
-    /// two rows of x for the 32-value formats (<see cref="QuantDot.DotTile4"/>), four rows of x at once per weight row for
+    /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: tiles of four weight rows by two to
+    /// four rows of x for the 32-value formats (<see cref="QuantDot.DotTile4"/>), four rows of x at once per weight row for
     /// the K formats (<see cref="QuantDot.DotActivations"/>, its blocks unpacked once), each row of x left over against all
     /// four weight rows (<see cref="QuantDot.DotWeights4"/>).
     /// </summary>
@@ -128,7 +128,7 @@ public static unsafe class CpuGemv
     /// <summary>
     /// <paramref name="count"/> rows of one part from <paramref name="w"/> against the <paramref name="t"/> quantized rows
     /// of x, writing column j of y's rows for weight row j: four weight rows at a time, kept in L1 while every row of x
-    /// passes over them. The 32-value formats take tiles of four weight rows by four or two rows of x
+    /// passes over them. The 32-value formats take tiles of four weight rows by two to four rows of x
     /// (<see cref="QuantDot.DotTile4"/>: each block unpacked once per tile, each activation block read once for four
     /// weight rows; SmolLM2-135M Q4_K_M, ours against ours, alternating: batch 4 83–84 → 132–137 tokens/s).
     /// </summary>
@@ -143,14 +143,13 @@ public static unsafe class CpuGemv
             int rows = Math.Min(4, count - r);
             if (tiles && rows == 4)
             {
-                int i = 0;
-                for (; t - i >= 4; i += 4) QuantDot.DotTile4(type, w, rowBytes, rowsOfX + (long)i * stride, stride, columns, 4, y + (long)i * yStride + r, yStride);
-                if (t - i >= 2)
+                for (int i = 0; i < t;)
                 {
-                    QuantDot.DotTile4(type, w, rowBytes, rowsOfX + (long)i * stride, stride, columns, 2, y + (long)i * yStride + r, yStride);
-                    i += 2;
+                    int n = Math.Min(4, t - i);
+                    if (n == 1) QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, columns, y + (long)i * yStride + r);
+                    else QuantDot.DotTile4(type, w, rowBytes, rowsOfX + (long)i * stride, stride, columns, n, y + (long)i * yStride + r, yStride);
+                    i += n;
                 }
-                if (i < t) QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, columns, y + (long)i * yStride + r);
                 continue;
             }
             for (int i = 0; i < t;)

@@ -149,7 +149,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     }
 
     /// <summary>
-    /// Four weight rows <paramref name="stride"/> bytes apart against <typeparamref name="TRows"/> activation rows
+    /// Four weight rows <paramref name="stride"/> bytes apart against <typeparamref name="TRows"/> (2–4) activation rows
     /// <paramref name="aStride"/> bytes apart (batched decode): each weight block unpacked once for all the rows of x and
     /// each activation block loaded once for all four weight rows. Row i's four dots go to y + i·<paramref name="yStride"/>,
     /// each summed exactly as <see cref="Simd4"/> sums it (the same scale products, accumulator order and reduction),
@@ -194,24 +194,21 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
                 sc = Vector256.Create(s2[b]);
                 a20 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a21);
                 a22 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a23);
+                if (!T.Signed) k2 = Fma.MultiplyAdd(mins, Vector128.Create(c2[b]), k2);
+            }
+            if (TRows.Count > 3)
+            {
                 x = Vector256.Load(q3 + at);
                 sc = Vector256.Create(s3[b]);
                 a30 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a31);
                 a32 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a33);
-                if (!T.Signed)
-                {
-                    k2 = Fma.MultiplyAdd(mins, Vector128.Create(c2[b]), k2);
-                    k3 = Fma.MultiplyAdd(mins, Vector128.Create(c3[b]), k3);
-                }
+                if (!T.Signed) k3 = Fma.MultiplyAdd(mins, Vector128.Create(c3[b]), k3);
             }
         }
         (SimdBytes.Sum4(a00, a01, a02, a03) + k0).Store(y);
         (SimdBytes.Sum4(a10, a11, a12, a13) + k1).Store(y + yStride);
-        if (TRows.Count > 2)
-        {
-            (SimdBytes.Sum4(a20, a21, a22, a23) + k2).Store(y + 2L * yStride);
-            (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
-        }
+        if (TRows.Count > 2) (SimdBytes.Sum4(a20, a21, a22, a23) + k2).Store(y + 2L * yStride);
+        if (TRows.Count > 3) (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
     }
 
     /// <summary>Σ q·x over a block of weight integers <paramref name="values"/> and activations <paramref name="x"/>.</summary>

@@ -94,17 +94,21 @@ public static unsafe class QuantDot
     public static bool Tiles(GgmlType weightType) => UsesAvx2 && weightType is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1;
 
     /// <summary>
-    /// <see cref="DotWeights4"/> for <paramref name="rows"/> (2 or 4) activation rows <paramref name="aStride"/> bytes
+    /// <see cref="DotWeights4"/> for <paramref name="rows"/> (2–4) activation rows <paramref name="aStride"/> bytes
     /// apart at once (batched decode; a type <see cref="Tiles"/> takes): row i's four dots to y + i·<paramref name="yStride"/>,
     /// each weight block unpacked once for every row of x and each activation block read once for the four weight rows.
     /// </summary>
     public static void DotTile4(GgmlType weightType, byte* weightRows, long stride, byte* activationRows, int aStride, int columns, int rows, float* y, int yStride)
     {
-        if (rows is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 or 4 rows of activations");
         if (!Tiles(weightType)) throw Unsupported(weightType);
         int blocks = Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType));
-        if (rows == 2) Tile4<TwoRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride);
-        else Tile4<FourRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride);
+        switch (rows)
+        {
+            case 2: Tile4<TwoRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride); break;
+            case 3: Tile4<ThreeRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride); break;
+            case 4: Tile4<FourRows>(weightType, weightRows, stride, activationRows, aStride, blocks, y, yStride); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 to 4 rows of activations");
+        }
     }
 
     static void Tile4<TRows>(GgmlType type, byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount

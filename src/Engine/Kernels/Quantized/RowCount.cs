@@ -14,6 +14,11 @@ internal struct TwoRows : IRowCount
     public static int Count => 2;
 }
 
+internal struct ThreeRows : IRowCount
+{
+    public static int Count => 3;
+}
+
 internal struct FourRows : IRowCount
 {
     public static int Count => 4;

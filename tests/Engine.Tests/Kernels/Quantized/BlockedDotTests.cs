@@ -69,22 +69,24 @@ public unsafe class BlockedDotTests
 
     [Theory]
     [MemberData(nameof(TileTypesAndBlocks))]
-    public void A_tile_of_four_weight_rows_by_two_or_four_rows_of_x_gives_each_pair_its_dot(GgmlType type, int blocks)
+    public void A_tile_of_four_weight_rows_by_two_to_four_rows_of_x_gives_each_pair_its_dot(GgmlType type, int blocks)
     {
         Assert.True(QuantDot.Tiles(type));
         var (w, x, a, columns, rowBytes, aBytes) = FourByFour(type, blocks, new Random(blocks * 17 + (int)type));
         const int yStride = 7;   // rows of y wider than the tile, as a GEMV's are
         var four = new float[4 * yStride];
         var two = new float[4 * yStride];
+        var three = new float[4 * yStride];
         var pass = new float[4 * 4];
         fixed (byte* wp = w, ap = a)
-        fixed (float* xp = x, y4 = four, y2 = two, yp = pass)
+        fixed (float* xp = x, y4 = four, y2 = two, y3 = three, yp = pass)
         {
             byte* rows = wp + 1, acts = ap + 1;
             for (int i = 0; i < 4; i++) QuantDot.QuantizeActivations(type, xp + i * columns, acts + i * aBytes, columns);
             QuantDot.DotTile4(type, rows, rowBytes, acts, aBytes, columns, 4, y4 + 1, yStride);
             QuantDot.DotTile4(type, rows, rowBytes, acts, aBytes, columns, 2, y2 + 1, yStride);
             QuantDot.DotTile4(type, rows, rowBytes, acts + 2 * aBytes, aBytes, columns, 2, y2 + 2 * yStride + 1, yStride);
+            QuantDot.DotTile4(type, rows, rowBytes, acts + aBytes, aBytes, columns, 3, y3 + yStride + 1, yStride);   // rows 1–3
             for (int i = 0; i < 4; i++) QuantDot.DotWeights4(type, rows, rowBytes, acts + i * aBytes, columns, yp + 4 * i);
             for (int i = 0; i < 4; i++)
                 for (int k = 0; k < 4; k++)
@@ -93,6 +95,7 @@ public unsafe class BlockedDotTests
                     float tiled = four[i * yStride + 1 + k];
                     Assert.InRange(tiled, single - slack, single + slack);
                     Assert.Equal(tiled, two[i * yStride + 1 + k]);
+                    Assert.Equal(i == 0 ? 0f : tiled, three[i * yStride + 1 + k]);
                     // summed as the single sequence's four-row pass sums it, so a batch does not change a sequence's
                     // result (the nibble formats' pass pairs two rows per vector instead)
                     if (type is not (GgmlType.Q4_0 or GgmlType.Q4_1)) Assert.Equal(pass[4 * i + k], tiled);
