@@ -114,7 +114,7 @@ public class PackedWeightTests
 
     [Theory]
     [InlineData(CpuGemv.WidenedRows)]
-    [InlineData(13)]
+    [InlineData(23)]
     [InlineData(CpuGemv.MaxRows)]
     public unsafe void BatchedDecodeWidensToExactlyTheDenseGemvOfTheDequantizedRows(int t)
     {

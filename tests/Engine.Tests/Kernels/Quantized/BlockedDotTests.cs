@@ -115,7 +115,10 @@ public unsafe class BlockedDotTests
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
-    [InlineData(7)]   // from CpuGemv.WidenedRows on, batches take the exact widened rows (PackedWeightTests)
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(11)]
+    [InlineData(15)]   // from CpuGemv.WidenedRows on, batches take the exact widened rows (PackedWeightTests)
     public void The_gemv_gives_every_row_s_dot_for_any_batch(int t)
     {
         Assert.True(t < CpuGemv.WidenedRows);
