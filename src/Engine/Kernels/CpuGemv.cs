@@ -39,7 +39,7 @@ public static unsafe class CpuGemv
     /// in the dense GEMV's register tiles (<see cref="MultiplyWidened"/>): each row is decoded once per step and then
     /// serves every sequence at F32's rate, where the per-sequence integer dots cost more than the decoding saves. Below
     /// it the integer tiles win (SmolLM2-135M Q4_K_M, alternating orders: 8 sequences 156–202 tokens/s widened, 176–199
-    /// by tiles; at 16 widened 186–237, tiles 166–224).
+    /// by tiles; at 16 widened 185–237, tiles 166–224).
     /// </summary>
     public const int WidenedRows = 16;
 
