@@ -89,8 +89,10 @@ public sealed class ConversationGrain(
         finally
         {
             _turn = null;
+            // The activation ended without waiting for this turn (see OnDeactivateAsync); dropped before the release is
+            // signalled, so a deactivation still waiting never drops the cache at the same time.
+            if (_ended) _conversation.Drop();
             released.SetResult();
-            if (_ended) _conversation.Drop();   // the activation ended without waiting for this turn (see OnDeactivateAsync)
         }
     }
 
