@@ -132,16 +132,16 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         for (int b = 0; b < blocks; b++, block += T.Bytes, q += 32)
         {
             var values = T.Values(block);
-            var magnitudes = T.Signed ? Avx2.Abs(values) : values.AsByte();
+            var magnitudes = Magnitudes(values);
             float d = HalfBits.ToSingle(block);
             float m = T.Signed ? 0 : Min(block, d);
-            acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, q), acc0);
-            acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, q + stride), acc1);
+            acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, Vector256.Load(q)), acc0);
+            acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, Vector256.Load(q + stride)), acc1);
             if (!T.Signed) (constant0, constant1) = (constant0 + m * c0[b], constant1 + m * c1[b]);
             if (TRows.Count > 2)
             {
-                acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, q + 2 * stride), acc2);
-                acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, q + 3 * stride), acc3);
+                acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, Vector256.Load(q + 2 * stride)), acc2);
+                acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, Vector256.Load(q + 3 * stride)), acc3);
                 if (!T.Signed) (constant2, constant3) = (constant2 + m * c2[b], constant3 + m * c3[b]);
             }
         }
@@ -171,18 +171,19 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         {
             var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
             var v0 = T.Values(w0 + o); var v1 = T.Values(w1 + o); var v2 = T.Values(w2 + o); var v3 = T.Values(w3 + o);
+            var m0 = Magnitudes(v0); var m1 = Magnitudes(v1); var m2 = Magnitudes(v2); var m3 = Magnitudes(v3);
             var d = dw.ToVector256Unsafe();
             var d0 = Avx2.PermuteVar8x32(d, Vector256<int>.Zero); var d1 = Avx2.PermuteVar8x32(d, Vector256.Create(1));
             var d2 = Avx2.PermuteVar8x32(d, Vector256.Create(2)); var d3 = Avx2.PermuteVar8x32(d, Vector256.Create(3));
             int at = 32 * b;
             var x = Vector256.Load(q0 + at);
             var sc = Vector256.Create(s0[b]);
-            a00 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a01);
-            a02 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a03);
+            a00 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a01);
+            a02 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a03);
             x = Vector256.Load(q1 + at);
             sc = Vector256.Create(s1[b]);
-            a10 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a11);
-            a12 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a13);
+            a10 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a11);
+            a12 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a13);
             if (!T.Signed)
             {
                 k0 = Fma.MultiplyAdd(mins, Vector128.Create(c0[b]), k0);
@@ -192,16 +193,16 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             {
                 x = Vector256.Load(q2 + at);
                 sc = Vector256.Create(s2[b]);
-                a20 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a21);
-                a22 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a23);
+                a20 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a21);
+                a22 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a23);
                 if (!T.Signed) k2 = Fma.MultiplyAdd(mins, Vector128.Create(c2[b]), k2);
             }
             if (TRows.Count > 3)
             {
                 x = Vector256.Load(q3 + at);
                 sc = Vector256.Create(s3[b]);
-                a30 = SimdBytes.ScaleAdd(d0 * sc, Times(v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(v1, x), a31);
-                a32 = SimdBytes.ScaleAdd(d2 * sc, Times(v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(v3, x), a33);
+                a30 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a31);
+                a32 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a33);
                 if (!T.Signed) k3 = Fma.MultiplyAdd(mins, Vector128.Create(c3[b]), k3);
             }
         }
@@ -210,11 +211,6 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         if (TRows.Count > 2) (SimdBytes.Sum4(a20, a21, a22, a23) + k2).Store(y + 2L * yStride);
         if (TRows.Count > 3) (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
     }
-
-    /// <summary>Σ q·x over a block of weight integers <paramref name="values"/> and activations <paramref name="x"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<int> Times(Vector256<sbyte> values, Vector256<sbyte> x) =>
-        T.Signed ? SimdBytes.MulSum(Avx2.Abs(values), Avx2.Sign(x, values)) : SimdBytes.MulSum(values.AsByte(), x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Block(byte* block, ActivationRow x, int b, Vector256<float> acc, ref float constant)
@@ -233,13 +229,17 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     static Vector256<int> Sums(byte* block, sbyte* x)
     {
         var values = T.Values(block);
-        return Times(T.Signed ? Avx2.Abs(values) : values.AsByte(), values, x);
+        return Times(Magnitudes(values), values, Vector256.Load(x));
     }
+
+    /// <summary>A block's integers as the unsigned side of the byte product: unsigned q as is, |q| for the signed formats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Magnitudes(Vector256<sbyte> values) => T.Signed ? Avx2.Abs(values) : values.AsByte();
 
     /// <summary>Σ q·x over a block, as 8 int partials: unsigned q times x as is, or |q| times x carrying q's sign.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<int> Times(Vector256<byte> magnitudes, Vector256<sbyte> values, sbyte* x) =>
-        SimdBytes.MulSum(magnitudes, T.Signed ? Avx2.Sign(Vector256.Load(x), values) : Vector256.Load(x));
+    static Vector256<int> Times(Vector256<byte> magnitudes, Vector256<sbyte> values, Vector256<sbyte> x) =>
+        SimdBytes.MulSum(magnitudes, T.Signed ? Avx2.Sign(x, values) : x);
 
     public static float Scalar(byte* w, byte* a, int blocks)
     {
