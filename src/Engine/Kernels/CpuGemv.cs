@@ -143,38 +143,27 @@ public static unsafe class CpuGemv
         for (int r = 0; r < count; r += 4, w += 4 * rowBytes)
         {
             int rows = Math.Min(4, count - r);
-            if (tiles && rows == 4)
-            {
-                for (int i = 0; i < t;)
-                {
-                    int n = Math.Min(4, t - i);
-                    if (n == 1) QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, columns, y + (long)i * yStride + r);
-                    else QuantDot.DotTile4(type, w, rowBytes, rowsOfX + (long)i * stride, stride, columns, n, y + (long)i * yStride + r, yStride);
-                    i += n;
-                }
-                continue;
-            }
+            bool tile = tiles && rows == 4;
             for (int i = 0; i < t;)
             {
                 int left = t - i;
-                if (left >= SharedBlockRows)
+                int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : 1;
+                byte* xi = rowsOfX + (long)i * stride;
+                float* yi = y + (long)i * yStride + r;
+                if (n == 1)
                 {
+                    if (rows == 4) QuantDot.DotWeights4(type, w, rowBytes, xi, columns, yi);
+                    else
+                        for (int k = 0; k < rows; k++) yi[k] = QuantDot.Dot(type, w + k * rowBytes, xi, columns);
+                }
+                else if (tile) QuantDot.DotTile4(type, w, rowBytes, xi, stride, columns, n, yi, yStride);
+                else
                     for (int k = 0; k < rows; k++)
                     {
-                        var dots = QuantDot.DotActivations(type, w + k * rowBytes, rowsOfX + (long)i * stride, stride, columns, SharedBlockRows);
-                        for (int j = 0; j < SharedBlockRows; j++) y[(long)(i + j) * yStride + r + k] = dots[j];
+                        var dots = QuantDot.DotActivations(type, w + k * rowBytes, xi, stride, columns, n);
+                        for (int j = 0; j < n; j++) yi[(long)j * yStride + k] = dots[j];
                     }
-                    i += SharedBlockRows;
-                }
-                else
-                {
-                    if (rows == 4)
-                        QuantDot.DotWeights4(type, w, rowBytes, rowsOfX + (long)i * stride, columns, y + (long)i * yStride + r);
-                    else
-                        for (int k = 0; k < rows; k++)
-                            y[(long)i * yStride + r + k] = QuantDot.Dot(type, w + k * rowBytes, rowsOfX + (long)i * stride, columns);
-                    i++;
-                }
+                i += n;
             }
         }
     }
