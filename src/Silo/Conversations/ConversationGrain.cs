@@ -89,9 +89,7 @@ public sealed class ConversationGrain(
         finally
         {
             _turn = null;
-            // The activation ended without waiting for this turn (see OnDeactivateAsync); dropped before the release is
-            // signalled, so a deactivation still waiting never drops the cache at the same time.
-            if (_ended) _conversation.Drop();
+            if (_ended) _conversation.Drop();   // a turn running when the activation ended drops the cache (see OnDeactivateAsync)
             released.SetResult();
         }
     }
@@ -105,15 +103,19 @@ public sealed class ConversationGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         local.Remove(this.GetPrimaryKeyString());
-        // The scheduler may still hold the cache: stop the turn and wait, a little, for it to let go. A turn whose
-        // caller is between reads cannot end now (its next read waits for this deactivation, then finds the next
-        // activation, which knows nothing of it: the caller is told to call again); Orleans disposes it after this
-        // returns, and the turn drops the cache itself then.
         _ended = true;
-        _turn?.Cancel();
+        if (_turn is null)
+        {
+            _conversation.Drop();
+            return;
+        }
+        // The scheduler may still hold the cache: the turn drops it once it lets go. Stop it and wait, a little, for
+        // that. A turn whose caller is between reads cannot end now (its next read waits for this deactivation, then
+        // finds the next activation, which knows nothing of it: the caller is told to call again); Orleans disposes it
+        // after this returns, and it drops the cache then.
+        _turn.Cancel();
         try { await _released.WaitAsync(ReleaseWait, cancellationToken); }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException) { return; }
-        _conversation.Drop();
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
     }
 
     public async Task<int> MoveToAsync(SiloAddress target)
