@@ -96,8 +96,8 @@ public static unsafe class CpuGemv
     /// <see cref="PackedMath.QuantizedActivations"/>: each row of x quantized once per activation format the parts need
     /// (Q8_0, Q8_1 or Q8_K), then four weight rows at a time against the rows of x: tiles of four weight rows by two to
     /// four rows of x for the 32-value formats (<see cref="QuantDot.DotTile4"/>), four rows of x at once per weight row for
-    /// the K formats (<see cref="QuantDot.DotActivations"/>, its blocks unpacked once), each row of x left over against all
-    /// four weight rows (<see cref="QuantDot.DotWeights4"/>).
+    /// the K formats (<see cref="QuantDot.DotActivations"/>, its blocks unpacked once), and one sequence (or a row of x
+    /// left over) one weight row at a time (<see cref="QuantDot.Dot"/>).
     /// </summary>
     static void MultiplyQuantized(PackedStack stack, float* x, float* y, int t, int threads)
     {
@@ -132,7 +132,10 @@ public static unsafe class CpuGemv
     /// of x, writing column j of y's rows for weight row j: four weight rows at a time, kept in L1 while every row of x
     /// passes over them. The 32-value formats take tiles of four weight rows by two to four rows of x
     /// (<see cref="QuantDot.DotTile4"/>: each block unpacked once per tile, each activation block read once for four
-    /// weight rows; SmolLM2-135M Q4_K_M, ours against ours, alternating: batch 4 83–84 → 132–137 tokens/s).
+    /// weight rows; SmolLM2-135M Q4_K_M, ours against ours, alternating: batch 4 83–84 → 132–137 tokens/s). One row of x
+    /// reads the weight rows one after another, front to back: four rows read side by side are four streams, which an
+    /// AMD EPYC (Zen 4) core's prefetchers followed at half the rate of one (SmolLM3-3B Q6_K decode 7.2 → 13.5 tokens/s,
+    /// Q8_0 6.2 → 9.4; docs/benchmarks.md).
     /// </summary>
     static void PartRows(PackedWeight part, byte* w, int count, byte* rowsOfX, int stride, int t, float* y, int yStride)
     {
@@ -151,11 +154,7 @@ public static unsafe class CpuGemv
                 byte* xi = rowsOfX + (long)i * stride;
                 float* yi = y + (long)i * yStride + r;
                 if (n == 1)
-                {
-                    if (rows == 4) QuantDot.DotWeights4(type, w, rowBytes, xi, columns, yi);
-                    else
-                        for (int k = 0; k < rows; k++) yi[k] = QuantDot.Dot(type, w + k * rowBytes, xi, columns);
-                }
+                    for (int k = 0; k < rows; k++) yi[k] = QuantDot.Dot(type, w + k * rowBytes, xi, columns);
                 else if (tile) QuantDot.DotTile4(type, w, rowBytes, xi, stride, columns, n, yi, yStride);
                 else
                     for (int k = 0; k < rows; k++)
@@ -170,9 +169,9 @@ public static unsafe class CpuGemv
 
     /// <summary>
     /// For the K formats: rows of x that share each weight block's unpacking (<see cref="QuantDot.DotActivations"/>); rows of x left over
-    /// take a four-weight-row pass each (<see cref="QuantDot.DotWeights4"/>), the four rows' bytes still in L1 for the
-    /// next. Sharing among two or three rows was slower than those passes, whose scale work is shared across weight
-    /// rows instead (SmolLM2-135M Q4_K_M, alternating: batch 2 70–90 → 79–101 tokens/s, batch 3 77–98 → 89–105).
+    /// take the one-sequence pass each (<see cref="QuantDot.Dot"/> per weight row), the four rows' bytes still in cache for
+    /// the next. Sharing among two or three rows was slower than four-weight-row passes on an Intel Xeon (SmolLM2-135M
+    /// Q4_K_M, alternating: batch 2 70–90 → 79–101 tokens/s, batch 3 77–98 → 89–105).
     /// </summary>
     const int SharedBlockRows = 4;
 

@@ -12,21 +12,51 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
 {
     static ActivationFormat Format => T.Signed ? ActivationFormat.Q8_0 : ActivationFormat.Q8_1;
 
+    /// <summary>
+    /// One weight row against one activation row, four blocks a turn: their scales converted together, one accumulator
+    /// each (no FMA waits on the previous one), the row read front to back. Decode of one sequence takes its rows this
+    /// way: a single stream is what a core's prefetchers follow best (docs/benchmarks.md).
+    /// </summary>
     public static float Simd(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
-        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-        float constant = 0;
+        float* scales = x.Scales, blockSums = x.BlockSums;
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        var constants = Vector128<float>.Zero;
         int b = 0;
-        // Two blocks per turn on two accumulators, so consecutive FMAs do not wait on each other.
-        for (; b + 1 < blocks; b += 2)
+        for (; b + 4 <= blocks; b += 4)
         {
-            acc0 = Block(w + b * T.Bytes, x, b, acc0, ref constant);
-            acc1 = Block(w + (b + 1) * T.Bytes, x, b + 1, acc1, ref constant);
+            byte* w0 = w + b * T.Bytes, w1 = w0 + T.Bytes, w2 = w1 + T.Bytes, w3 = w2 + T.Bytes;
+            for (int l = 0; l < 4 * T.Bytes; l += 64) Sse.Prefetch0(w0 + Prefetch.Distance + l);
+            var (dw, mins) = Scales4(w0, w1, w2, w3);
+            if (!T.Signed) constants = Fma.MultiplyAdd(mins, Vector128.Load(blockSums + b), constants);
+            var d = dw * Vector128.Load(scales + b);
+            sbyte* q = x.Quants + 32 * b;
+            if (T.NibbleOffset >= 0)
+            {
+                // Two blocks in one vector (b in the low lane, b + 1 in the high), as Simd4Paired pairs two rows.
+                var wide = d.ToVector256Unsafe();
+                acc0 = Pair(w0 + T.NibbleOffset, w1 + T.NibbleOffset, Halves(q, q + 32), Halves(q + 16, q + 48),
+                    Avx2.PermuteVar8x32(wide, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)), acc0);
+                acc1 = Pair(w2 + T.NibbleOffset, w3 + T.NibbleOffset, Halves(q + 64, q + 96), Halves(q + 80, q + 112),
+                    Avx2.PermuteVar8x32(wide, Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3)), acc1);
+            }
+            else
+            {
+                acc0 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(d), Sums(w0, q), acc0);
+                acc1 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b01_01_01_01)), Sums(w1, q + 32), acc1);
+                acc2 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b10_10_10_10)), Sums(w2, q + 64), acc2);
+                acc3 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b11_11_11_11)), Sums(w3, q + 96), acc3);
+            }
         }
-        if (b < blocks) acc0 = Block(w + b * T.Bytes, x, b, acc0, ref constant);
-        return Vector256.Sum(acc0 + acc1) + constant;
+        float constant = 0;
+        for (; b < blocks; b++) acc0 = Block(w + b * T.Bytes, x, b, acc0, ref constant);
+        return Vector256.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector128.Sum(constants) + constant;
     }
+
+    /// <summary>Two 16-byte halves of activation blocks as one vector (the low lane from <paramref name="low"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Halves(sbyte* low, sbyte* high) => Vector256.Create(Vector128.Load(low), Vector128.Load(high));
 
     /// <summary>
     /// Four weight rows <paramref name="stride"/> bytes apart against one activation row: four independent accumulators
@@ -100,6 +130,13 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         Sse.Prefetch0(w1 + ahead);
         Sse.Prefetch0(w2 + ahead);
         Sse.Prefetch0(w3 + ahead);
+        return Scales4(w0, w1, w2, w3);
+    }
+
+    /// <summary>The F16 scales d of four blocks and, for the unsigned formats, what their integer 0 stands for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector128<float> D, Vector128<float> Min) Scales4(byte* w0, byte* w1, byte* w2, byte* w3)
+    {
         var d = HalfBits.ToSingle(w0, w1, w2, w3);
         var min = T.Signed ? default : T.HasMin ? HalfBits.ToSingle(w0 + 2, w1 + 2, w2 + 2, w3 + 2) : d * -T.Offset;
         return (d, min);
