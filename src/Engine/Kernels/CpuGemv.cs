@@ -143,6 +143,7 @@ public static unsafe class CpuGemv
         int columns = part.Columns;
         long rowBytes = part.RowBytes;
         bool tiles = t > 1 && QuantDot.Tiles(type);
+        bool pairs = columns / GgmlTypeInfo.BlockSize(type) >= SharedPairMinBlocks;
         for (int r = 0; r < count; r += 4, w += 4 * rowBytes)
         {
             int rows = Math.Min(4, count - r);
@@ -150,7 +151,7 @@ public static unsafe class CpuGemv
             for (int i = 0; i < t;)
             {
                 int left = t - i;
-                int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : 1;
+                int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : left >= 2 && pairs ? 2 : 1;
                 byte* xi = rowsOfX + (long)i * stride;
                 float* yi = y + (long)i * yStride + r;
                 if (n == 1)
@@ -174,6 +175,14 @@ public static unsafe class CpuGemv
     /// Q4_K_M, alternating: batch 2 70–90 → 79–101 tokens/s, batch 3 77–98 → 89–105).
     /// </summary>
     const int SharedBlockRows = 4;
+
+    /// <summary>
+    /// Two rows of x left over share each K block's unpacking when a weight row has at least this many blocks: the kernel
+    /// alone was slower at 6 blocks and faster from 8 (Q4_K, one thread), and on an AMD EPYC (Zen 4) SmolLM3-3B batch 2
+    /// (rows of 8 and 43 blocks) went from 16.0–16.4 to 17.7–18.1 tokens/s (Q4_K_M) and 14.1–14.3 to 16.9–17.1 (Q6_K),
+    /// where SmolLM2-135M's 6-block rows gained nothing (docs/benchmarks.md).
+    /// </summary>
+    const int SharedPairMinBlocks = 8;
 
     /// <summary>
     /// Batched decode on packed weights: each thread decodes <see cref="WidenedChunk"/> of its rows at a time with the

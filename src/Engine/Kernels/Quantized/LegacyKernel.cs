@@ -195,7 +195,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// <paramref name="aStride"/> bytes apart (batched decode): each weight block unpacked once for all the rows of x and
     /// each activation block loaded once for all four weight rows. Row i's four dots go to y + i·<paramref name="yStride"/>,
     /// each summed exactly as <see cref="Simd4"/> sums it (the same scale products, accumulator order and reduction),
-    /// so a sequence's result does not depend on how many share its step.
+    /// so a sequence's result does not depend on how many (two to fifteen) share its step.
     /// </summary>
     public static void Tile4<TRows>(byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount
     {

@@ -124,8 +124,13 @@ public unsafe class BlockedDotTests
         Assert.True(t < CpuGemv.WidenedRows);
         // parts of two activation formats and row counts not a multiple of 4, so row groups, thread ranges and parts
         // all end in remainders
-        var rng = new Random(t);
-        const int columns = 512;
+        // 512 columns: two K blocks a row; 2048: eight, where two rows of x left over share each K block (CpuGemv)
+        foreach (int columns in new[] { 512, 2048 }) GemvRows(t, columns);
+    }
+
+    static void GemvRows(int t, int columns)
+    {
+        var rng = new Random(t * columns);
         PackedWeight[] parts = [Packed(GgmlType.Q4_K, 37, columns, rng), Packed(GgmlType.Q5_0, 66, columns, rng), Packed(GgmlType.Q6_K, 9, columns, rng),
             Packed(GgmlType.Q8_0, 11, columns, rng)];
         var stack = new PackedStack(parts);
