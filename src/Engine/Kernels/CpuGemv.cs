@@ -144,6 +144,11 @@ public static unsafe class CpuGemv
         long rowBytes = part.RowBytes;
         bool tiles = t > 1 && QuantDot.Tiles(type);
         bool pairs = columns / GgmlTypeInfo.BlockSize(type) >= SharedPairMinBlocks;
+        if (t == 1)
+        {
+            QuantDot.DotRows(type, w, rowBytes, rowsOfX, columns, count, y);   // one run of rows, front to back
+            return;
+        }
         for (int r = 0; r < count; r += 4, w += 4 * rowBytes)
         {
             int rows = Math.Min(4, count - r);
@@ -154,8 +159,7 @@ public static unsafe class CpuGemv
                 int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : left >= 2 && pairs ? 2 : 1;
                 byte* xi = rowsOfX + (long)i * stride;
                 float* yi = y + (long)i * yStride + r;
-                if (n == 1)
-                    for (int k = 0; k < rows; k++) yi[k] = QuantDot.Dot(type, w + k * rowBytes, xi, columns);
+                if (n == 1) QuantDot.DotRows(type, w, rowBytes, xi, columns, rows, yi);
                 else if (tile) QuantDot.DotTile4(type, w, rowBytes, xi, stride, columns, n, yi, yStride);
                 else
                     for (int k = 0; k < rows; k++)

@@ -7,9 +7,18 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 /// <summary>The loops over 256-value blocks shared by the K-quant weights and Q8_K activations.</summary>
 internal static unsafe class KKernel<T> where T : struct, IKBlock
 {
-    public static float Simd(byte* w, byte* a, int blocks)
+    public static float Simd(byte* w, byte* a, int blocks) => Row(w, ActivationRow.Of(ActivationFormat.Q8_K, a, blocks), blocks);
+
+    /// <summary><see cref="Simd"/> for <paramref name="rows"/> weight rows <paramref name="stride"/> bytes apart, one after another, into y[0..rows).</summary>
+    public static void SimdRun(byte* w, long stride, byte* a, int blocks, int rows, float* y)
     {
         var x = ActivationRow.Of(ActivationFormat.Q8_K, a, blocks);
+        for (int r = 0; r < rows; r++, w += stride) y[r] = Row(w, x, blocks);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Row(byte* w, ActivationRow x, int blocks)
+    {
         Vector256<float> acc = Vector256<float>.Zero, minAcc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += T.Bytes)
         {

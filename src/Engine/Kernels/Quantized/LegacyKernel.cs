@@ -22,9 +22,22 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// each (no FMA waits on the previous one), the row read front to back. Decode of one sequence takes its rows this
     /// way: a single stream is what a core's prefetchers follow best (docs/benchmarks.md).
     /// </summary>
-    public static float Simd(byte* w, byte* a, int blocks)
+    public static float Simd(byte* w, byte* a, int blocks) => Row(w, ActivationRow.Of(Format, a, blocks), blocks);
+
+    /// <summary>
+    /// <see cref="Simd"/> for <paramref name="rows"/> weight rows <paramref name="stride"/> bytes apart, one after another,
+    /// into y[0..rows): the same sums, one call for a run of rows (SmolLM2-135M's rows are 18 blocks, so a call per row
+    /// was a visible share of the step).
+    /// </summary>
+    public static void SimdRun(byte* w, long stride, byte* a, int blocks, int rows, float* y)
     {
         var x = ActivationRow.Of(Format, a, blocks);
+        for (int r = 0; r < rows; r++, w += stride) y[r] = Row(w, x, blocks);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Row(byte* w, ActivationRow x, int blocks)
+    {
         float* scales = x.Scales, blockSums = x.BlockSums;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
         var constants = Vector128<float>.Zero;

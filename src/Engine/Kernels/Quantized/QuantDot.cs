@@ -75,6 +75,34 @@ public static unsafe class QuantDot
         for (int k = 0; k < 4; k++) y[k] = Dot(weightType, weightRows + k * stride, activationRow, columns);
     }
 
+    /// <summary>
+    /// <see cref="Dot"/> of <paramref name="rows"/> weight rows, <paramref name="stride"/> bytes apart, with one activation
+    /// row, into y[0..rows): the rows read one after another (decode of one sequence), the same sums as <see cref="Dot"/>.
+    /// </summary>
+    public static void DotRows(GgmlType weightType, byte* weightRows, long stride, byte* activationRow, int columns, int rows, float* y)
+    {
+        if (!UsesAvx2)
+        {
+            for (int r = 0; r < rows; r++) y[r] = Dot(weightType, weightRows + r * stride, activationRow, columns);
+            return;
+        }
+        int blocks = Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType));
+        switch (weightType)
+        {
+            case GgmlType.Q8_0: LegacyKernel<Q8_0Block>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q4_0: LegacyKernel<Q4_0Block>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q4_1: LegacyKernel<Q4_1Block>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q5_0: LegacyKernel<Q5_0Block>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q5_1: LegacyKernel<Q5_1Block>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q2_K: KKernel<Q2_KBlock>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q3_K: KKernel<Q3_KBlock>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q4_K: KKernel<Q4_KBlock>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q5_K: KKernel<Q5_KBlock>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            case GgmlType.Q6_K: KKernel<Q6_KBlock>.SimdRun(weightRows, stride, activationRow, blocks, rows, y); break;
+            default: throw Unsupported(weightType);
+        }
+    }
+
     static Vector128<float> Run4(GgmlType type, byte* w, long stride, byte* a, int blocks) => type switch
     {
         GgmlType.Q8_0 => LegacyKernel<Q8_0Block>.Simd4(w, stride, a, blocks),

@@ -109,6 +109,24 @@ public unsafe class BlockedDotTests
     }
 
     [Theory]
+    [MemberData(nameof(TypesAndBlocks))]
+    public void A_run_of_rows_gives_each_row_s_dot_bit_for_bit(GgmlType type, int blocks)
+    {
+        var rng = new Random(blocks * 31 + (int)type);
+        var (w, x, a, columns, rowBytes, _) = FourByFour(type, blocks, rng);
+        var run = new float[5];
+        fixed (byte* wp = w, ap = a)
+        fixed (float* xp = x, yp = run)
+        {
+            byte* rows = wp + 1, acts = ap + 1;
+            QuantDot.QuantizeActivations(type, xp, acts, columns);
+            QuantDot.DotRows(type, rows, rowBytes, acts, columns, 4, yp);
+            for (int k = 0; k < 4; k++) Assert.Equal(QuantDot.Dot(type, rows + k * rowBytes, acts, columns), run[k]);
+            Assert.Equal(0f, run[4]);   // nothing past the run written
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
