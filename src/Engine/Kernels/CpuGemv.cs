@@ -156,7 +156,7 @@ public static unsafe class CpuGemv
             for (int i = 0; i < t;)
             {
                 int left = t - i;
-                int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : left >= 2 && pairs ? 2 : 1;
+                int n = tile ? Math.Min(4, left) : left >= SharedBlockRows ? SharedBlockRows : left >= 2 && pairs ? left : 1;
                 byte* xi = rowsOfX + (long)i * stride;
                 float* yi = y + (long)i * yStride + r;
                 if (n == 1) QuantDot.DotRows(type, w, rowBytes, xi, columns, rows, yi);
@@ -181,7 +181,7 @@ public static unsafe class CpuGemv
     const int SharedBlockRows = 4;
 
     /// <summary>
-    /// Two rows of x left over share each K block's unpacking when a weight row has at least this many blocks: the kernel
+    /// Two or three rows of x left over share each K block's unpacking when a weight row has at least this many blocks: the kernel
     /// alone was slower at 6 blocks and faster from 8 (Q4_K, one thread), and on an AMD EPYC (Zen 4) SmolLM3-3B batch 2
     /// (rows of 8 and 43 blocks) went from 16.0–16.4 to 17.7–18.1 tokens/s (Q4_K_M) and 14.1–14.3 to 16.9–17.1 (Q6_K),
     /// where SmolLM2-135M's 6-block rows gained nothing (docs/benchmarks.md).

@@ -94,11 +94,8 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
             float d = HalfBits.ToSingle(w + T.ScaleOffset), dmin = T.MinOffset >= 0 ? HalfBits.ToSingle(w + T.MinOffset) : 0;
             acc0 = Block(d, dmin, s0[b], dots[0], minDots[0], acc0);
             acc1 = Block(d, dmin, s1[b], dots[1], minDots[1], acc1);
-            if (TRows.Count > 2)
-            {
-                acc2 = Block(d, dmin, s2[b], dots[2], minDots[2], acc2);
-                acc3 = Block(d, dmin, s3[b], dots[3], minDots[3], acc3);
-            }
+            if (TRows.Count > 2) acc2 = Block(d, dmin, s2[b], dots[2], minDots[2], acc2);
+            if (TRows.Count > 3) acc3 = Block(d, dmin, s3[b], dots[3], minDots[3], acc3);
         }
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3);
     }

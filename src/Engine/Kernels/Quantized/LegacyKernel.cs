@@ -196,8 +196,12 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             if (TRows.Count > 2)
             {
                 acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, Vector256.Load(q + 2 * stride)), acc2);
+                if (!T.Signed) constant2 += m * c2[b];
+            }
+            if (TRows.Count > 3)
+            {
                 acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, Vector256.Load(q + 3 * stride)), acc3);
-                if (!T.Signed) (constant2, constant3) = (constant2 + m * c2[b], constant3 + m * c3[b]);
+                if (!T.Signed) constant3 += m * c3[b];
             }
         }
         return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + Vector128.Create(constant0, constant1, constant2, constant3);

@@ -80,11 +80,8 @@ internal unsafe struct Q4_KBlock : IKBlock
         var hiScale = SimdBytes.Broadcast(spread, 2 * g + 1);
         dot0 = SubBlockPair(dot0, lo, hi, x, loScale, hiScale);
         dot1 = SubBlockPair(dot1, lo, hi, x + stride, loScale, hiScale);
-        if (TRows.Count > 2)
-        {
-            dot2 = SubBlockPair(dot2, lo, hi, x + 2 * stride, loScale, hiScale);
-            dot3 = SubBlockPair(dot3, lo, hi, x + 3 * stride, loScale, hiScale);
-        }
+        if (TRows.Count > 2) dot2 = SubBlockPair(dot2, lo, hi, x + 2 * stride, loScale, hiScale);
+        if (TRows.Count > 3) dot3 = SubBlockPair(dot3, lo, hi, x + 3 * stride, loScale, hiScale);
     }
 
     /// <summary>Σ m_j·Σ x over the 8 sub-blocks of 32 (two 16-value sums each), as 8 int partials.</summary>

@@ -34,11 +34,8 @@ internal unsafe struct Q6_KBlock : IKBlock
         var scales = Scales(block);
         dots[0] = dot0 - Offset(groupSums, scales);
         dots[1] = dot1 - Offset((short*)((byte*)groupSums + stride), scales);
-        if (TRows.Count > 2)
-        {
-            dots[2] = dot2 - Offset((short*)((byte*)groupSums + 2 * stride), scales);
-            dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
-        }
+        if (TRows.Count > 2) dots[2] = dot2 - Offset((short*)((byte*)groupSums + 2 * stride), scales);
+        if (TRows.Count > 3) dots[3] = dot3 - Offset((short*)((byte*)groupSums + 3 * stride), scales);
         for (int i = 0; i < TRows.Count; i++) minDots[i] = default;
     }
 
@@ -60,11 +57,8 @@ internal unsafe struct Q6_KBlock : IKBlock
         var (s0, s1, s2, s3) = HalfScales(block, half);
         dot0 = Quarter(dot0, q0, q1, q2, q3, s0, s1, s2, s3, x);
         dot1 = Quarter(dot1, q0, q1, q2, q3, s0, s1, s2, s3, x + stride);
-        if (TRows.Count > 2)
-        {
-            dot2 = Quarter(dot2, q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
-            dot3 = Quarter(dot3, q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
-        }
+        if (TRows.Count > 2) dot2 = Quarter(dot2, q0, q1, q2, q3, s0, s1, s2, s3, x + 2 * stride);
+        if (TRows.Count > 3) dot3 = Quarter(dot3, q0, q1, q2, q3, s0, s1, s2, s3, x + 3 * stride);
     }
 
     /// <summary>The four 32-value quarters (values 0–63) of half <paramref name="half"/> of the block.</summary>

@@ -153,21 +153,24 @@ public static unsafe class QuantDot
     }
 
     /// <summary>
-    /// <see cref="Dot"/> of one weight row with <paramref name="rows"/> (2 or 4) activation rows <paramref name="stride"/>
+    /// <see cref="Dot"/> of one weight row with <paramref name="rows"/> (2 to 4) activation rows <paramref name="stride"/>
     /// bytes apart, lane i of the result for row i (batched decode): each weight block is unpacked once for all of them.
     /// </summary>
     public static Vector128<float> DotActivations(GgmlType weightType, byte* weightRow, byte* activationRows, int stride, int columns, int rows)
     {
-        if (rows is not (2 or 4)) throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 or 4 rows of activations");
+        if (rows is < 2 or > 4) throw new ArgumentOutOfRangeException(nameof(rows), rows, "2 to 4 rows of activations");
         if (!UsesAvx2)
         {
             Span<float> dots = stackalloc float[4];
             for (int i = 0; i < rows; i++) dots[i] = Dot(weightType, weightRow, activationRows + i * stride, columns);
             return Vector128.Create(dots[0], dots[1], dots[2], dots[3]);
         }
-        return rows == 2
-            ? RunRows<TwoRows>(weightType, weightRow, activationRows, stride, columns)
-            : RunRows<FourRows>(weightType, weightRow, activationRows, stride, columns);
+        return rows switch
+        {
+            2 => RunRows<TwoRows>(weightType, weightRow, activationRows, stride, columns),
+            3 => RunRows<ThreeRows>(weightType, weightRow, activationRows, stride, columns),
+            _ => RunRows<FourRows>(weightType, weightRow, activationRows, stride, columns),
+        };
     }
 
     static Vector128<float> RunRows<TRows>(GgmlType type, byte* w, byte* a, int stride, int columns) where TRows : struct, IRowCount

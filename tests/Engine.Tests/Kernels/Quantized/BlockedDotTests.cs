@@ -28,12 +28,13 @@ public unsafe class BlockedDotTests
 
     [Theory]
     [MemberData(nameof(TypesAndBlocks))]
-    public void Four_rows_at_once_give_each_row_s_dot(GgmlType type, int blocks)
+    public void Two_three_or_four_rows_at_once_give_each_row_s_dot(GgmlType type, int blocks)
     {
         var (w, x, a, columns, rowBytes, aBytes) = FourByFour(type, blocks, new Random(blocks * 31 + (int)type));
         var weightsTimesActivations = new float[4 * 4];
         var activationsTimesWeight = new float[4 * 4];
         var pairs = new float[4 * 4];
+        var threes = new float[4 * 4];
         fixed (byte* wp = w, ap = a)
         fixed (float* xp = x, yw = weightsTimesActivations, ya = activationsTimesWeight)
         {
@@ -47,10 +48,13 @@ public unsafe class BlockedDotTests
                 // two rows at a time: rows 0–1, then 2–3
                 var low = QuantDot.DotActivations(type, rows + k * rowBytes, acts, aBytes, columns, rows: 2);
                 var high = QuantDot.DotActivations(type, rows + k * rowBytes, acts + 2 * aBytes, aBytes, columns, rows: 2);
+                // three rows at a time: rows 1–3 (so row 0's lane cannot stand in for them)
+                var three = QuantDot.DotActivations(type, rows + k * rowBytes, acts + aBytes, aBytes, columns, rows: 3);
                 for (int i = 0; i < 4; i++)
                 {
                     ya[4 * i + k] = four[i];
                     pairs[4 * i + k] = i < 2 ? low[i] : high[i - 2];
+                    threes[4 * i + k] = i == 0 ? four[0] : three[i - 1];
                 }
             }
             for (int i = 0; i < 4; i++)
@@ -60,6 +64,7 @@ public unsafe class BlockedDotTests
                     Assert.InRange(weightsTimesActivations[4 * i + k], single - slack, single + slack);
                     Assert.InRange(activationsTimesWeight[4 * i + k], single - slack, single + slack);
                     Assert.InRange(pairs[4 * i + k], single - slack, single + slack);
+                    Assert.InRange(threes[4 * i + k], single - slack, single + slack);
                 }
         }
     }
