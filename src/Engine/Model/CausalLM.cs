@@ -127,7 +127,7 @@ public sealed class CausalLM : ILanguageModel
             // A tied head multiplies by the embedding itself, packed or not.
             var head = c.TieWordEmbeddings ? embed.AsTiedHead(packedMath) : L(("lm_head.weight", c.VocabSize, h));
             progress?.Report(new LoadProgress("", total, total));
-            // Dense weights pass through managed float32 arrays (dequantized, un-permuted) on their way into tensors; a
+            // A GGUF's dense weights pass through managed float32 arrays (dequantized, un-permuted) on their way into tensors; a
             // collector left to itself kept their memory, doubling the resident size (a BF16 SmolLM3-3B GGUF in BF16
             // compute: 12.4 GB loaded for 6.2 GB of weights). One aggressive collection returns it to the system.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
