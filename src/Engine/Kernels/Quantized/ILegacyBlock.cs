@@ -29,7 +29,7 @@ internal unsafe interface ILegacyBlock
 
     /// <summary>
     /// Where the block's 16 bytes of nibbles start when its integers are exactly those nibbles (byte j: value j low, j + 16
-    /// high; Q4_0, Q4_1), else −1: two rows' blocks then share one vector in <see cref="LegacyKernel{T}.Simd4"/>.
+    /// high; Q4_0, Q4_1), else −1: two blocks then share one vector in <see cref="LegacyKernel{T}.Simd"/>.
     /// </summary>
     static abstract int NibbleOffset { get; }
 

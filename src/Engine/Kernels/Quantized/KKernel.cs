@@ -32,52 +32,6 @@ internal static unsafe class KKernel<T> where T : struct, IKBlock
     }
 
     /// <summary>
-    /// Four weight rows <paramref name="stride"/> bytes apart against one activation row (decode of one sequence): the
-    /// blocks' F16 scales converted four at a time, the activation block and its sums read once for all four, one
-    /// accumulator per row and one reduction at the end.
-    /// </summary>
-    public static Vector128<float> Simd4(byte* w, long stride, byte* a, int blocks)
-    {
-        var x = ActivationRow.Of(ActivationFormat.Q8_K, a, blocks);
-        byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
-        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long ahead = Prefetch.Ahead(stride);
-        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
-        {
-            for (int l = 0; l < T.Bytes; l += 64)
-            {
-                Sse.Prefetch0(w0 + o + ahead + l);
-                Sse.Prefetch0(w1 + o + ahead + l);
-                Sse.Prefetch0(w2 + o + ahead + l);
-                Sse.Prefetch0(w3 + o + ahead + l);
-            }
-            sbyte* q = x.Quants + ActivationRow.KBlock * b;
-            short* sums = x.GroupSums + GroupsPerBlock * b;
-            var dx = Vector128.Create(x.Scales[b]);
-            var d = HalfBits.ToSingle(w0 + o + T.ScaleOffset, w1 + o + T.ScaleOffset, w2 + o + T.ScaleOffset, w3 + o + T.ScaleOffset) * dx;
-            var dmin = T.MinOffset >= 0
-                ? -HalfBits.ToSingle(w0 + o + T.MinOffset, w1 + o + T.MinOffset, w2 + o + T.MinOffset, w3 + o + T.MinOffset) * dx
-                : default;
-            acc0 = Row(T.Sums(w0 + o, q, sums), Avx2.BroadcastScalarToVector256(d), Avx2.BroadcastScalarToVector256(dmin), acc0);
-            acc1 = Row(T.Sums(w1 + o, q, sums), Lane(Avx.Permute(d, 0b01_01_01_01)), Lane(Avx.Permute(dmin, 0b01_01_01_01)), acc1);
-            acc2 = Row(T.Sums(w2 + o, q, sums), Lane(Avx.Permute(d, 0b10_10_10_10)), Lane(Avx.Permute(dmin, 0b10_10_10_10)), acc2);
-            acc3 = Row(T.Sums(w3 + o, q, sums), Lane(Avx.Permute(d, 0b11_11_11_11)), Lane(Avx.Permute(dmin, 0b11_11_11_11)), acc3);
-        }
-        return SimdBytes.Sum4(acc0, acc1, acc2, acc3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Lane(Vector128<float> permuted) => Avx2.BroadcastScalarToVector256(permuted);
-
-    /// <summary>acc + d·dot + dmin·minDot (dmin already negated).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Row((Vector256<int> Dot, Vector256<int> MinDot) sums, Vector256<float> d, Vector256<float> dmin, Vector256<float> acc)
-    {
-        acc = SimdBytes.ScaleAdd(d, sums.Dot, acc);
-        return T.MinOffset >= 0 ? SimdBytes.ScaleAdd(dmin, sums.MinDot, acc) : acc;
-    }
-
-    /// <summary>
     /// <typeparamref name="TRows"/> activation rows <paramref name="stride"/> bytes apart against one weight row, each
     /// weight block unpacked once for all of them (batched decode); lane i of the result is row i's dot.
     /// </summary>

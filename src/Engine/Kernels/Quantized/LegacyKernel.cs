@@ -52,7 +52,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             sbyte* q = x.Quants + 32 * b;
             if (T.NibbleOffset >= 0)
             {
-                // Two blocks in one vector (b in the low lane, b + 1 in the high), as Simd4Paired pairs two rows.
+                // Two blocks in one vector (b in the low lane, b + 1 in the high).
                 var wide = d.ToVector256Unsafe();
                 acc0 = Pair(w0 + T.NibbleOffset, w1 + T.NibbleOffset, Halves(q, q + 32), Halves(q + 16, q + 48),
                     Avx2.PermuteVar8x32(wide, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)), acc0);
@@ -75,67 +75,6 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// <summary>Two 16-byte halves of activation blocks as one vector (the low lane from <paramref name="low"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<sbyte> Halves(sbyte* low, sbyte* high) => Vector256.Create(Vector128.Load(low), Vector128.Load(high));
-
-    /// <summary>
-    /// Four weight rows <paramref name="stride"/> bytes apart against one activation row: four independent accumulators
-    /// (no FMA waits on the previous one), the four scales converted together, each activation block read from L1 for
-    /// all four, one reduction at the end.
-    /// </summary>
-    public static Vector128<float> Simd4(byte* w, long stride, byte* a, int blocks)
-    {
-        if (T.NibbleOffset >= 0) return Simd4Paired(w, stride, a, blocks);
-        var row = ActivationRow.Of(Format, a, blocks);
-        float* scales = row.Scales, blockSums = row.BlockSums;
-        sbyte* quants = row.Quants;
-        byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
-        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        var constant = Vector128<float>.Zero;
-        long ahead = Prefetch.Ahead(stride);
-        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
-        {
-            var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
-            if (!T.Signed) constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
-            var d = dw * scales[b];
-            var x = quants + 32 * b;
-            acc0 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(d), Sums(w0 + o, x), acc0);
-            acc1 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b01_01_01_01)), Sums(w1 + o, x), acc1);
-            acc2 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b10_10_10_10)), Sums(w2 + o, x), acc2);
-            acc3 = SimdBytes.ScaleAdd(Avx2.BroadcastScalarToVector256(Avx.Permute(d, 0b11_11_11_11)), Sums(w3 + o, x), acc3);
-        }
-        return SimdBytes.Sum4(acc0, acc1, acc2, acc3) + constant;
-    }
-
-    /// <summary>
-    /// <see cref="Simd4"/> for the nibble formats: two rows' blocks share one vector, row 2k's 16 bytes in the low lane
-    /// and row 2k+1's in the high one, so one shift and two masks unpack both and each multiply-add and FMA serves both;
-    /// the activation block's halves are broadcast to both lanes once for all four rows.
-    /// </summary>
-    static Vector128<float> Simd4Paired(byte* w, long stride, byte* a, int blocks)
-    {
-        var row = ActivationRow.Of(Format, a, blocks);
-        float* scales = row.Scales, blockSums = row.BlockSums;
-        sbyte* quants = row.Quants;
-        byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
-        Vector256<float> acc01 = Vector256<float>.Zero, acc23 = acc01;
-        var constant = Vector128<float>.Zero;
-        long ahead = Prefetch.Ahead(stride);
-        int q = T.NibbleOffset;
-        for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
-        {
-            var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
-            constant = Fma.MultiplyAdd(mins, Vector128.Create(blockSums[b]), constant);
-            var d = (dw * scales[b]).ToVector256Unsafe();
-            sbyte* x = quants + 32 * b;
-            var low = Vector256.Create(Vector128.Load(x));
-            var high = Vector256.Create(Vector128.Load(x + 16));
-            acc01 = Pair(w0 + o + q, w1 + o + q, low, high, Avx2.PermuteVar8x32(d, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)), acc01);
-            acc23 = Pair(w2 + o + q, w3 + o + q, low, high, Avx2.PermuteVar8x32(d, Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3)), acc23);
-        }
-        // lanes: acc01 is row 0 low, row 1 high; acc23 rows 2 and 3
-        var sums = Avx.HorizontalAdd(acc01, acc23);   // r0 r0 r2 r2 | r1 r1 r3 r3
-        sums = Avx.HorizontalAdd(sums, sums);          // r0 r2 r0 r2 | r1 r3 r1 r3
-        return Sse.UnpackLow(sums.GetLower(), sums.GetUpper()) + constant;
-    }
 
     /// <summary>
     /// The F16 scales d of four rows' blocks and, for the unsigned formats, what their integer 0 stands for (the stored
@@ -211,8 +150,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// Four weight rows <paramref name="stride"/> bytes apart against <typeparamref name="TRows"/> (2–4) activation rows
     /// <paramref name="aStride"/> bytes apart (batched decode): each weight block unpacked once for all the rows of x and
     /// each activation block loaded once for all four weight rows. Row i's four dots go to y + i·<paramref name="yStride"/>,
-    /// each summed exactly as <see cref="Simd4"/> sums it (the same scale products, accumulator order and reduction),
-    /// so a sequence's result does not depend on how many (two to fifteen) share its step.
+    /// one accumulator per pair, so a sequence's result does not depend on how many (two to fifteen) share its step.
     /// </summary>
     public static void Tile4<TRows>(byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount
     {

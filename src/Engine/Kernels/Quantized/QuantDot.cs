@@ -61,21 +61,6 @@ public static unsafe class QuantDot
         Run(weightType, weightRow, activationRow, columns, UsesAvx2);
 
     /// <summary>
-    /// <see cref="Dot"/> of four weight rows, <paramref name="stride"/> bytes apart from <paramref name="weightRows"/>, with
-    /// one activation row, written to <paramref name="y"/>[0..3] (decode of one sequence): all four in one pass (four
-    /// accumulators, the blocks' scales converted together, one reduction).
-    /// </summary>
-    public static void DotWeights4(GgmlType weightType, byte* weightRows, long stride, byte* activationRow, int columns, float* y)
-    {
-        if (UsesAvx2)
-        {
-            Run4(weightType, weightRows, stride, activationRow, Blocks(weightType, columns, GgmlTypeInfo.BlockSize(weightType))).Store(y);
-            return;
-        }
-        for (int k = 0; k < 4; k++) y[k] = Dot(weightType, weightRows + k * stride, activationRow, columns);
-    }
-
-    /// <summary>
     /// <see cref="Dot"/> of <paramref name="rows"/> weight rows, <paramref name="stride"/> bytes apart, with one activation
     /// row, into y[0..rows): the rows read one after another (decode of one sequence), the same sums as <see cref="Dot"/>.
     /// </summary>
@@ -103,26 +88,11 @@ public static unsafe class QuantDot
         }
     }
 
-    static Vector128<float> Run4(GgmlType type, byte* w, long stride, byte* a, int blocks) => type switch
-    {
-        GgmlType.Q8_0 => LegacyKernel<Q8_0Block>.Simd4(w, stride, a, blocks),
-        GgmlType.Q4_0 => LegacyKernel<Q4_0Block>.Simd4(w, stride, a, blocks),
-        GgmlType.Q4_1 => LegacyKernel<Q4_1Block>.Simd4(w, stride, a, blocks),
-        GgmlType.Q5_0 => LegacyKernel<Q5_0Block>.Simd4(w, stride, a, blocks),
-        GgmlType.Q5_1 => LegacyKernel<Q5_1Block>.Simd4(w, stride, a, blocks),
-        GgmlType.Q2_K => KKernel<Q2_KBlock>.Simd4(w, stride, a, blocks),
-        GgmlType.Q3_K => KKernel<Q3_KBlock>.Simd4(w, stride, a, blocks),
-        GgmlType.Q4_K => KKernel<Q4_KBlock>.Simd4(w, stride, a, blocks),
-        GgmlType.Q5_K => KKernel<Q5_KBlock>.Simd4(w, stride, a, blocks),
-        GgmlType.Q6_K => KKernel<Q6_KBlock>.Simd4(w, stride, a, blocks),
-        _ => throw Unsupported(type),
-    };
-
     /// <summary>Whether <see cref="DotTile4"/> takes <paramref name="weightType"/> (the 32-value formats, with AVX2).</summary>
     public static bool Tiles(GgmlType weightType) => UsesAvx2 && weightType is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1;
 
     /// <summary>
-    /// <see cref="DotWeights4"/> for <paramref name="rows"/> (2–4) activation rows <paramref name="aStride"/> bytes
+    /// Four weight rows <paramref name="stride"/> bytes apart against <paramref name="rows"/> (2–4) activation rows <paramref name="aStride"/> bytes
     /// apart at once (batched decode; a type <see cref="Tiles"/> takes): row i's four dots to y + i·<paramref name="yStride"/>,
     /// each weight block unpacked once for every row of x and each activation block read once for the four weight rows.
     /// </summary>
