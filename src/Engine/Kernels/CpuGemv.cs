@@ -142,13 +142,13 @@ public static unsafe class CpuGemv
         var type = part.Type;
         int columns = part.Columns;
         long rowBytes = part.RowBytes;
-        bool tiles = t > 1 && QuantDot.Tiles(type);
-        bool pairs = columns / GgmlTypeInfo.BlockSize(type) >= SharedPairMinBlocks;
         if (t == 1)
         {
             QuantDot.DotRows(type, w, rowBytes, rowsOfX, columns, count, y);   // one run of rows, front to back
             return;
         }
+        bool tiles = QuantDot.Tiles(type);
+        bool pairs = columns / GgmlTypeInfo.BlockSize(type) >= SharedPairMinBlocks;
         for (int r = 0; r < count; r += 4, w += 4 * rowBytes)
         {
             int rows = Math.Min(4, count - r);
@@ -181,7 +181,8 @@ public static unsafe class CpuGemv
     const int SharedBlockRows = 4;
 
     /// <summary>
-    /// Two or three rows of x left over share each K block's unpacking when a weight row has at least this many blocks: the kernel
+    /// Two or three rows of x left over share each weight block's unpacking outside a tile (the K formats, and a 32-value
+    /// part's last rows when fewer than four) when a weight row has at least this many blocks: the kernel
     /// alone was slower at 6 blocks and faster from 8 (Q4_K, one thread), and on an AMD EPYC (Zen 4) SmolLM3-3B batch 2
     /// (rows of 8 and 43 blocks) went from 16.0–16.4 to 17.7–18.1 tokens/s (Q4_K_M) and 14.1–14.3 to 16.9–17.1 (Q6_K),
     /// where SmolLM2-135M's 6-block rows gained nothing (docs/benchmarks.md).
