@@ -104,6 +104,19 @@ public class BenchCommandTests
         Assert.InRange(root.GetProperty("weight_bytes").GetInt64(), f16Elements * 4, long.MaxValue);
     }
 
+    [SkippableFact]
+    public async Task DTypeDefaultsToWhatRunPicksForTheCheckpoint()
+    {
+        // a BF16 checkpoint computes in BF16 on a CPU with AVX-512 BF16, else in F32, as run's --dtype auto picks
+        var model = Fixtures.Require("tiny-smollm3", "hf");
+        var root = await JsonOf("bench", "--model", model, "--prompt-tokens", "8", "--decode-tokens", "2", "--repeats", "1", "--json");
+        var want = SmolLM3.Engine.Model.DTypeChoice.For(TorchSharp.torch.ScalarType.BFloat16, SmolLM3.Engine.Model.ComputeDevices.Of(TorchSharp.torch.CPU)).DType;
+        Assert.Equal(want.ToString(), root.GetProperty("dtype").GetString());
+        // random weights are F32
+        root = await JsonOf("bench", "--shape", "smollm2-135m", "--prompt-tokens", "8", "--decode-tokens", "2", "--repeats", "1", "--json");
+        Assert.Equal("Float32", root.GetProperty("dtype").GetString());
+    }
+
     [Fact]
     public async Task ContextFlagsRaiseTheShapesContext()
     {

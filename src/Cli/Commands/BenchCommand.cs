@@ -15,7 +15,7 @@ namespace SmolLM3.Cli.Commands;
 /// </summary>
 static class BenchCommand
 {
-    static readonly string[] WeightTypes = [.. DTypes.Names, "q8_0"];
+    static readonly string[] WeightTypes = [.. DTypeChoice.Names, "q8_0"];
 
     public static Command Create()
     {
@@ -26,7 +26,12 @@ static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         shape.AcceptOnlyFromAmong([.. ModelShapes.ByName.Keys]);
-        var dtype = new Option<string[]>("--dtype") { Description = "Weight types to run (q8_0: packed Q8_0 layers, F32 compute)", DefaultValueFactory = _ => ["f32"], AllowMultipleArgumentsPerToken = true };
+        var dtype = new Option<string[]>("--dtype")
+        {
+            Description = "Compute types to run (auto: what run picks for the checkpoint on this CPU, F32 for random weights; q8_0: packed Q8_0 layers, F32 compute)",
+            DefaultValueFactory = _ => [DTypeChoice.Auto],
+            AllowMultipleArgumentsPerToken = true,
+        };
         dtype.AcceptOnlyFromAmong(WeightTypes);
         var kvDType = new Option<string?>("--kv-dtype") { Description = $"How the KV cache holds keys and values ({string.Join(", ", KvFormat.Names)}; default: the compute type)" };
         kvDType.AcceptOnlyFromAmong([.. KvFormat.Names]);
@@ -72,7 +77,10 @@ static class BenchCommand
                     ct.ThrowIfCancellationRequested();
                     var progress = new Progress<string>(m => err.WriteLine($"bench: {m}"));
                     var source = t.Open(d);   // the run closes it once the weights are loaded
-                    results.Add(EngineBenchmark.Run(t.Name, d == "q8_0" ? "Q8_0" : DTypes.Parse(d).ToString(), source, d == "q8_0" ? torch.ScalarType.Float32 : DTypes.Parse(d), torch.CPU,
+                    var choice = d == "q8_0" ? new DTypeChoice(torch.ScalarType.Float32, "packed Q8_0") : DTypeChoice.Resolve(d, source, torch.CPU);
+                    var compute = choice.DType;
+                    err.WriteLine($"bench: {t.Name}: {choice}");
+                    results.Add(EngineBenchmark.Run(t.Name, d == "q8_0" ? "Q8_0" : compute.ToString(), source, compute, torch.CPU,
                         parsed.GetValue(promptTokens), parsed.GetValue(decodeTokens), parsed.GetValue(repeats), progress, kvBlockTokens: parsed.GetValue(kvBlockTokens), batch: parsed.GetValue(batch),
                         depth: parsed.GetValue(depth), kvFormat: parsed.GetValue(kvDType) is { } kv ? KvFormat.Parse(kv) : null));
                 }

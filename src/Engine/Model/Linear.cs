@@ -58,11 +58,14 @@ public sealed class Linear : IDisposable
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;
-        if (_gemv && decodeSized && x.dtype == _weight!.dtype)
+        // F32 rows take BF16 weights too: a BF16 model's fused decode step keeps its activations in F32
+        if (_gemv && decodeSized && (x.dtype == _weight!.dtype || x.dtype == ScalarType.Float32))
         {
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
+        // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
+        if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);
     }
 

@@ -6,6 +6,9 @@ namespace SmolLM3.Engine.Model;
 /// <summary>Root-mean-square layer norm, computed in float32 and cast back, as Hugging Face does.</summary>
 public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 {
+    // the fused decode step's weight: F32 on the CPU whatever the model computes in (made on first use, a few KB)
+    Tensor? _raw;
+
     public Tensor Forward(Tensor x)
     {
         if (x.dtype == ScalarType.Float32) return x * x.square().mean([-1], keepdim: true).add_(eps).rsqrt_() * weight;
@@ -16,11 +19,12 @@ public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 
     /// <summary>
     /// The same normalization of <paramref name="t"/> raw F32 rows of <paramref name="width"/> into <paramref name="y"/>, for the
-    /// fused decode step (the weight is F32 on the CPU there); the mean of squares is summed in double.
+    /// fused decode step (on the CPU, the weight widened to F32 once for a BF16 model); the mean of squares is summed in double.
     /// </summary>
     internal unsafe void Apply(float* x, float* y, int t, int width)
     {
-        float* w = TensorPointers.Float(weight);
+        _raw ??= weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32).DetachFromDisposeScope();   // outlives the step
+        float* w = TensorPointers.Float(_raw);
         for (int r = 0; r < t; r++, x += width, y += width)
         {
             double sum = 0;
@@ -30,5 +34,9 @@ public sealed class RmsNorm(Tensor weight, double eps) : IDisposable
         }
     }
 
-    public void Dispose() => weight.Dispose();
+    public void Dispose()
+    {
+        if (_raw is not null && !ReferenceEquals(_raw, weight)) _raw.Dispose();
+        weight.Dispose();
+    }
 }
