@@ -16,6 +16,22 @@ public static unsafe class Bf16
         return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 
+    /// <summary>dst[i] = <see cref="FromFloat"/>(src[i]) for <paramref name="n"/> finite values (NaN is not tested for: callers narrow dequantized weights).</summary>
+    public static void Narrow(float* src, ushort* dst, int n)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; c + 32 <= n; c += 32)
+                Vector512.Narrow(Round(Vector512.Load((uint*)src + c)), Round(Vector512.Load((uint*)src + c + 16))).Store(dst + c);
+        for (; c + 16 <= n; c += 16)
+            Vector256.Narrow(Round(Vector256.Load((uint*)src + c)), Round(Vector256.Load((uint*)src + c + 8))).Store(dst + c);
+        for (; c < n; c++) dst[c] = FromFloat(src[c]);
+    }
+
+    // the top 16 bits after rounding to nearest, ties to even, in the low half of each lane
+    static Vector512<uint> Round(Vector512<uint> bits) => (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
+    static Vector256<uint> Round(Vector256<uint> bits) => (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16;
+
     /// <summary>Σ a[i]·b[i] with a in float32 and b in bfloat16.</summary>
     public static float Dot(float* a, ushort* b, int n)
     {

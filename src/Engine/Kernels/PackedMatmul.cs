@@ -15,6 +15,11 @@ public static unsafe class PackedMatmul
     /// <summary>Floats per tile (4 MiB), in whole rows; at least <see cref="MinTileRows"/> rows so the GEMMs stay efficient.</summary>
     const int TileFloats = 1 << 20, MinTileRows = 256;
 
+    /// <summary>Rows decoded to F32 at a time on their way into a BF16 tile: a few KB per row, so they stay in L1/L2.</summary>
+    const int NarrowRows = 4;
+
+    [ThreadStatic] static float[]? _rows;
+
     /// <param name="parts">Matrices of the same width stacked by rows (fused Q/K/V, gate/up), each writing its slice of y's columns.</param>
     /// <param name="x">(T, in) float32 on the CPU.</param>
     /// <returns>(T, Σ rows) float32.</returns>
@@ -24,10 +29,10 @@ public static unsafe class PackedMatmul
         int columns = parts[0].Columns, outFeatures = parts.Sum(p => p.Rows), threads = get_num_threads();
         int tileRows = Math.Max(TileFloats / columns, MinTileRows);
         var y = empty([x.shape[0], outFeatures], ScalarType.Float32);
-        using var scratch = empty([Math.Min(tileRows, parts.Max(p => p.Rows)), columns], ScalarType.Float32);
-        using var bf16Scratch = bf16 ? empty(scratch.shape, ScalarType.BFloat16) : null;
+        // the tile: F32, or BF16 written straight from a few rows decoded at a time (no F32 tile to round in a second pass)
+        using var scratch = empty([Math.Min(tileRows, parts.Max(p => p.Rows)), columns], bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         using var bf16X = bf16 ? x.to(ScalarType.BFloat16) : null;
-        var scratchAddress = (nint)TensorPointers.Float(scratch);   // lambdas cannot capture pointers
+        var scratchAddress = (nint)TensorPointers.Bytes(scratch);   // lambdas cannot capture pointers
         int offset = 0;
         foreach (var part in parts)
         {
@@ -40,13 +45,23 @@ public static unsafe class PackedMatmul
                 void Decode(int s)
                 {
                     int a = n * s / slices, b = n * (s + 1) / slices;
-                    part.DequantizeRows(r0 + a, b - a, new Span<float>((float*)scratchAddress + (long)a * columns, (b - a) * columns));
+                    if (!bf16)
+                    {
+                        part.DequantizeRows(r0 + a, b - a, new Span<float>((float*)scratchAddress + (long)a * columns, (b - a) * columns));
+                        return;
+                    }
+                    fixed (float* rows = ThreadScratch.Pinned(ref _rows, (long)NarrowRows * columns, 16 * 1024))
+                        for (int r = a; r < b; r += NarrowRows)
+                        {
+                            int count = Math.Min(NarrowRows, b - r);
+                            part.DequantizeRows(r0 + r, count, new Span<float>(rows, count * columns));
+                            Bf16.Narrow(rows, (ushort*)scratchAddress + (long)r * columns, count * columns);
+                        }
                 }
                 if (slices == 1) Decode(0);
                 else Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, Decode);
                 using var tile = scratch.narrow(0, 0, n);
-                using var bf16Tile = bf16Scratch?.narrow(0, 0, n).copy_(tile);
-                using var product = bf16Tile is null ? x.matmul(tile.t()) : bf16X!.matmul(bf16Tile.t());
+                using var product = bf16 ? bf16X!.matmul(tile.t()) : x.matmul(tile.t());
                 using var slice = y.narrow(1, offset + r0, n);
                 slice.copy_(product);
             }
