@@ -36,6 +36,9 @@ internal static unsafe class HalfBits
     }
 
     /// <summary>A subnormal half (or ±0): its mantissa, exact as an int, times 2⁻²⁴, which is never a float32 denormal.</summary>
+    // inlined: a call anywhere in a kernel (here, its tail's blocks) made the JIT keep the vector accumulators on the
+    // stack for the whole loop, as no vector register survives a call; a store and reload each turn was the Q4_0 row's limit
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Subnormal(uint h) =>
         BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits((int)(h & 0x3FF) * TwoToMinus24) | (h & 0x8000) << 16);
 
