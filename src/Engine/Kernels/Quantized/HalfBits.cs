@@ -44,14 +44,26 @@ internal static unsafe class HalfBits
 
     /// <summary>The F16 values at four addresses, as <see cref="ToSingle(byte*)"/> reads each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> ToSingle(byte* p0, byte* p1, byte* p2, byte* p3)
+    public static Vector128<float> ToSingle(byte* p0, byte* p1, byte* p2, byte* p3) => ToSingle(Vector128.Create(
+        Unsafe.ReadUnaligned<ushort>(p0), Unsafe.ReadUnaligned<ushort>(p1), Unsafe.ReadUnaligned<ushort>(p2), (uint)Unsafe.ReadUnaligned<ushort>(p3))
+        .ToVector256Unsafe()).GetLower();
+
+    /// <summary>The F16 values at eight addresses <paramref name="stride"/> bytes apart from <paramref name="p"/> (eight blocks' scales), as <see cref="ToSingle(byte*)"/> reads each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ToSingle8(byte* p, int stride) => ToSingle(Vector256.Create(
+        Unsafe.ReadUnaligned<ushort>(p), Unsafe.ReadUnaligned<ushort>(p + stride), Unsafe.ReadUnaligned<ushort>(p + 2 * stride),
+        Unsafe.ReadUnaligned<ushort>(p + 3 * stride), Unsafe.ReadUnaligned<ushort>(p + 4 * stride), Unsafe.ReadUnaligned<ushort>(p + 5 * stride),
+        Unsafe.ReadUnaligned<ushort>(p + 6 * stride), (uint)Unsafe.ReadUnaligned<ushort>(p + 7 * stride)));
+
+    /// <summary>Eight halves' bits (one per lane) as float32, both paths computed and one selected per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> ToSingle(Vector256<uint> h)
     {
-        var h = Vector128.Create(Unsafe.ReadUnaligned<ushort>(p0), Unsafe.ReadUnaligned<ushort>(p1), Unsafe.ReadUnaligned<ushort>(p2), (uint)Unsafe.ReadUnaligned<ushort>(p3));
-        var magnitude = h & Vector128.Create(0x7FFFu);
-        var normal = Vector128.ShiftLeft(magnitude, 13) + Vector128.Create(Rebias);
-        var subnormal = Vector128.ConvertToSingle(magnitude.AsInt32()) * Vector128.Create(TwoToMinus24);
-        var isSubnormal = Vector128.Equals(h & Vector128.Create(0x7C00u), Vector128<uint>.Zero);
-        var value = Vector128.ConditionalSelect(isSubnormal.AsSingle(), subnormal, normal.AsSingle());
-        return (value.AsUInt32() | Vector128.ShiftLeft(h & Vector128.Create(0x8000u), 16)).AsSingle();
+        var magnitude = h & Vector256.Create(0x7FFFu);
+        var normal = Vector256.ShiftLeft(magnitude, 13) + Vector256.Create(Rebias);
+        var subnormal = Vector256.ConvertToSingle(magnitude.AsInt32()) * Vector256.Create(TwoToMinus24);
+        var isSubnormal = Vector256.Equals(h & Vector256.Create(0x7C00u), Vector256<uint>.Zero);
+        var value = Vector256.ConditionalSelect(isSubnormal.AsSingle(), subnormal, normal.AsSingle());
+        return (value.AsUInt32() | Vector256.ShiftLeft(h & Vector256.Create(0x8000u), 16)).AsSingle();
     }
 }

@@ -24,6 +24,17 @@ internal static class SimdBytes
             ? AvxVnni.MultiplyWideningAndAdd(acc, u, s)
             : acc + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256<short>.One);
 
+    /// <summary>
+    /// Σ u1·s1 + u2·s2 over 32 byte pairs each, as 8 ints (each lane the sum <see cref="MulSum(Vector256{byte}, Vector256{sbyte})"/>
+    /// gives for both), for unsigned bytes below 16 (nibbles): then both products' short sums add without saturating
+    /// (|sum| ≤ 2·2·15·128), and one widening to ints serves both where the CPU lacks VNNI.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MulSum(Vector256<byte> u1, Vector256<sbyte> s1, Vector256<byte> u2, Vector256<sbyte> s2) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u1, s1), u2, s2)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u1, s1) + Avx2.MultiplyAddAdjacent(u2, s2), Vector256<short>.One);
+
     /// <summary><paramref name="acc"/> + adjacent pairs of <paramref name="pairs"/>·<paramref name="scales"/> (shorts), as 8 ints.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> AddScaled(Vector256<int> acc, Vector256<short> pairs, Vector256<short> scales) =>
