@@ -22,10 +22,10 @@ public sealed class ChunkedPrefillTests(ClusterFixture cluster)
         var clock = Stopwatch.StartNew();
         var vocab = cluster.Model.Model.Config.VocabSize;
         // No stop tokens: the running reply goes on for all its max_tokens, whatever the random model says.
-        GenerationRequest Request(int[] prompt, int maxTokens) => new()
+        GenerationRequest Request(int[] prompt, int maxTokens, CancellationToken cancel = default) => new()
         {
             Tenant = "prefill-test", Cache = cluster.Model.KvPool.NewCache(), Feed = prompt, History = prompt,
-            Sampling = new SamplingOptions { Temperature = 0, MaxTokens = maxTokens }.Validate(),
+            Sampling = new SamplingOptions { Temperature = 0, MaxTokens = maxTokens }.Validate(), Cancellation = cancel,
         };
         async Task<ConcurrentQueue<TimeSpan>> Read(GenerationRequest r, ConcurrentQueue<TimeSpan> times)
         {
@@ -40,7 +40,10 @@ public sealed class ChunkedPrefillTests(ClusterFixture cluster)
             return times;
         }
 
-        var running = Request([1, 2, 3, 4], maxTokens: 200);
+        // far more tokens than the prefill's steps, and cancelled once the long prompt answers: a stall of this test's
+        // thread (the thread pool starved under load) cannot let the reply end before the long prompt goes in
+        using var stopRunning = new CancellationTokenSource();
+        var running = Request([1, 2, 3, 4], maxTokens: 4000, stopRunning.Token);
         cluster.Scheduler.Submit(running);
         var seen = new ConcurrentQueue<TimeSpan>();
         var runningTokens = Read(running, seen);
@@ -51,6 +54,7 @@ public sealed class ChunkedPrefillTests(ClusterFixture cluster)
         var longOne = Request([.. Enumerable.Range(0, LongPrompt).Select(_ => rng.Next(vocab))], maxTokens: 1);
         cluster.Scheduler.Submit(longOne);
         var first = (await Read(longOne, new())).Single();
+        stopRunning.Cancel();
         var during = (await runningTokens).Count(t => t > submitted && t < first);
 
         // 3000 tokens in pieces of at most 256 take 12 steps; the running reply gets a token in each.
