@@ -156,10 +156,17 @@ public class KernelTests
     [InlineData("f32", 2)]   // enough work to split the (sequence, head) pairs over threads
     [InlineData("bf16", 2)]
     [InlineData("q8_0", 2)]
-    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(string kvDType, int threads)
+    // SmolLM2-135M's and SmolLM3-3B's head shapes: F32 and BF16 rows take the 512-bit register-blocked loops there
+    [InlineData("f32", 2, 64, 3)]
+    [InlineData("bf16", 2, 64, 3)]
+    [InlineData("f32", 1, 128, 4)]
+    [InlineData("bf16", 2, 128, 4)]
+    [InlineData("bf16", 2, 128, 1)]
+    [InlineData("q8_0", 2, 128, 4)]
+    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(string kvDType, int threads, int headDim = 32, int rep = 3)
     {
         using var scope = NewDisposeScope();
-        const int kvHeads = 2, rep = 3, headDim = 32, blockTokens = 4, storageBlocks = 256, stride = storageBlocks * blockTokens;
+        const int kvHeads = 2, blockTokens = 4, storageBlocks = 256, stride = storageBlocks * blockTokens;
         var gen = new TorchSharp.torch.Generator(9);
         var format = KvFormat.Parse(kvDType);
         // storage in the format, and the F32 values it holds (what torch attends over)
