@@ -42,7 +42,16 @@ public static unsafe class CpuDecodeAttention
         fixed (Sequence* all = seqs) RunAll(all, sequences, shape, threads, dot, axpy);
     }
 
-    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, int Wide);
+    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, int Wide)
+    {
+        public float Scale => 1f / MathF.Sqrt(HeadDim);
+
+        /// <summary>Bytes from a block's head-0 rows to KV head <paramref name="g"/>'s.</summary>
+        public long HeadOffset(int g) => (long)g * HeadStride * RowBytes;
+
+        /// <summary>Floats from a sequence's query (or output) to KV group <paramref name="g"/>'s heads.</summary>
+        public long GroupOffset(int g) => (long)g * Rep * HeadDim;
+    }
 
     readonly struct Sequence(float* q, byte** keys, byte** values, float* output, int length)
     {
@@ -108,11 +117,9 @@ public static unsafe class CpuDecodeAttention
             return;
         }
         int rep = shape.Rep, headDim = shape.HeadDim, blockTokens = shape.BlockTokens, length = seq.Length;
-        float scale = 1f / MathF.Sqrt(headDim);
-        long rowBytes = shape.RowBytes;
-        long head = (long)g * shape.HeadStride * rowBytes;
-        float* qg = seq.Q + (long)g * rep * headDim;
-        float* og = seq.Output + (long)g * rep * headDim;
+        float scale = shape.Scale;
+        long rowBytes = shape.RowBytes, head = shape.HeadOffset(g);
+        float* qg = seq.Q + shape.GroupOffset(g), og = seq.Output + shape.GroupOffset(g);
         for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
         {
             byte* k = seq.Keys[b] + head;
@@ -140,11 +147,9 @@ public static unsafe class CpuDecodeAttention
     static void GroupWide<TRow>(in Sequence seq, int g, in Shape shape, float* s) where TRow : struct, IWideRow
     {
         int rep = shape.Rep, headDim = shape.HeadDim, blockTokens = shape.BlockTokens, length = seq.Length;
-        float scale = 1f / MathF.Sqrt(headDim);
-        long rowBytes = shape.RowBytes;
-        long head = (long)g * shape.HeadStride * rowBytes;
-        float* qg = seq.Q + (long)g * rep * headDim;
-        float* og = seq.Output + (long)g * rep * headDim;
+        float scale = shape.Scale;
+        long rowBytes = shape.RowBytes, head = shape.HeadOffset(g);
+        float* qg = seq.Q + shape.GroupOffset(g), og = seq.Output + shape.GroupOffset(g);
         float* q0 = qg, q1 = qg + Math.Min(1, rep - 1) * headDim, q2 = qg + Math.Min(2, rep - 1) * headDim, q3 = qg + Math.Min(3, rep - 1) * headDim;
         for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
         {
