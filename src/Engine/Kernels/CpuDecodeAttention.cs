@@ -42,6 +42,10 @@ public static unsafe class CpuDecodeAttention
         fixed (Sequence* all = seqs) RunAll(all, sequences, shape, threads, dot, axpy);
     }
 
+    // each thread's scores, kept between calls: at depth they are past the large-object threshold, and a step allocated
+    // them for every layer
+    [ThreadStatic] static float[]? _scores;
+
     readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, int Wide)
     {
         public float Scale => 1f / MathF.Sqrt(HeadDim);
@@ -78,7 +82,7 @@ public static unsafe class CpuDecodeAttention
         int parts = positions * shape.Rep >= 2048 ? Math.Min(threads, pairs) : 1;
         if (parts <= 1)
         {
-            fixed (float* s = new float[shape.Rep * maxLength])
+            fixed (float* s = ThreadScratch.Pinned(ref _scores, (long)shape.Rep * maxLength, 16 * 1024))
                 for (int p = 0; p < pairs; p++) Group(seqs[p / shape.KvHeads], p % shape.KvHeads, shape, s, dot, axpy);
             return;
         }
@@ -94,7 +98,7 @@ public static unsafe class CpuDecodeAttention
         for (int part = 1; part < parts; part++) bounds[part] = Math.Max(bounds[part], bounds[part - 1]);
         CpuWorkers.Run(parts, part =>
         {
-            fixed (float* s = new float[shape.Rep * maxLength])
+            fixed (float* s = ThreadScratch.Pinned(ref _scores, (long)shape.Rep * maxLength, 16 * 1024))
                 for (int p = bounds[part]; p < bounds[part + 1]; p++) Group(seqs[p / shape.KvHeads], p % shape.KvHeads, shape, s, dot, axpy);
         });
     }
