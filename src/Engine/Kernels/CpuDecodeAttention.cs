@@ -32,8 +32,9 @@ public static unsafe class CpuDecodeAttention
         else if (format == KvFormat.Q8_0) { dot = &Q8_0Rows.Dot; axpy = &Q8_0Rows.Axpy; }
         else throw new ArgumentException($"the decode kernel reads f32, bf16 and q8_0 rows, not {format}", nameof(format));
         // F32 and BF16 rows take the register-blocked loops where the shape fits them (every SmolLM shape does)
-        int wide = !Vector512.IsHardwareAccelerated || headDim % 64 != 0 || rep > 4 ? 0 : format == KvFormat.F32 ? 1 : format == KvFormat.BF16 ? 2 : 0;
-        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, format.RowBytes(headDim), wide);
+        var loop = !Vector512.IsHardwareAccelerated || headDim % 64 != 0 || rep > 4 ? RowLoop.General
+            : format == KvFormat.F32 ? RowLoop.WideF32 : format == KvFormat.BF16 ? RowLoop.WideBf16 : RowLoop.General;
+        var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, format.RowBytes(headDim), loop);
         int width = kvHeads * rep * headDim;
         var seqs = new Sequence[sequences];
         for (int i = 0; i < sequences; i++)
@@ -46,7 +47,10 @@ public static unsafe class CpuDecodeAttention
     // them for every layer
     [ThreadStatic] static float[]? _scores;
 
-    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, int Wide)
+    /// <summary>Which loop a group's rows take: <see cref="Group"/>'s, through the format's dot and axpy, or <see cref="GroupWide{TRow}"/>'s.</summary>
+    enum RowLoop { General, WideF32, WideBf16 }
+
+    readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, RowLoop Loop)
     {
         public float Scale => 1f / MathF.Sqrt(HeadDim);
 
@@ -110,12 +114,12 @@ public static unsafe class CpuDecodeAttention
     static void Group(in Sequence seq, int g, in Shape shape, float* s,
         delegate*<float*, byte*, int, float> dot, delegate*<float, byte*, float*, int, void> axpy)
     {
-        if (shape.Wide == 1)
+        if (shape.Loop == RowLoop.WideF32)
         {
             GroupWide<F32Row>(seq, g, shape, s);
             return;
         }
-        if (shape.Wide == 2)
+        if (shape.Loop == RowLoop.WideBf16)
         {
             GroupWide<Bf16Row>(seq, g, shape, s);
             return;
