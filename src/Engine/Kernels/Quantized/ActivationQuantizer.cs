@@ -18,9 +18,10 @@ internal static unsafe class ActivationQuantizer
                 ? QuantizeBlockSimd(x + b * block, row.Quants + b * block, block)
                 : QuantizeBlock(x + b * block, row.Quants + b * block, block);
 
-        if (format == ActivationFormat.Q8_1)
+        if (format is ActivationFormat.Q8_1 or ActivationFormat.Q8_1Paired)
             for (int b = 0; b < blocks; b++)
                 row.BlockSums[b] = row.Scales[b] * Sum(row.Quants + b * block, block);
+        if (format == ActivationFormat.Q8_1Paired) ToPairOrder(row.Quants, row.PairedBlocks);
         else if (format == ActivationFormat.Q8_K)
             for (int g = 0; g < columns / ActivationRow.KSumGroup; g++)
                 row.GroupSums[g] = (short)Sum(row.Quants + g * ActivationRow.KSumGroup, ActivationRow.KSumGroup);
@@ -60,6 +61,25 @@ internal static unsafe class ActivationQuantizer
             Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsSByte().Store(q + i);
         }
         return d;
+    }
+
+    /// <summary>Rearranges each whole group of eight blocks from block order to pair order (<see cref="ActivationFormat.Q8_1Paired"/>).</summary>
+    static void ToPairOrder(sbyte* q, int pairedBlocks)
+    {
+        const int group = ActivationRow.PairGroup * ActivationRow.LegacyBlock;
+        sbyte* copy = stackalloc sbyte[group];
+        for (int g = 0; g < pairedBlocks; g += ActivationRow.PairGroup, q += group)
+        {
+            new ReadOnlySpan<sbyte>(q, group).CopyTo(new Span<sbyte>(copy, group));
+            for (int j = 0; j < 4; j++)
+            {
+                sbyte* first = copy + 32 * j, second = copy + 32 * (j + 4), to = q + 64 * j;
+                new ReadOnlySpan<sbyte>(first, 16).CopyTo(new Span<sbyte>(to, 16));
+                new ReadOnlySpan<sbyte>(second, 16).CopyTo(new Span<sbyte>(to + 16, 16));
+                new ReadOnlySpan<sbyte>(first + 16, 16).CopyTo(new Span<sbyte>(to + 32, 16));
+                new ReadOnlySpan<sbyte>(second + 16, 16).CopyTo(new Span<sbyte>(to + 48, 16));
+            }
+        }
     }
 
     static int Sum(sbyte* q, int n)

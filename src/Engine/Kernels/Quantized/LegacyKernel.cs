@@ -14,7 +14,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     {
         // inlined so the JIT folds it per format (a profile of row-by-row decode found it called once per row)
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => T.Signed ? ActivationFormat.Q8_0 : ActivationFormat.Q8_1;
+        get => T.Signed ? ActivationFormat.Q8_0 : T.NibbleOffset >= 0 ? ActivationFormat.Q8_1Paired : ActivationFormat.Q8_1;
     }
 
     /// <summary>
@@ -67,15 +67,14 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
                     acc3 = SimdBytes.ScaleAdd(Avx2.PermuteVar8x32(d, Vector256.Create(7)), Sums(w0 + 7 * T.Bytes, q + 224), acc3);
                     continue;
                 }
+                // blocks j and j + 4 in one vector, their activations in pair order (ActivationFormat.Q8_1Paired); each
+                // block's four partial sums then added across the pairs, lane k for block b + k: one conversion and FMA
                 byte* n0 = w0 + T.NibbleOffset;
-                acc0 = Pair(n0, n0 + T.Bytes, Halves(q, q + 32), Halves(q + 16, q + 48),
-                    Avx2.PermuteVar8x32(d, Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1)), acc0);
-                acc1 = Pair(n0 + 2 * T.Bytes, n0 + 3 * T.Bytes, Halves(q + 64, q + 96), Halves(q + 80, q + 112),
-                    Avx2.PermuteVar8x32(d, Vector256.Create(2, 2, 2, 2, 3, 3, 3, 3)), acc1);
-                acc2 = Pair(n0 + 4 * T.Bytes, n0 + 5 * T.Bytes, Halves(q + 128, q + 160), Halves(q + 144, q + 176),
-                    Avx2.PermuteVar8x32(d, Vector256.Create(4, 4, 4, 4, 5, 5, 5, 5)), acc2);
-                acc3 = Pair(n0 + 6 * T.Bytes, n0 + 7 * T.Bytes, Halves(q + 192, q + 224), Halves(q + 208, q + 240),
-                    Avx2.PermuteVar8x32(d, Vector256.Create(6, 6, 6, 6, 7, 7, 7, 7)), acc3);
+                var s0 = PairSums(n0, n0 + 4 * T.Bytes, q);
+                var s1 = PairSums(n0 + T.Bytes, n0 + 5 * T.Bytes, q + 64);
+                var s2 = PairSums(n0 + 2 * T.Bytes, n0 + 6 * T.Bytes, q + 128);
+                var s3 = PairSums(n0 + 3 * T.Bytes, n0 + 7 * T.Bytes, q + 192);
+                acc0 = SimdBytes.ScaleAdd(d, Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3)), acc0);
             }
             constants = constants8.GetLower() + constants8.GetUpper();
         }
@@ -136,6 +135,18 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         return (d, min);
     }
 
+    /// <summary>
+    /// Σ u·x of the nibble blocks at <paramref name="qsA"/> (low lane) and <paramref name="qsB"/> (high lane), four partial
+    /// sums each, against 64 bytes of activations in pair order: both blocks' first 16, then both blocks' last 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> PairSums(byte* qsA, byte* qsB, sbyte* x)
+    {
+        var packed = Vector256.Create(Vector128.Load(qsA), Vector128.Load(qsB));
+        var nibble = Vector256.Create((byte)0x0F);
+        return SimdBytes.MulSum(packed & nibble, Vector256.Load(x), Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & nibble, Vector256.Load(x + 32));
+    }
+
     /// <summary>acc + d·Σ u·x for two rows' nibble blocks at <paramref name="qsA"/> (low lane) and <paramref name="qsB"/> (high lane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Pair(byte* qsA, byte* qsB, Vector256<sbyte> xLow, Vector256<sbyte> xHigh, Vector256<float> d, Vector256<float> acc)
@@ -155,27 +166,28 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         var x = ActivationRow.Of(Format, a, blocks);
         float* s0 = x.Scales, s1 = (float*)((byte*)s0 + stride), s2 = (float*)((byte*)s1 + stride), s3 = (float*)((byte*)s2 + stride);
         float* c0 = x.BlockSums, c1 = (float*)((byte*)c0 + stride), c2 = (float*)((byte*)c1 + stride), c3 = (float*)((byte*)c2 + stride);
-        sbyte* q = x.Quants;
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
         float constant0 = 0, constant1 = 0, constant2 = 0, constant3 = 0;
         byte* block = w;
-        for (int b = 0; b < blocks; b++, block += T.Bytes, q += 32)
+        for (int b = 0; b < blocks; b++, block += T.Bytes)
         {
             var values = T.Values(block);
             var magnitudes = Magnitudes(values);
             float d = HalfBits.ToSingle(block);
             float m = T.Signed ? 0 : Min(block, d);
-            acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, Vector256.Load(q)), acc0);
-            acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, Vector256.Load(q + stride)), acc1);
+            sbyte* q = x.Low(b);
+            bool paired = Paired(x, b);
+            acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, X(q, paired)), acc0);
+            acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, X(q + stride, paired)), acc1);
             if (!T.Signed) (constant0, constant1) = (constant0 + m * c0[b], constant1 + m * c1[b]);
             if (TRows.Count > 2)
             {
-                acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, Vector256.Load(q + 2 * stride)), acc2);
+                acc2 = SimdBytes.ScaleAdd(d * s2[b], Times(magnitudes, values, X(q + 2 * stride, paired)), acc2);
                 if (!T.Signed) constant2 += m * c2[b];
             }
             if (TRows.Count > 3)
             {
-                acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, Vector256.Load(q + 3 * stride)), acc3);
+                acc3 = SimdBytes.ScaleAdd(d * s3[b], Times(magnitudes, values, X(q + 3 * stride, paired)), acc3);
                 if (!T.Signed) constant3 += m * c3[b];
             }
         }
@@ -194,7 +206,6 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         long scaleStep = aStride / sizeof(float);
         float* s0 = row0.Scales, s1 = s0 + scaleStep, s2 = s1 + scaleStep, s3 = s2 + scaleStep;
         float* c0 = row0.BlockSums, c1 = c0 + scaleStep, c2 = c1 + scaleStep, c3 = c2 + scaleStep;
-        sbyte* q0 = row0.Quants, q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
@@ -208,12 +219,13 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             var d = dw.ToVector256Unsafe();
             var d0 = Avx2.PermuteVar8x32(d, Vector256<int>.Zero); var d1 = Avx2.PermuteVar8x32(d, Vector256.Create(1));
             var d2 = Avx2.PermuteVar8x32(d, Vector256.Create(2)); var d3 = Avx2.PermuteVar8x32(d, Vector256.Create(3));
-            int at = 32 * b;
-            var x = Vector256.Load(q0 + at);
+            sbyte* q0 = row0.Low(b), q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
+            bool paired = Paired(row0, b);
+            var x = X(q0, paired);
             var sc = Vector256.Create(s0[b]);
             a00 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a01);
             a02 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a03);
-            x = Vector256.Load(q1 + at);
+            x = X(q1, paired);
             sc = Vector256.Create(s1[b]);
             a10 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a11);
             a12 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a13);
@@ -224,7 +236,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             }
             if (TRows.Count > 2)
             {
-                x = Vector256.Load(q2 + at);
+                x = X(q2, paired);
                 sc = Vector256.Create(s2[b]);
                 a20 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a21);
                 a22 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a23);
@@ -232,7 +244,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             }
             if (TRows.Count > 3)
             {
-                x = Vector256.Load(q3 + at);
+                x = X(q3, paired);
                 sc = Vector256.Create(s3[b]);
                 a30 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a31);
                 a32 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a33);
@@ -245,12 +257,20 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         if (TRows.Count > 3) (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
     }
 
+    /// <summary>Whether block <paramref name="b"/> of <paramref name="x"/> lies in pair order (a JIT-time false for the formats without it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Paired(ActivationRow x, int b) => Format == ActivationFormat.Q8_1Paired && b < x.PairedBlocks;
+
+    /// <summary>An activation block's 32 bytes in order from where its first 16 lie (<see cref="ActivationRow.Low"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> X(sbyte* low, bool paired) => paired ? Halves(low, low + 32) : Vector256.Load(low);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Block(byte* block, ActivationRow x, int b, Vector256<float> acc, ref float constant)
     {
         float d = HalfBits.ToSingle(block);
         if (!T.Signed) constant += Min(block, d) * x.BlockSums[b];
-        return SimdBytes.ScaleAdd(d * x.Scales[b], Sums(block, x.Quants + 32 * b), acc);
+        return SimdBytes.ScaleAdd(d * x.Scales[b], Sums(block, x.Low(b), Paired(x, b)), acc);
     }
 
     /// <summary>What an unsigned integer of 0 stands for: the stored minimum, or −Offset·d.</summary>
@@ -259,10 +279,10 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
 
     /// <summary>Σ q·x over one block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<int> Sums(byte* block, sbyte* x)
+    static Vector256<int> Sums(byte* block, sbyte* x, bool paired = false)
     {
         var values = T.Values(block);
-        return Times(Magnitudes(values), values, Vector256.Load(x));
+        return Times(Magnitudes(values), values, X(x, paired));
     }
 
     /// <summary>A block's integers as the unsigned side of the byte product: unsigned q as is, |q| for the signed formats.</summary>
@@ -277,10 +297,12 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     public static float Scalar(byte* w, byte* a, int blocks)
     {
         var x = ActivationRow.Of(Format, a, blocks);
+        sbyte* inOrder = stackalloc sbyte[32];
         float total = 0;
         for (int b = 0; b < blocks; b++, w += T.Bytes)
         {
-            total += HalfBits.ToSingle(w) * x.Scales[b] * T.Sum(w, x.Quants + 32 * b);
+            x.CopyBlock(b, inOrder);
+            total += HalfBits.ToSingle(w) * x.Scales[b] * T.Sum(w, inOrder);
             if (T.HasMin) total += HalfBits.ToSingle(w + 2) * x.BlockSums[b];
         }
         return total;

@@ -30,7 +30,8 @@ public static unsafe class QuantDot
     {
         GgmlType.Q8_0 => ActivationFormat.Q8_0,
         // Q4_0 and Q5_0 as unsigned integers less 8 or 16: the −8·Σ q_x comes from the Q8_1 row's block sums
-        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q4_1 or GgmlType.Q5_1 => ActivationFormat.Q8_1,
+        GgmlType.Q5_0 or GgmlType.Q5_1 => ActivationFormat.Q8_1,
+        GgmlType.Q4_0 or GgmlType.Q4_1 => ActivationFormat.Q8_1Paired,
         GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => ActivationFormat.Q8_K,
         _ => throw Unsupported(weightType),
     };

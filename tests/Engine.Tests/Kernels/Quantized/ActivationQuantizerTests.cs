@@ -22,6 +22,7 @@ public unsafe class ActivationQuantizerTests
     [Theory]
     [InlineData(ActivationFormat.Q8_0, 224)]
     [InlineData(ActivationFormat.Q8_1, 224)]
+    [InlineData(ActivationFormat.Q8_1Paired, 672)]
     [InlineData(ActivationFormat.Q8_K, 1792)]
     public void The_row_reads_back_within_half_a_step_with_its_sums(ActivationFormat format, int columns)
     {
@@ -32,17 +33,22 @@ public unsafe class ActivationQuantizerTests
         fixed (byte* p = bytes)
             ActivationQuantizer.Quantize(format, xp, p, columns, simd: false);
 
-        // Layout by hand: float scales, then (Q8_1) float d·Σq per block or (Q8_K) short Σq per 16, then the bytes.
-        int sumsAt = blocks * 4, quantsAt = sumsAt + format switch { ActivationFormat.Q8_1 => blocks * 4, ActivationFormat.Q8_K => columns / 16 * 2, _ => 0 };
+        // Layout by hand: float scales, then (Q8_1) float d·Σq per block or (Q8_K) short Σq per 16, then the bytes:
+        // in pair order, for each whole group of eight blocks and j = 0…3, blocks j and j + 4's first halves, then their last
+        bool q8_1 = format is ActivationFormat.Q8_1 or ActivationFormat.Q8_1Paired;
+        int sumsAt = blocks * 4, quantsAt = sumsAt + (q8_1 ? blocks * 4 : format == ActivationFormat.Q8_K ? columns / 16 * 2 : 0);
+        int At(int b, int i) => format == ActivationFormat.Q8_1Paired && b < blocks / 8 * 8
+            ? 256 * (b / 8) + 64 * (b % 4) + 16 * (b % 8 / 4) + (i < 16 ? i : 32 + i - 16)
+            : b * block + i;
         Assert.Equal(quantsAt + columns, bytes.Length);
         for (int b = 0; b < blocks; b++)
         {
             float d = BitConverter.ToSingle(bytes, 4 * b);
             Assert.Equal(x.Skip(b * block).Take(block).Max(MathF.Abs) / 127, d);
-            var q = Enumerable.Range(b * block, block).Select(i => (sbyte)bytes[quantsAt + i]).ToArray();
+            var q = Enumerable.Range(0, block).Select(i => (sbyte)bytes[quantsAt + At(b, i)]).ToArray();
             for (int i = 0; i < block; i++)
                 Assert.InRange(x[b * block + i] - d * q[i], -d / 2 * 1.0001f, d / 2 * 1.0001f);
-            if (format == ActivationFormat.Q8_1)
+            if (q8_1)
                 Assert.Equal(d * q.Sum(v => v), BitConverter.ToSingle(bytes, sumsAt + 4 * b));
             if (format == ActivationFormat.Q8_K)
                 for (int g = 0; g < block / 16; g++)
@@ -53,6 +59,7 @@ public unsafe class ActivationQuantizerTests
     [Theory]
     [InlineData(ActivationFormat.Q8_0, 1536)]
     [InlineData(ActivationFormat.Q8_1, 1536)]
+    [InlineData(ActivationFormat.Q8_1Paired, 1504)]
     [InlineData(ActivationFormat.Q8_K, 1536)]
     public void The_AVX2_quantizer_writes_the_scalar_one_s_bytes(ActivationFormat format, int columns)
     {

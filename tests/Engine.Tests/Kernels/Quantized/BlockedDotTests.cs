@@ -21,7 +21,7 @@ public unsafe class BlockedDotTests
     {
         var data = new TheoryData<GgmlType, int>();
         foreach (var type in types)
-            foreach (int blocks in new[] { 1, 3, 6 })
+            foreach (int blocks in new[] { 1, 3, 6, 11 })
                 data.Add(type, blocks);
         return data;
     }

@@ -51,7 +51,7 @@ public class HandBuiltDotTests
     {
         var data = new TheoryData<GgmlType, int>();
         foreach (var type in RandomBlocks.Types)
-            foreach (var blocks in new[] { 1, 2, 4, 7, 9 })
+            foreach (var blocks in new[] { 1, 2, 4, 7, 9, 21 })
                 data.Add(type, blocks);
         return data;
     }

@@ -85,4 +85,26 @@ public unsafe class QuantDotApiTests
                 }
             }
     }
+
+    [Fact]
+    public void F16_scales_read_eight_at_a_time_18_bytes_apart_as_Half_does_for_every_finite_value()
+    {
+        // Q4_0's stride (gathered by a byte permute where the CPU has one): every bit pattern in groups of eight, then
+        // groups with zeros of both signs, the normal extremes and one subnormal among normals
+        var groups = Enumerable.Range(0, 8192).Select(g => Enumerable.Range(8 * g, 8).Select(b => (ushort)b).ToArray()).ToList();
+        groups.Add([0x0000, 0x8000, 0x3C00, 0xBC00, 0x0400, 0x8400, 0x7BFF, 0xFBFF]);
+        groups.Add([0x3C00, 0x3C00, 0xC000, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x8001]);
+        var bytes = new byte[144];
+        fixed (byte* p = bytes)
+            foreach (var group in groups)
+            {
+                for (int lane = 0; lane < 8; lane++) BitConverter.TryWriteBytes(bytes.AsSpan(18 * lane, 2), group[lane]);
+                var eight = HalfBits.ToSingle8(p, 18);
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    var h = BitConverter.UInt16BitsToHalf(group[lane]);
+                    if (Half.IsFinite(h)) Assert.Equal(BitConverter.SingleToInt32Bits((float)h), BitConverter.SingleToInt32Bits(eight[lane]));
+                }
+            }
+    }
 }
