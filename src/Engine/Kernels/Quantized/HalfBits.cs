@@ -52,7 +52,11 @@ internal static unsafe class HalfBits
     /// <summary>The F16 values at eight addresses <paramref name="stride"/> bytes apart from <paramref name="p"/> (eight blocks' scales), as <see cref="ToSingle(byte*)"/> reads each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle8(byte* p, int stride) =>
-        stride == Stride18 && Avx512Vbmi.IsSupported ? ToSingle8Stride18(p) : ToSingle(Vector256.Create(
+        stride == Stride18 && Avx512Vbmi.IsSupported ? ToSingle8Stride18(p) : ToSingle8Gathered(p, stride);
+
+    /// <summary><see cref="ToSingle8"/> on any AVX2 CPU: eight loads into one vector, each lane converted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ToSingle8Gathered(byte* p, int stride) => ToSingle(Vector256.Create(
         Unsafe.ReadUnaligned<ushort>(p), Unsafe.ReadUnaligned<ushort>(p + stride), Unsafe.ReadUnaligned<ushort>(p + 2 * stride),
         Unsafe.ReadUnaligned<ushort>(p + 3 * stride), Unsafe.ReadUnaligned<ushort>(p + 4 * stride), Unsafe.ReadUnaligned<ushort>(p + 5 * stride),
         Unsafe.ReadUnaligned<ushort>(p + 6 * stride), (uint)Unsafe.ReadUnaligned<ushort>(p + 7 * stride)));
