@@ -33,6 +33,8 @@ internal unsafe struct Q2_KBlock : IKBlock
         return (dot, Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), Avx2.ConvertToVector256Int16(mins)));
     }
 
+    // inlined: as a call it made the batched kernel keep its accumulators on the stack across every block
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
         where TRows : struct, IRowCount
     {

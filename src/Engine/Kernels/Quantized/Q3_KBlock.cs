@@ -40,6 +40,8 @@ internal unsafe struct Q3_KBlock : IKBlock
         return (dot, default);
     }
 
+    // inlined: as a call it made the batched kernel keep its accumulators on the stack across every block
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
         where TRows : struct, IRowCount
     {

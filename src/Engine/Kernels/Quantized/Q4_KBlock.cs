@@ -56,6 +56,8 @@ internal unsafe struct Q4_KBlock : IKBlock
         SimdBytes.AddScaled(SimdBytes.AddScaled(acc, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x)), loScale),
             Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x + 32)), hiScale);
 
+    // inlined: as a call it made the batched kernel keep its accumulators on the stack across every block
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SumsRows<TRows>(byte* block, sbyte* x, short* groupSums, int stride, Vector256<int>* dots, Vector256<int>* minDots)
         where TRows : struct, IRowCount
     {
