@@ -175,7 +175,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             var magnitudes = Magnitudes(values);
             float d = HalfBits.ToSingle(block);
             float m = T.Signed ? 0 : Min(block, d);
-            sbyte* q = x.Low(b);
+            sbyte* q = XLow(x, b);
             bool paired = Paired(x, b);
             acc0 = SimdBytes.ScaleAdd(d * s0[b], Times(magnitudes, values, X(q, paired)), acc0);
             acc1 = SimdBytes.ScaleAdd(d * s1[b], Times(magnitudes, values, X(q + stride, paired)), acc1);
@@ -206,6 +206,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         long scaleStep = aStride / sizeof(float);
         float* s0 = row0.Scales, s1 = s0 + scaleStep, s2 = s1 + scaleStep, s3 = s2 + scaleStep;
         float* c0 = row0.BlockSums, c1 = c0 + scaleStep, c2 = c1 + scaleStep, c3 = c2 + scaleStep;
+        sbyte* q0 = row0.Quants, q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
@@ -219,13 +220,13 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             var d = dw.ToVector256Unsafe();
             var d0 = Avx2.PermuteVar8x32(d, Vector256<int>.Zero); var d1 = Avx2.PermuteVar8x32(d, Vector256.Create(1));
             var d2 = Avx2.PermuteVar8x32(d, Vector256.Create(2)); var d3 = Avx2.PermuteVar8x32(d, Vector256.Create(3));
-            sbyte* q0 = row0.Low(b), q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
+            int at = XAt(row0, b);
             bool paired = Paired(row0, b);
-            var x = X(q0, paired);
+            var x = X(q0 + at, paired);
             var sc = Vector256.Create(s0[b]);
             a00 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a01);
             a02 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a03);
-            x = X(q1, paired);
+            x = X(q1 + at, paired);
             sc = Vector256.Create(s1[b]);
             a10 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a11);
             a12 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a13);
@@ -236,7 +237,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             }
             if (TRows.Count > 2)
             {
-                x = X(q2, paired);
+                x = X(q2 + at, paired);
                 sc = Vector256.Create(s2[b]);
                 a20 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a21);
                 a22 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a23);
@@ -244,7 +245,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             }
             if (TRows.Count > 3)
             {
-                x = X(q3, paired);
+                x = X(q3 + at, paired);
                 sc = Vector256.Create(s3[b]);
                 a30 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a31);
                 a32 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a33);
@@ -261,6 +262,14 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static bool Paired(ActivationRow x, int b) => Format == ActivationFormat.Q8_1Paired && b < x.PairedBlocks;
 
+    /// <summary>Where block <paramref name="b"/>'s first 16 bytes lie: a JIT-time choice, so the formats in block order pay no test.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static sbyte* XLow(ActivationRow x, int b) => x.Quants + XAt(x, b);
+
+    /// <summary><see cref="XLow"/> as an offset from the row's first byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int XAt(ActivationRow x, int b) => Format == ActivationFormat.Q8_1Paired ? (int)(x.Low(b) - x.Quants) : 32 * b;
+
     /// <summary>An activation block's 32 bytes in order from where its first 16 lie (<see cref="ActivationRow.Low"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<sbyte> X(sbyte* low, bool paired) => paired ? Halves(low, low + 32) : Vector256.Load(low);
@@ -270,7 +279,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     {
         float d = HalfBits.ToSingle(block);
         if (!T.Signed) constant += Min(block, d) * x.BlockSums[b];
-        return SimdBytes.ScaleAdd(d * x.Scales[b], Sums(block, x.Low(b), Paired(x, b)), acc);
+        return SimdBytes.ScaleAdd(d * x.Scales[b], Sums(block, XLow(x, b), Paired(x, b)), acc);
     }
 
     /// <summary>What an unsigned integer of 0 stands for: the stored minimum, or −Offset·d.</summary>
