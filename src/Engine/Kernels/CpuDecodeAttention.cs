@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SmolLM3.Engine.Model;
 
 namespace SmolLM3.Engine.Kernels;
@@ -162,7 +163,10 @@ public static unsafe class CpuDecodeAttention
         for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
         {
             byte* k = seq.Keys[b] + head;
-            for (int t = 0, n = Math.Min(blockTokens, length - j0); t < n; t++, k += rowBytes)
+            int n = Math.Min(blockTokens, length - j0), t = 0;
+            for (; t + 4 <= n; t += 4, k += 4 * rowBytes)
+                Scores4<TRow>(k, rowBytes, q0, q1, q2, q3, headDim, scale, s + j0 + t, length, rep);
+            for (; t < n; t++, k += rowBytes)
             {
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
                 for (int c = 0; c < headDim; c += 16)
@@ -207,6 +211,54 @@ public static unsafe class CpuDecodeAttention
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The scores of four consecutive key rows for up to four query heads (<paramref name="rep"/>), to
+    /// s[h·<paramref name="length"/> + 0…3]: sixteen accumulators, then one reduction of all sixteen at once, which costs
+    /// about a third of sixteen separate horizontal sums (those had cost twice the multiply-adds).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Scores4<TRow>(byte* k0, long rowBytes, float* q0, float* q1, float* q2, float* q3, int headDim, float scale,
+        float* s, int length, int rep) where TRow : struct, IWideRow
+    {
+        byte* k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int c = 0; c < headDim; c += 16)
+        {
+            var x0 = TRow.Load(k0, c); var x1 = TRow.Load(k1, c); var x2 = TRow.Load(k2, c); var x3 = TRow.Load(k3, c);
+            (a00, a01, a02, a03) = F32Rows.Fma4(Vector512.Load(q0 + c), x0, x1, x2, x3, a00, a01, a02, a03);
+            (a10, a11, a12, a13) = F32Rows.Fma4(Vector512.Load(q1 + c), x0, x1, x2, x3, a10, a11, a12, a13);
+            (a20, a21, a22, a23) = F32Rows.Fma4(Vector512.Load(q2 + c), x0, x1, x2, x3, a20, a21, a22, a23);
+            (a30, a31, a32, a33) = F32Rows.Fma4(Vector512.Load(q3 + c), x0, x1, x2, x3, a30, a31, a32, a33);
+        }
+        // lane 4h + i: head h's score for key i (rep < 4 computes copies of the last head's and drops them)
+        var sums = Sum16(Sum4(a00, a01, a02, a03), Sum4(a10, a11, a12, a13), Sum4(a20, a21, a22, a23), Sum4(a30, a31, a32, a33)) * scale;
+        Avx512F.ExtractVector128(sums, 0).Store(s);
+        if (rep > 1) Avx512F.ExtractVector128(sums, 1).Store(s + length);
+        if (rep > 2) Avx512F.ExtractVector128(sums, 2).Store(s + 2 * length);
+        if (rep > 3) Avx512F.ExtractVector128(sums, 3).Store(s + 3 * length);
+    }
+
+    /// <summary>Four vectors' lanes added within each 128-bit lane: lane 4m + i holds part m of vector i's sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Sum4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        // [v0, v1, v0, v1] then [v0, v1, v2, v3] per 128-bit lane, each element a partial sum
+        var p01 = Avx512F.UnpackLow(v0, v1) + Avx512F.UnpackHigh(v0, v1);
+        var p23 = Avx512F.UnpackLow(v2, v3) + Avx512F.UnpackHigh(v2, v3);
+        return Avx512F.UnpackLow(p01.AsDouble(), p23.AsDouble()).AsSingle() + Avx512F.UnpackHigh(p01.AsDouble(), p23.AsDouble()).AsSingle();
+    }
+
+    /// <summary>Four <see cref="Sum4"/> results folded across their 128-bit lanes: lane 4g + i is vector i of group g's whole sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Sum16(Vector512<float> g0, Vector512<float> g1, Vector512<float> g2, Vector512<float> g3)
+    {
+        // 0x88 takes 128-bit lanes 0, 2 of each source, 0xDD lanes 1, 3: adding them halves the partial sums
+        var g01 = Avx512F.Shuffle4x128(g0, g1, 0x88) + Avx512F.Shuffle4x128(g0, g1, 0xDD);
+        var g23 = Avx512F.Shuffle4x128(g2, g3, 0x88) + Avx512F.Shuffle4x128(g2, g3, 0xDD);
+        return Avx512F.Shuffle4x128(g01, g23, 0x88) + Avx512F.Shuffle4x128(g01, g23, 0xDD);
     }
 
     /// <summary>Sixteen values of a cached row, from value <c>c</c> on, as float32.</summary>

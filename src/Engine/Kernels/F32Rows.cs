@@ -69,24 +69,23 @@ public static unsafe class F32Rows
         for (; c + 16 <= n; c += 16)
         {
             var v0 = Vector512.Load(w + c); var v1 = Vector512.Load(w1 + c); var v2 = Vector512.Load(w2 + c); var v3 = Vector512.Load(w3 + c);
-            var u = Vector512.Load(x + c);
-            a00 = Vector512.FusedMultiplyAdd(v0, u, a00); a01 = Vector512.FusedMultiplyAdd(v1, u, a01);
-            a02 = Vector512.FusedMultiplyAdd(v2, u, a02); a03 = Vector512.FusedMultiplyAdd(v3, u, a03);
-            u = Vector512.Load(x1 + c);
-            a10 = Vector512.FusedMultiplyAdd(v0, u, a10); a11 = Vector512.FusedMultiplyAdd(v1, u, a11);
-            a12 = Vector512.FusedMultiplyAdd(v2, u, a12); a13 = Vector512.FusedMultiplyAdd(v3, u, a13);
-            u = Vector512.Load(x2 + c);
-            a20 = Vector512.FusedMultiplyAdd(v0, u, a20); a21 = Vector512.FusedMultiplyAdd(v1, u, a21);
-            a22 = Vector512.FusedMultiplyAdd(v2, u, a22); a23 = Vector512.FusedMultiplyAdd(v3, u, a23);
-            u = Vector512.Load(x3 + c);
-            a30 = Vector512.FusedMultiplyAdd(v0, u, a30); a31 = Vector512.FusedMultiplyAdd(v1, u, a31);
-            a32 = Vector512.FusedMultiplyAdd(v2, u, a32); a33 = Vector512.FusedMultiplyAdd(v3, u, a33);
+            (a00, a01, a02, a03) = Fma4(Vector512.Load(x + c), v0, v1, v2, v3, a00, a01, a02, a03);
+            (a10, a11, a12, a13) = Fma4(Vector512.Load(x1 + c), v0, v1, v2, v3, a10, a11, a12, a13);
+            (a20, a21, a22, a23) = Fma4(Vector512.Load(x2 + c), v0, v1, v2, v3, a20, a21, a22, a23);
+            (a30, a31, a32, a33) = Fma4(Vector512.Load(x3 + c), v0, v1, v2, v3, a30, a31, a32, a33);
         }
         Store(y, w, n, c, x, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03));
         Store(y + yStride, w, n, c, x1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13));
         Store(y + 2L * yStride, w, n, c, x2, Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23));
         Store(y + 3L * yStride, w, n, c, x3, Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33));
     }
+
+    /// <summary>a_i + u·v_i for four vectors v_i: one row's sixteen values against four others' (a register tile's row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Fma4(Vector512<float> u,
+        Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) =>
+        (Vector512.FusedMultiplyAdd(v0, u, a0), Vector512.FusedMultiplyAdd(v1, u, a1), Vector512.FusedMultiplyAdd(v2, u, a2), Vector512.FusedMultiplyAdd(v3, u, a3));
 
     static void Tile4x2(float* w, int n, float* x, float* y, int yStride)
     {
