@@ -187,30 +187,49 @@ public static unsafe class CpuDecodeAttention
         }
         for (int r = 0; r < rep; r++) Softmax(s + r * length, length);
         new Span<float>(og, rep * headDim).Clear();
+        // each value row's 64-value slice converted once for all the group's heads (four accumulators a head), the
+        // weights and outputs of heads past rep being copies of the last head's, computed and not stored
+        int r1 = Math.Min(1, rep - 1), r2 = Math.Min(2, rep - 1), r3 = Math.Min(3, rep - 1);
         for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
         {
             byte* v = seq.Values[b] + head;
             int n = Math.Min(blockTokens, length - j0);
-            for (int r = 0; r < rep; r++)
+            float* p0 = s + j0, p1 = s + r1 * length + j0, p2 = s + r2 * length + j0, p3 = s + r3 * length + j0;
+            for (int c = 0; c < headDim; c += 64)
             {
-                float* w = s + r * length + j0;
-                for (int c = 0; c < headDim; c += 64)
+                float* o0 = og + c, o1 = og + r1 * headDim + c, o2 = og + r2 * headDim + c, o3 = og + r3 * headDim + c;
+                var (a00, a01, a02, a03) = Load4(o0);
+                var (a10, a11, a12, a13) = Load4(o1);
+                var (a20, a21, a22, a23) = Load4(o2);
+                var (a30, a31, a32, a33) = Load4(o3);
+                byte* vt = v;
+                for (int t = 0; t < n; t++, vt += rowBytes)
                 {
-                    float* o = og + r * headDim + c;
-                    var o0 = Vector512.Load(o); var o1 = Vector512.Load(o + 16); var o2 = Vector512.Load(o + 32); var o3 = Vector512.Load(o + 48);
-                    byte* vt = v;
-                    for (int t = 0; t < n; t++, vt += rowBytes)
-                    {
-                        var p = Vector512.Create(w[t]);
-                        o0 = Vector512.FusedMultiplyAdd(p, TRow.Load(vt, c), o0);
-                        o1 = Vector512.FusedMultiplyAdd(p, TRow.Load(vt, c + 16), o1);
-                        o2 = Vector512.FusedMultiplyAdd(p, TRow.Load(vt, c + 32), o2);
-                        o3 = Vector512.FusedMultiplyAdd(p, TRow.Load(vt, c + 48), o3);
-                    }
-                    o0.Store(o); o1.Store(o + 16); o2.Store(o + 32); o3.Store(o + 48);
+                    var x0 = TRow.Load(vt, c); var x1 = TRow.Load(vt, c + 16); var x2 = TRow.Load(vt, c + 32); var x3 = TRow.Load(vt, c + 48);
+                    (a00, a01, a02, a03) = F32Rows.Fma4(Vector512.Create(p0[t]), x0, x1, x2, x3, a00, a01, a02, a03);
+                    (a10, a11, a12, a13) = F32Rows.Fma4(Vector512.Create(p1[t]), x0, x1, x2, x3, a10, a11, a12, a13);
+                    (a20, a21, a22, a23) = F32Rows.Fma4(Vector512.Create(p2[t]), x0, x1, x2, x3, a20, a21, a22, a23);
+                    (a30, a31, a32, a33) = F32Rows.Fma4(Vector512.Create(p3[t]), x0, x1, x2, x3, a30, a31, a32, a33);
                 }
+                Store4(o0, a00, a01, a02, a03);
+                if (rep > 1) Store4(o1, a10, a11, a12, a13);
+                if (rep > 2) Store4(o2, a20, a21, a22, a23);
+                if (rep > 3) Store4(o3, a30, a31, a32, a33);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Load4(float* o) =>
+        (Vector512.Load(o), Vector512.Load(o + 16), Vector512.Load(o + 32), Vector512.Load(o + 48));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store4(float* o, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
+    {
+        a0.Store(o);
+        a1.Store(o + 16);
+        a2.Store(o + 32);
+        a3.Store(o + 48);
     }
 
     /// <summary>
