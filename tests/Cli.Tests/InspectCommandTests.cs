@@ -44,8 +44,16 @@ public class InspectCommandTests
         Assert.Equal(["BF16"], storage.Keys);
         Assert.Equal(r.GetProperty("tensors").GetArrayLength(), storage["BF16"].Tensors);
         Assert.Equal(r.GetProperty("weight_bytes_bf16").GetInt64(), storage["BF16"].Bytes);
-        // nothing packed in safetensors: held at the auto dtype's size
-        Assert.Equal(r.GetProperty(r.GetProperty("auto_dtype").GetString() == "bf16" ? "weight_bytes_bf16" : "weight_bytes_f32").GetInt64(), r.GetProperty("weight_bytes_loaded").GetInt64());
+        // BF16 compute holds everything in BF16; F32 compute keeps the BF16 matrices as stored (BF16 rows) and widens
+        // the rest (the norms)
+        long held = r.GetProperty("auto_dtype").GetString() == "bf16"
+            ? r.GetProperty("weight_bytes_bf16").GetInt64()
+            : r.GetProperty("tensors").EnumerateArray().Sum(t =>
+            {
+                var shape = t.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+                return shape.Length == 2 ? t.GetProperty("bytes").GetInt64() : shape.Aggregate(4L, (a, d) => a * d);
+            });
+        Assert.Equal(held, r.GetProperty("weight_bytes_loaded").GetInt64());
         // --dtype auto keeps BF16 only where the CPU computes it natively
         var (auto, why) = (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()!);
         Assert.Contains(why, new[] { "checkpoint bf16, CPU has AVX-512 BF16", "checkpoint bf16, CPU lacks AVX-512 BF16" });
