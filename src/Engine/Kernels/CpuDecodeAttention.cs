@@ -11,7 +11,7 @@ namespace SmolLM3.Engine.Kernels;
 /// A decode step has too little work per head for libtorch's parallel attention kernels, whose thread
 /// hand-offs cost more than the arithmetic; this runs the heads as plain loops instead.
 /// </summary>
-public static unsafe class CpuDecodeAttention
+public static unsafe partial class CpuDecodeAttention
 {
     /// <summary>
     /// The decode positions of several sequences at once, each over its own paged cache. Position j of a sequence
@@ -23,8 +23,10 @@ public static unsafe class CpuDecodeAttention
     /// <paramref name="threads"/> threads in one hand-off, so a batch step pays for one parallel region per
     /// layer, not one per sequence. Rows are in <paramref name="format"/>: f32, bf16 or q8_0.
     /// </summary>
+    /// <param name="widestVector">The widest vectors (bits) the register-blocked loops may use: 512 takes AVX-512's where the
+    /// CPU has them, else AVX2's 256-bit ones (tests pass 256 to run those on any CPU).</param>
     public static void RunPagedBatch(float* q, nint* keyBlocks, nint* valueBlocks, int* firstBlock, int* lengths, int* outputRows, float* output,
-        int sequences, int kvHeads, int rep, int headDim, int blockTokens, int headStride, KvFormat format, int threads)
+        int sequences, int kvHeads, int rep, int headDim, int blockTokens, int headStride, KvFormat format, int threads, int widestVector = 512)
     {
         delegate*<float*, byte*, int, float> dot;
         delegate*<float, byte*, float*, int, void> axpy;
@@ -32,9 +34,7 @@ public static unsafe class CpuDecodeAttention
         else if (format == KvFormat.BF16) { dot = &DotBf16; axpy = &AxpyBf16; }
         else if (format == KvFormat.Q8_0) { dot = &Q8_0Rows.Dot; axpy = &Q8_0Rows.Axpy; }
         else throw new ArgumentException($"the decode kernel reads f32, bf16 and q8_0 rows, not {format}", nameof(format));
-        // F32 and BF16 rows take the register-blocked loops where the shape fits them (every SmolLM shape does)
-        var loop = !Vector512.IsHardwareAccelerated || headDim % 64 != 0 || rep > 4 ? RowLoop.General
-            : format == KvFormat.F32 ? RowLoop.WideF32 : format == KvFormat.BF16 ? RowLoop.WideBf16 : RowLoop.General;
+        var loop = LoopFor(format, headDim, rep, widestVector);
         var shape = new Shape(kvHeads, rep, headDim, blockTokens, headStride, format.RowBytes(headDim), loop);
         int width = kvHeads * rep * headDim;
         var seqs = new Sequence[sequences];
@@ -48,8 +48,21 @@ public static unsafe class CpuDecodeAttention
     // them for every layer
     [ThreadStatic] static float[]? _scores;
 
-    /// <summary>Which loop a group's rows take: <see cref="Group"/>'s, through the format's dot and axpy, or <see cref="GroupWide{TRow}"/>'s.</summary>
-    enum RowLoop { General, WideF32, WideBf16 }
+    /// <summary>
+    /// Which loop a group's rows take: <see cref="Group"/>'s, through the format's dot and axpy, <see cref="GroupWide{TRow}"/>'s
+    /// (512-bit) or <see cref="GroupAvx2{TRow, THeads}"/>'s (256-bit, by the group's head count).
+    /// </summary>
+    enum RowLoop { General, WideF32, WideBf16, Avx2F32, Avx2Bf16 }
+
+    /// <summary>F32 and BF16 rows take the register-blocked loops where the shape fits them (every SmolLM shape does).</summary>
+    static RowLoop LoopFor(KvFormat format, int headDim, int rep, int widestVector)
+    {
+        if (format != KvFormat.F32 && format != KvFormat.BF16) return RowLoop.General;
+        bool f32 = format == KvFormat.F32;
+        if (widestVector >= 512 && Vector512.IsHardwareAccelerated && headDim % 64 == 0 && rep <= 4) return f32 ? RowLoop.WideF32 : RowLoop.WideBf16;
+        if (Avx2.IsSupported && Fma.IsSupported && headDim % 16 == 0 && rep is >= 2 and <= 4) return f32 ? RowLoop.Avx2F32 : RowLoop.Avx2Bf16;
+        return RowLoop.General;
+    }
 
     readonly record struct Shape(int KvHeads, int Rep, int HeadDim, int BlockTokens, int HeadStride, int RowBytes, RowLoop Loop)
     {
@@ -123,6 +136,11 @@ public static unsafe class CpuDecodeAttention
         if (shape.Loop == RowLoop.WideBf16)
         {
             GroupWide<Bf16Row>(seq, g, shape, s);
+            return;
+        }
+        if (shape.Loop is RowLoop.Avx2F32 or RowLoop.Avx2Bf16)
+        {
+            GroupAvx2(seq, g, shape, s);
             return;
         }
         int rep = shape.Rep, headDim = shape.HeadDim, blockTokens = shape.BlockTokens, length = seq.Length;

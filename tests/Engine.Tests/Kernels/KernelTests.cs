@@ -163,7 +163,14 @@ public class KernelTests
     [InlineData("bf16", 2, 128, 4)]
     [InlineData("bf16", 2, 128, 1)]
     [InlineData("q8_0", 2, 128, 4)]
-    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(string kvDType, int threads, int headDim = 32, int rep = 3)
+    // the 256-bit loops (CPUs with AVX2 and no AVX-512), by the group's head count
+    [InlineData("f32", 2, 64, 3, 256)]
+    [InlineData("bf16", 2, 64, 3, 256)]
+    [InlineData("f32", 1, 128, 4, 256)]
+    [InlineData("bf16", 2, 128, 4, 256)]
+    [InlineData("bf16", 1, 48, 2, 256)]
+    [InlineData("f32", 2, 32, 1, 256)]
+    public unsafe void BatchedPagedDecodeAttentionEqualsEachSequenceAlone(string kvDType, int threads, int headDim = 32, int rep = 3, int widestVector = 512)
     {
         using var scope = NewDisposeScope();
         const int kvHeads = 2, blockTokens = 4, storageBlocks = 256, stride = storageBlocks * blockTokens;
@@ -198,7 +205,7 @@ public class KernelTests
         fixed (nint* kb = keyBlocks.ToArray(), vb = valueBlocks.ToArray())
         fixed (int* f = firstBlock, l = lengths, r = outputRows)
             CpuDecodeAttention.RunPagedBatch(TensorPointers.Float(q.contiguous()), kb, vb, f, l, r, TensorPointers.Float(ours), lengths.Length,
-                kvHeads, rep, headDim, blockTokens, stride, format, threads);
+                kvHeads, rep, headDim, blockTokens, stride, format, threads, widestVector);
         Assert.True(ours.allclose(want, rtol: 1e-4, atol: 1e-5), $"max diff {(ours - want).abs().max().item<float>()}");
     }
 }
