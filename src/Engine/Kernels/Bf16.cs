@@ -50,14 +50,25 @@ public static unsafe class Bf16
         }
         else
         {
-            var s0 = Vector256<float>.Zero;
+            // four accumulators: with one, each FMA waited on the one before (a one-stream BF16 decode ran at ~60 % of
+            // the memory's rate on an AVX2-only EPYC)
+            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            for (; c + 32 <= n; c += 32)
+            {
+                var raw = Vector256.Load(b + c);
+                var next = Vector256.Load(b + c + 16);
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Widen(Vector256.WidenLower(raw)), s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 8), Widen(Vector256.WidenUpper(raw)), s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 16), Widen(Vector256.WidenLower(next)), s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 24), Widen(Vector256.WidenUpper(next)), s3);
+            }
             for (; c + 16 <= n; c += 16)
             {
                 var raw = Vector256.Load(b + c);
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Widen(Vector256.WidenLower(raw)), s0);
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 8), Widen(Vector256.WidenUpper(raw)), s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + c + 8), Widen(Vector256.WidenUpper(raw)), s1);
             }
-            sum = Vector256.Sum(s0);
+            sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         }
         for (; c < n; c++) sum += a[c] * ToFloat(b[c]);
         return sum;
