@@ -30,7 +30,9 @@ public static unsafe class F32Rows
                 else Tile4x2(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
             }
             for (; i < t; i++)
-                for (int k = 0; k < 4; k++) y[(long)i * yStride + r + k] = Dot(wr + (long)k * n, x + (long)i * n, n);
+                if (wide)
+                    for (int k = 0; k < 4; k++) y[(long)i * yStride + r + k] = Dot(wr + (long)k * n, x + (long)i * n, n);
+                else Tile4x1(wr, n, x + (long)i * n, y + (long)i * yStride + r);
         }
         for (; r < rows; r++)
             for (int i = 0; i < t; i++) y[(long)i * yStride + r] = Dot(w + (long)r * n, x + (long)i * n, n);
@@ -105,6 +107,25 @@ public static unsafe class F32Rows
         }
         Store(y, w, n, c, x, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03));
         Store(y + yStride, w, n, c, x1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13));
+    }
+
+    /// <summary>
+    /// Four weight rows by one row of x in four independent accumulators, each pair summed as <see cref="Dot"/> sums it:
+    /// one 256-bit accumulator per row was a chain of FMAs each waiting on the last (a one-stream F32 decode on an
+    /// AVX2-only EPYC).
+    /// </summary>
+    static void Tile4x1(float* w, int n, float* x, float* y)
+    {
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int c = 0;
+        for (; c + 8 <= n; c += 8)
+        {
+            var u = Vector256.Load(x + c);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c), u, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w1 + c), u, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w2 + c), u, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w3 + c), u, a3);
+        }
+        Store(y, w, n, c, x, Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3));
     }
 
     /// <summary>The four sums of one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>
