@@ -197,8 +197,11 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
     /// <summary>
     /// Four weight rows <paramref name="stride"/> bytes apart against <typeparamref name="TRows"/> (2–4) activation rows
     /// <paramref name="aStride"/> bytes apart (batched decode): each weight block unpacked once for all the rows of x and
-    /// each activation block loaded once for all four weight rows. Row i's four dots go to y + i·<paramref name="yStride"/>,
-    /// one accumulator per pair, so a sequence's result does not depend on how many (two to fifteen) share its step.
+    /// each activation block loaded once for all four weight rows. A block's integer sums of eight (weight row, x row)
+    /// pairs are added across lanes into one vector, lane k for pair k, then converted and scaled by one FMA: per pair a
+    /// block costs its byte products and an eighth of the reduction, not a conversion, a multiply and an FMA of its own.
+    /// Row i's four dots go to y + i·<paramref name="yStride"/>; each pair has a lane of its own whatever the tile, so a
+    /// sequence's result does not depend on how many (two or more) share its step.
     /// </summary>
     public static void Tile4<TRows>(byte* w, long stride, byte* a, int aStride, int blocks, float* y, int yStride) where TRows : struct, IRowCount
     {
@@ -208,54 +211,61 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         float* c0 = row0.BlockSums, c1 = c0 + scaleStep, c2 = c1 + scaleStep, c3 = c2 + scaleStep;
         sbyte* q0 = row0.Quants, q1 = q0 + aStride, q2 = q1 + aStride, q3 = q2 + aStride;
         byte* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
-        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
-        Vector128<float> k0 = default, k1 = default, k2 = default, k3 = default;
+        // lanes 0–3: x row 0 (or 2) against weight rows 0–3; lanes 4–7: x row 1 (or 3)
+        Vector256<float> acc01 = default, acc23 = default, k01 = default, k23 = default;
         long ahead = Prefetch.Ahead(stride);
         for (int b = 0, o = 0; b < blocks; b++, o += T.Bytes)
         {
             var (dw, mins) = BlockScales4(w0 + o, w1 + o, w2 + o, w3 + o, ahead);
             var v0 = T.Values(w0 + o); var v1 = T.Values(w1 + o); var v2 = T.Values(w2 + o); var v3 = T.Values(w3 + o);
             var m0 = Magnitudes(v0); var m1 = Magnitudes(v1); var m2 = Magnitudes(v2); var m3 = Magnitudes(v3);
-            var d = dw.ToVector256Unsafe();
-            var d0 = Avx2.PermuteVar8x32(d, Vector256<int>.Zero); var d1 = Avx2.PermuteVar8x32(d, Vector256.Create(1));
-            var d2 = Avx2.PermuteVar8x32(d, Vector256.Create(2)); var d3 = Avx2.PermuteVar8x32(d, Vector256.Create(3));
+            var d = Vector256.Create(dw, dw);
             int at = XAt(row0, b);
             bool paired = Paired(row0, b);
             var x = X(q0 + at, paired);
-            var sc = Vector256.Create(s0[b]);
-            a00 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a00); a01 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a01);
-            a02 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a02); a03 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a03);
+            var p0 = Times(m0, v0, x); var p1 = Times(m1, v1, x); var p2 = Times(m2, v2, x); var p3 = Times(m3, v3, x);
             x = X(q1 + at, paired);
-            sc = Vector256.Create(s1[b]);
-            a10 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a10); a11 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a11);
-            a12 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a12); a13 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a13);
-            if (!T.Signed)
-            {
-                k0 = Fma.MultiplyAdd(mins, Vector128.Create(c0[b]), k0);
-                k1 = Fma.MultiplyAdd(mins, Vector128.Create(c1[b]), k1);
-            }
+            var sums = Lanes8(p0, p1, p2, p3, Times(m0, v0, x), Times(m1, v1, x), Times(m2, v2, x), Times(m3, v3, x));
+            acc01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s0[b]), Vector128.Create(s1[b])), acc01);
+            if (!T.Signed) k01 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c0[b]), Vector128.Create(c1[b])), k01);
             if (TRows.Count > 2)
             {
                 x = X(q2 + at, paired);
-                sc = Vector256.Create(s2[b]);
-                a20 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a20); a21 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a21);
-                a22 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a22); a23 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a23);
-                if (!T.Signed) k2 = Fma.MultiplyAdd(mins, Vector128.Create(c2[b]), k2);
-            }
-            if (TRows.Count > 3)
-            {
-                x = X(q3 + at, paired);
-                sc = Vector256.Create(s3[b]);
-                a30 = SimdBytes.ScaleAdd(d0 * sc, Times(m0, v0, x), a30); a31 = SimdBytes.ScaleAdd(d1 * sc, Times(m1, v1, x), a31);
-                a32 = SimdBytes.ScaleAdd(d2 * sc, Times(m2, v2, x), a32); a33 = SimdBytes.ScaleAdd(d3 * sc, Times(m3, v3, x), a33);
-                if (!T.Signed) k3 = Fma.MultiplyAdd(mins, Vector128.Create(c3[b]), k3);
+                p0 = Times(m0, v0, x); p1 = Times(m1, v1, x); p2 = Times(m2, v2, x); p3 = Times(m3, v3, x);
+                float s3b = TRows.Count > 3 ? s3[b] : 0f, c3b = TRows.Count > 3 && !T.Signed ? c3[b] : 0f;   // Q8_0 rows have no block sums
+                if (TRows.Count > 3)
+                {
+                    x = X(q3 + at, paired);
+                    sums = Lanes8(p0, p1, p2, p3, Times(m0, v0, x), Times(m1, v1, x), Times(m2, v2, x), Times(m3, v3, x));
+                }
+                else sums = Lanes8(p0, p1, p2, p3, p0, p1, p2, p3);
+                acc23 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s2[b]), Vector128.Create(s3b)), acc23);
+                if (!T.Signed) k23 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c2[b]), Vector128.Create(c3b)), k23);
             }
         }
-        (SimdBytes.Sum4(a00, a01, a02, a03) + k0).Store(y);
-        (SimdBytes.Sum4(a10, a11, a12, a13) + k1).Store(y + yStride);
-        if (TRows.Count > 2) (SimdBytes.Sum4(a20, a21, a22, a23) + k2).Store(y + 2L * yStride);
-        if (TRows.Count > 3) (SimdBytes.Sum4(a30, a31, a32, a33) + k3).Store(y + 3L * yStride);
+        acc01 += k01;
+        acc01.GetLower().Store(y);
+        acc01.GetUpper().Store(y + yStride);
+        if (TRows.Count > 2)
+        {
+            acc23 += k23;
+            acc23.GetLower().Store(y + 2L * yStride);
+            if (TRows.Count > 3) acc23.GetUpper().Store(y + 3L * yStride);
+        }
+    }
+
+    /// <summary>
+    /// Eight pairs' partial sums (8 ints each) as one vector of their totals: lanes 0–3 for <paramref name="a0"/>–<paramref name="a3"/>,
+    /// 4–7 for <paramref name="b0"/>–<paramref name="b3"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Lanes8(Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3,
+        Vector256<int> b0, Vector256<int> b1, Vector256<int> b2, Vector256<int> b3)
+    {
+        // each 128-bit half: lane k holds pair k's sum over that half's four partials
+        var a = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
+        var b = Avx2.HorizontalAdd(Avx2.HorizontalAdd(b0, b1), Avx2.HorizontalAdd(b2, b3));
+        return Avx2.Permute2x128(a, b, 0x20) + Avx2.Permute2x128(a, b, 0x31);
     }
 
     /// <summary>Whether block <paramref name="b"/> of <paramref name="x"/> lies in pair order (a JIT-time false for the formats without it).</summary>
