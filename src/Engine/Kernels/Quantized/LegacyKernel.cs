@@ -222,23 +222,14 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             var d = Vector256.Create(dw, dw);
             int at = XAt(row0, b);
             bool paired = Paired(row0, b);
-            var x = X(q0 + at, paired);
-            var p0 = Times(m0, v0, x); var p1 = Times(m1, v1, x); var p2 = Times(m2, v2, x); var p3 = Times(m3, v3, x);
-            x = X(q1 + at, paired);
-            var sums = Lanes8(p0, p1, p2, p3, Times(m0, v0, x), Times(m1, v1, x), Times(m2, v2, x), Times(m3, v3, x));
+            var sums = Sums8(m0, m1, m2, m3, v0, v1, v2, v3, X(q0 + at, paired), X(q1 + at, paired));
             acc01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s0[b]), Vector128.Create(s1[b])), acc01);
             if (!T.Signed) k01 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c0[b]), Vector128.Create(c1[b])), k01);
             if (TRows.Count > 2)
             {
-                x = X(q2 + at, paired);
-                p0 = Times(m0, v0, x); p1 = Times(m1, v1, x); p2 = Times(m2, v2, x); p3 = Times(m3, v3, x);
                 float s3b = TRows.Count > 3 ? s3[b] : 0f, c3b = TRows.Count > 3 && !T.Signed ? c3[b] : 0f;   // Q8_0 rows have no block sums
-                if (TRows.Count > 3)
-                {
-                    x = X(q3 + at, paired);
-                    sums = Lanes8(p0, p1, p2, p3, Times(m0, v0, x), Times(m1, v1, x), Times(m2, v2, x), Times(m3, v3, x));
-                }
-                else sums = Lanes8(p0, p1, p2, p3, p0, p1, p2, p3);
+                var x2 = X(q2 + at, paired);
+                sums = Sums8(m0, m1, m2, m3, v0, v1, v2, v3, x2, TRows.Count > 3 ? X(q3 + at, paired) : x2);
                 acc23 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s2[b]), Vector128.Create(s3b)), acc23);
                 if (!T.Signed) k23 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c2[b]), Vector128.Create(c3b)), k23);
             }
@@ -252,6 +243,30 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             acc23.GetLower().Store(y + 2L * yStride);
             if (TRows.Count > 3) acc23.GetUpper().Store(y + 3L * yStride);
         }
+    }
+
+    /// <summary>
+    /// Four weight blocks (<paramref name="m0"/>… as <see cref="Magnitudes"/> gives them) against two activation blocks,
+    /// lane k for weight row k % 4 against <paramref name="xA"/> (k &lt; 4) or <paramref name="xB"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> Sums8(Vector256<byte> m0, Vector256<byte> m1, Vector256<byte> m2, Vector256<byte> m3,
+        Vector256<sbyte> v0, Vector256<sbyte> v1, Vector256<sbyte> v2, Vector256<sbyte> v3, Vector256<sbyte> xA, Vector256<sbyte> xB)
+    {
+        if (!T.Signed && !AvxVnni.IsSupported)
+        {
+            // unsigned integers below 32: two rounds of adding neighbouring shorts keep each within 8·31·127 < 32768,
+            // so two widenings to ints serve the eight pairs where each pair took one
+            var a = Avx2.HorizontalAdd(Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m0, xA), Avx2.MultiplyAddAdjacent(m1, xA)),
+                Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m2, xA), Avx2.MultiplyAddAdjacent(m3, xA)));
+            var b = Avx2.HorizontalAdd(Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m0, xB), Avx2.MultiplyAddAdjacent(m1, xB)),
+                Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m2, xB), Avx2.MultiplyAddAdjacent(m3, xB)));
+            var wa = Avx2.MultiplyAddAdjacent(a, Vector256<short>.One);
+            var wb = Avx2.MultiplyAddAdjacent(b, Vector256<short>.One);
+            return Avx2.Permute2x128(wa, wb, 0x20) + Avx2.Permute2x128(wa, wb, 0x31);
+        }
+        return Lanes8(Times(m0, v0, xA), Times(m1, v1, xA), Times(m2, v2, xA), Times(m3, v3, xA),
+            Times(m0, v0, xB), Times(m1, v1, xB), Times(m2, v2, xB), Times(m3, v3, xB));
     }
 
     /// <summary>
