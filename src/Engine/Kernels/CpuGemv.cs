@@ -194,10 +194,10 @@ public static unsafe class CpuGemv
     /// exact dequantizers into a buffer of its own (L1/L2-sized) and multiplies them by all t rows of x with
     /// <see cref="F32Rows"/>, so the result is exactly the dense GEMV's on the dequantized matrix.
     /// </summary>
-    static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads)
+    static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads, int maxRows = MaxRows)
     {
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
+        Split(t, maxRows, outFeatures, threads, (r0, r1) =>
         {
             fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
                 for (int p = 0; p < parts.Count; p++)
@@ -215,6 +215,22 @@ public static unsafe class CpuGemv
                 }
         }, align: 4);
     }
+
+    /// <summary>
+    /// Whether a prompt's rows (more than <see cref="MaxRows"/>) multiply packed W here (<see cref="MultiplyPrompt"/>)
+    /// rather than by tiles dequantized for libtorch's GEMM (<see cref="PackedMatmul"/>): on CPUs with AVX2 and no 512-bit
+    /// vectors, where the register tiles ran at the FMA units' rate and MKL's SGEMM at about two thirds of it (an AVX2-only
+    /// EPYC: SmolLM3-3B Q4_K_M prompt of 128 16.7 → 24.5 tokens/s, SmolLM2-135M Q4_0 prompt of 512 393 → 491;
+    /// docs/benchmarks.md). CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
+    /// </summary>
+    public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    /// <summary>
+    /// A prompt's rows of x against packed W: <see cref="MultiplyWidened"/> for any number of rows, exactly the dense
+    /// GEMV's result on the dequantized matrix (<see cref="F32Rows"/> takes the rows of x in groups that stay in L2).
+    /// </summary>
+    public static void MultiplyPrompt(PackedStack stack, float* x, float* y, int t, int threads) =>
+        MultiplyWidened(stack, x, y, t, threads, int.MaxValue);
 
     /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles.</summary>
     const int WidenedChunk = 8;

@@ -17,6 +17,16 @@ public static unsafe class F32Rows
     /// <param name="y">Row i of x's results at y + i·<paramref name="yStride"/>, one per weight row.</param>
     public static void Rows(float* w, int rows, int n, float* x, int t, float* y, int yStride)
     {
+        // many rows of x (a prompt) in groups that stay in L2 while the weight rows pass over them
+        for (int i0 = 0; i0 < t; i0 += XGroup)
+            Group(w, rows, n, x + (long)i0 * n, Math.Min(XGroup, t - i0), y + (long)i0 * yStride, yStride);
+    }
+
+    /// <summary>Rows of x per pass over the weight rows: a multiple of the tiles' 3 and 4, and more than a batch.</summary>
+    const int XGroup = 48;
+
+    static void Group(float* w, int rows, int n, float* x, int t, float* y, int yStride)
+    {
         bool wide = Vector512.IsHardwareAccelerated;
         int xTile = wide ? 4 : 3;
         int r = 0;

@@ -54,7 +54,9 @@ public sealed class Linear : IDisposable
             if (x.device_type != DeviceType.CPU || x.dim() != 2)
                 throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
             var xf = x.to(ScalarType.Float32).contiguous();
-            var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf) : PackedMatmul.Multiply(_packed.Parts, xf, _bf16Tiles);
+            var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf)
+                : !_bf16Tiles && CpuGemv.TakesPrompts ? Prompt(xf)
+                : PackedMatmul.Multiply(_packed.Parts, xf, _bf16Tiles);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
         bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;
@@ -67,6 +69,14 @@ public sealed class Linear : IDisposable
         // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
         if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);
+    }
+
+    unsafe Tensor Prompt(Tensor x)
+    {
+        var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
+        if (x.shape[0] == 0) return y;
+        CpuGemv.MultiplyPrompt(_packed!, TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0], get_num_threads());
+        return y;
     }
 
     unsafe Tensor Gemv(Tensor x)

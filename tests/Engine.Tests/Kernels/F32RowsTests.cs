@@ -11,6 +11,7 @@ public unsafe class F32RowsTests
     [InlineData(9, 13, 576)]
     [InlineData(16, 8, 1536)]
     [InlineData(32, 5, 33)]
+    [InlineData(101, 9, 70)]    // rows of x in more than one group
     public void Rows_match_double_sums_and_do_not_depend_on_the_batch(int t, int rows, int n)
     {
         var random = new Random(t * 1000 + rows * 10 + n);

@@ -135,6 +135,35 @@ public class PackedWeightTests
             Assert.True(BitConverter.SingleToInt32Bits(packed[i]) == BitConverter.SingleToInt32Bits(plain[i]), $"x row {i / stack.Rows}, weight row {i % stack.Rows}: {packed[i]} vs {plain[i]}");
     }
 
+    [Theory]
+    [InlineData(CpuGemv.MaxRows + 1)]
+    [InlineData(100)]   // past one group of rows of x, and not a multiple of the tiles' rows
+    public unsafe void PromptsGiveExactlyTheDenseRowsOfTheDequantizedMatrix(int t)
+    {
+        PackedWeight[] parts = [RandomBlocks(GgmlType.Q4_K, 37, 512, 8), RandomBlocks(GgmlType.Q4_0, 130, 512, 9), RandomBlocks(GgmlType.Q8_0, 11, 512, 10)];
+        var stack = new PackedStack(parts);
+        float[] dense = [.. parts.SelectMany(p => p.Dequantize())];
+        var random = new Random(t);
+        var x = new float[t * 512];
+        for (int i = 0; i < x.Length; i++) x[i] = random.NextSingle() * 2 - 1;
+        float[] packed = new float[t * stack.Rows], plain = new float[t * stack.Rows];
+        fixed (float* xp = x, wp = dense, yp = packed, zp = plain)
+        {
+            CpuGemv.MultiplyPrompt(stack, xp, yp, t, threads: 2);
+            F32Rows.Rows(wp, stack.Rows, 512, xp, t, zp, stack.Rows);
+        }
+        for (int i = 0; i < packed.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(packed[i]) == BitConverter.SingleToInt32Bits(plain[i]), $"x row {i / stack.Rows}, weight row {i % stack.Rows}: {packed[i]} vs {plain[i]}");
+        // and within float32 summation of the float64 product
+        for (int i = 0; i < t; i += 33)
+            for (int r = 0; r < stack.Rows; r += 17)
+            {
+                double want = 0, scale = 0;
+                for (int c = 0; c < 512; c++) (want, scale) = (want + (double)dense[r * 512 + c] * x[i * 512 + c], scale + Math.Abs((double)dense[r * 512 + c] * x[i * 512 + c]));
+                Assert.InRange(packed[i * stack.Rows + r], want - 1e-5 * scale - 1e-6, want + 1e-5 * scale + 1e-6);
+            }
+    }
+
     [Fact]
     public void EmbeddingLookupDecodesExactlyTheRowsAskedFor()
     {
