@@ -120,11 +120,7 @@ public class PackedWeightTests
     {
         // parts whose row counts are not multiples of the four-row tiles or of the rows widened per pass
         PackedWeight[] parts = [RandomBlocks(GgmlType.Q4_K, 37, 512, 4), RandomBlocks(GgmlType.Q6_K, 300, 512, 5), RandomBlocks(GgmlType.Q5_0, 129, 512, 6), RandomBlocks(GgmlType.Q8_0, 11, 512, 7)];
-        var stack = new PackedStack(parts);
-        float[] dense = [.. parts.SelectMany(p => p.Dequantize())];
-        var random = new Random(t);
-        var x = new float[t * 512];
-        for (int i = 0; i < x.Length; i++) x[i] = random.NextSingle() * 2 - 1;
+        var (stack, dense, x) = StackAndRows(parts, t);
         float[] packed = new float[t * stack.Rows], plain = new float[t * stack.Rows];
         fixed (float* xp = x, wp = dense, yp = packed, zp = plain)
         {
@@ -135,17 +131,22 @@ public class PackedWeightTests
             Assert.True(BitConverter.SingleToInt32Bits(packed[i]) == BitConverter.SingleToInt32Bits(plain[i]), $"x row {i / stack.Rows}, weight row {i % stack.Rows}: {packed[i]} vs {plain[i]}");
     }
 
+    /// <summary>The parts stacked, their dequantized values in order, and t rows of 512 uniform values.</summary>
+    static (PackedStack Stack, float[] Dense, float[] X) StackAndRows(PackedWeight[] parts, int t)
+    {
+        var random = new Random(t);
+        var x = new float[t * 512];
+        for (int i = 0; i < x.Length; i++) x[i] = random.NextSingle() * 2 - 1;
+        return (new PackedStack(parts), [.. parts.SelectMany(p => p.Dequantize())], x);
+    }
+
     [Theory]
     [InlineData(CpuGemv.MaxRows + 1)]
     [InlineData(100)]   // past one group of rows of x, and not a multiple of the tiles' rows
     public unsafe void PromptsGiveExactlyTheDenseRowsOfTheDequantizedMatrix(int t)
     {
         PackedWeight[] parts = [RandomBlocks(GgmlType.Q4_K, 37, 512, 8), RandomBlocks(GgmlType.Q4_0, 130, 512, 9), RandomBlocks(GgmlType.Q8_0, 11, 512, 10)];
-        var stack = new PackedStack(parts);
-        float[] dense = [.. parts.SelectMany(p => p.Dequantize())];
-        var random = new Random(t);
-        var x = new float[t * 512];
-        for (int i = 0; i < x.Length; i++) x[i] = random.NextSingle() * 2 - 1;
+        var (stack, dense, x) = StackAndRows(parts, t);
         float[] packed = new float[t * stack.Rows], plain = new float[t * stack.Rows];
         fixed (float* xp = x, wp = dense, yp = packed, zp = plain)
         {
