@@ -46,8 +46,8 @@ public static unsafe class CpuGemv
     /// <param name="w">(outFeatures, inFeatures) row-major.</param>
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
-    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
+    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads, int maxRows = MaxRows) =>
+        Split(t, maxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
@@ -221,7 +221,8 @@ public static unsafe class CpuGemv
     /// rather than by tiles dequantized for libtorch's GEMM (<see cref="PackedMatmul"/>): on CPUs with AVX2 and no 512-bit
     /// vectors, where the register tiles ran at the FMA units' rate and MKL's SGEMM at about two thirds of it (an AVX2-only
     /// EPYC: SmolLM3-3B Q4_K_M prompt of 128 16.7 → 24.5 tokens/s, SmolLM2-135M Q4_0 prompt of 512 393 → 491;
-    /// docs/benchmarks.md). CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
+    /// docs/benchmarks.md). Dense F32 weights take the same tiles there (SmolLM2-135M F32 prompt of 512: 401–425 →
+    /// 466–502). CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
     /// </summary>
     public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
 

@@ -66,9 +66,20 @@ public sealed class Linear : IDisposable
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
+        // an F32 prompt on a CPU whose register tiles outrun the BLAS GEMM (CpuGemv.TakesPrompts)
+        if (_gemv && CpuGemv.TakesPrompts && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+            && _weight!.dtype == ScalarType.Float32 && x.shape[0] > 0)
+            return DensePrompt(x.contiguous());
         // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
         if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);
+    }
+
+    unsafe Tensor DensePrompt(Tensor x)
+    {
+        var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
+        CpuGemv.Multiply(TensorPointers.Float(_weight!), TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0], (int)OutFeatures, (int)InFeatures, get_num_threads(), int.MaxValue);
+        return y;
     }
 
     unsafe Tensor Prompt(Tensor x)
