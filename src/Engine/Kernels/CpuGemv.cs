@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Kernels.Quantized;
 using SmolLM3.Engine.Loading;
@@ -46,7 +47,10 @@ public static unsafe class CpuGemv
     /// <param name="w">(outFeatures, inFeatures) row-major.</param>
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
-    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads, int maxRows = MaxRows) =>
+    public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+        Multiply(w, x, y, t, outFeatures, inFeatures, threads, MaxRows);
+
+    static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads, int maxRows) =>
         Split(t, maxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
@@ -224,7 +228,7 @@ public static unsafe class CpuGemv
     /// docs/benchmarks.md). Dense F32 weights take the same tiles there (SmolLM2-135M F32 prompt of 512: 401–425 →
     /// 466–502). CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
     /// </summary>
-    public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+    public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
     /// A prompt's rows of x against packed W: <see cref="MultiplyWidened"/> for any number of rows, exactly the dense
@@ -232,6 +236,10 @@ public static unsafe class CpuGemv
     /// </summary>
     public static void MultiplyPrompt(PackedStack stack, float* x, float* y, int t, int threads) =>
         MultiplyWidened(stack, x, y, t, threads, int.MaxValue);
+
+    /// <summary>A prompt's rows of x against dense F32 W: <see cref="F32Rows"/> for any number of rows (see <see cref="TakesPrompts"/>).</summary>
+    public static void MultiplyPrompt(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+        Multiply(w, x, y, t, outFeatures, inFeatures, threads, int.MaxValue);
 
     /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles.</summary>
     const int WidenedChunk = 8;

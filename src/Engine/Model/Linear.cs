@@ -55,7 +55,7 @@ public sealed class Linear : IDisposable
                 throw new ArgumentException($"a packed linear takes (T, in) inputs on the CPU, got [{string.Join(", ", x.shape)}] on {x.device}", nameof(x));
             var xf = x.to(ScalarType.Float32).contiguous();
             var y = x.shape[0] > 0 && x.shape[0] <= _packed.OneOffRows ? Gemv(xf)
-                : !_bf16Tiles && CpuGemv.TakesPrompts ? Prompt(xf)
+                : !_bf16Tiles && CpuGemv.TakesPrompts ? Gemv(xf, prompt: true)
                 : PackedMatmul.Multiply(_packed.Parts, xf, _bf16Tiles);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
@@ -69,31 +69,22 @@ public sealed class Linear : IDisposable
         // an F32 prompt on a CPU whose register tiles outrun the BLAS GEMM (CpuGemv.TakesPrompts)
         if (_gemv && CpuGemv.TakesPrompts && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
             && _weight!.dtype == ScalarType.Float32 && x.shape[0] > 0)
-            return DensePrompt(x.contiguous());
+            return Gemv(x.contiguous(), prompt: true);
         // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
         if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);
     }
 
-    unsafe Tensor DensePrompt(Tensor x)
+    /// <summary>y = x · Wᵀ by <see cref="Multiply"/>, or by <see cref="CpuGemv"/>'s prompt path for any number of rows.</summary>
+    unsafe Tensor Gemv(Tensor x, bool prompt = false)
     {
         var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
-        CpuGemv.Multiply(TensorPointers.Float(_weight!), TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0], (int)OutFeatures, (int)InFeatures, get_num_threads(), int.MaxValue);
-        return y;
-    }
-
-    unsafe Tensor Prompt(Tensor x)
-    {
-        var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
-        if (x.shape[0] == 0) return y;
-        CpuGemv.MultiplyPrompt(_packed!, TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0], get_num_threads());
-        return y;
-    }
-
-    unsafe Tensor Gemv(Tensor x)
-    {
-        var y = empty([x.shape[0], OutFeatures], ScalarType.Float32);
-        Multiply(TensorPointers.Float(x), TensorPointers.Float(y), (int)x.shape[0]);
+        int t = (int)x.shape[0];
+        if (t == 0) return y;
+        float* xp = TensorPointers.Float(x), yp = TensorPointers.Float(y);
+        if (!prompt) Multiply(xp, yp, t);
+        else if (_packed is not null) CpuGemv.MultiplyPrompt(_packed, xp, yp, t, get_num_threads());
+        else CpuGemv.MultiplyPrompt(TensorPointers.Float(_weight!), xp, yp, t, (int)OutFeatures, (int)InFeatures, get_num_threads());
         return y;
     }
 

@@ -223,15 +223,15 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
             int at = XAt(row0, b);
             bool paired = Paired(row0, b);
             var sums = Sums8(m0, m1, m2, m3, v0, v1, v2, v3, X(q0 + at, paired), X(q1 + at, paired));
-            acc01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s0[b]), Vector128.Create(s1[b])), acc01);
-            if (!T.Signed) k01 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c0[b]), Vector128.Create(c1[b])), k01);
+            acc01 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Spread(s0[b], s1[b]), acc01);
+            if (!T.Signed) k01 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Spread(c0[b], c1[b]), k01);
             if (TRows.Count > 2)
             {
                 float s3b = TRows.Count > 3 ? s3[b] : 0f, c3b = TRows.Count > 3 && !T.Signed ? c3[b] : 0f;   // Q8_0 rows have no block sums
                 var x2 = X(q2 + at, paired);
                 sums = Sums8(m0, m1, m2, m3, v0, v1, v2, v3, x2, TRows.Count > 3 ? X(q3 + at, paired) : x2);
-                acc23 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(Vector128.Create(s2[b]), Vector128.Create(s3b)), acc23);
-                if (!T.Signed) k23 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Vector256.Create(Vector128.Create(c2[b]), Vector128.Create(c3b)), k23);
+                acc23 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Spread(s2[b], s3b), acc23);
+                if (!T.Signed) k23 = Fma.MultiplyAdd(Vector256.Create(mins, mins), Spread(c2[b], c3b), k23);
             }
         }
         acc01 += k01;
@@ -261,9 +261,7 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
                 Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m2, xA), Avx2.MultiplyAddAdjacent(m3, xA)));
             var b = Avx2.HorizontalAdd(Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m0, xB), Avx2.MultiplyAddAdjacent(m1, xB)),
                 Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(m2, xB), Avx2.MultiplyAddAdjacent(m3, xB)));
-            var wa = Avx2.MultiplyAddAdjacent(a, Vector256<short>.One);
-            var wb = Avx2.MultiplyAddAdjacent(b, Vector256<short>.One);
-            return Avx2.Permute2x128(wa, wb, 0x20) + Avx2.Permute2x128(wa, wb, 0x31);
+            return AddHalves(Avx2.MultiplyAddAdjacent(a, Vector256<short>.One), Avx2.MultiplyAddAdjacent(b, Vector256<short>.One));
         }
         return Lanes8(Times(m0, v0, xA), Times(m1, v1, xA), Times(m2, v2, xA), Times(m3, v3, xA),
             Times(m0, v0, xB), Times(m1, v1, xB), Times(m2, v2, xB), Times(m3, v3, xB));
@@ -280,8 +278,16 @@ internal static unsafe class LegacyKernel<T> where T : struct, ILegacyBlock
         // each 128-bit half: lane k holds pair k's sum over that half's four partials
         var a = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a0, a1), Avx2.HorizontalAdd(a2, a3));
         var b = Avx2.HorizontalAdd(Avx2.HorizontalAdd(b0, b1), Avx2.HorizontalAdd(b2, b3));
-        return Avx2.Permute2x128(a, b, 0x20) + Avx2.Permute2x128(a, b, 0x31);
+        return AddHalves(a, b);
     }
+
+    /// <summary>Each vector's two 128-bit halves added: <paramref name="a"/>'s sums in the low half, <paramref name="b"/>'s in the high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> AddHalves(Vector256<int> a, Vector256<int> b) => Avx2.Permute2x128(a, b, 0x20) + Avx2.Permute2x128(a, b, 0x31);
+
+    /// <summary><paramref name="low"/> in the four low lanes, <paramref name="high"/> in the four high ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Spread(float low, float high) => Vector256.Create(Vector128.Create(low), Vector128.Create(high));
 
     /// <summary>Whether block <paramref name="b"/> of <paramref name="x"/> lies in pair order (a JIT-time false for the formats without it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
