@@ -11,8 +11,8 @@ namespace SmolLM3.Contracts;
 /// <param name="CachedPromptTokens">Prompt tokens already in a conversation's cache when its turn was submitted (its own or shared).</param>
 /// <param name="SharedBlocks">Blocks read by more than one conversation (a common start held once).</param>
 /// <param name="CachedBlocks">Blocks no conversation holds that keep a prompt start for the next with it; counted as free.</param>
-/// <param name="PrefixQueriedTokens">Whole-block prompt positions looked up among the pool's shared blocks so far.</param>
-/// <param name="PrefixHitTokens">Those found there or in the spill tier, not computed.</param>
+/// <param name="PrefixQueriedTokens">Prompt positions looked up among the pool's shared blocks so far.</param>
+/// <param name="PrefixHitTokens">Those found there (whole blocks, or copied from a block's start) or in the spill tier, not computed.</param>
 /// <param name="RestoredTokens">Of those, positions read back from the spill tier on disk.</param>
 /// <param name="SpillBlocks">Blocks in the spill tier now.</param>
 /// <param name="SpillBytes">Bytes they take on disk.</param>

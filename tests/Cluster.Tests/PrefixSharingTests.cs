@@ -10,7 +10,7 @@ namespace SmolLM3.Cluster.Tests;
 /// <summary>
 /// Prefix sharing on one silo: turns with the same long system prompt compute it once, report it as cached and reply
 /// as if they had computed it; many sessions hold one copy of it; a stateless request repeated with one more message
-/// starts from the first one's blocks.
+/// starts from the first one's blocks; the same turn in a new session computes only its last prompt token.
 /// </summary>
 [Collection(ClusterCollection.Name)]   // one busy cluster at a time on this machine
 public sealed class PrefixSharingTests(PrefixSharingClusterFixture cluster) : IClassFixture<PrefixSharingClusterFixture>
@@ -36,10 +36,10 @@ public sealed class PrefixSharingTests(PrefixSharingClusterFixture cluster) : IC
         return n;
     }
 
-    async Task<TurnResult> TurnAsync(string system, string user)
+    async Task<TurnResult> TurnAsync(string system, string user, int maxTokens = MaxTokens)
     {
         var session = (await cluster.Client.CreateSessionAsync(new CreateSessionRequest(), Auth(KeyA))).SessionId;
-        var request = ChatRequests.Greedy(session, user, MaxTokens);
+        var request = ChatRequests.Greedy(session, user, maxTokens);
         request.Messages.Insert(0, new ChatMessage { Role = "system", Content = system });
         return await TurnResult.ReadAsync(cluster.Client.StreamChat(request, Auth(KeyA)));
     }
@@ -63,6 +63,22 @@ public sealed class PrefixSharingTests(PrefixSharingClusterFixture cluster) : IC
         var (expected, text) = EngineGreedy.Reply(cluster.Model, prompt, MaxTokens);
         Assert.Equal(text, second.Text);
         Assert.Equal(expected.Count, second.Usage.CompletionTokens);
+    }
+
+    [SkippableFact]
+    public async Task The_same_turn_in_a_new_session_computes_only_its_last_prompt_token_and_replies_the_same()
+    {
+        await cluster.StartAsync();
+        var system = SystemPrompt("harbours");
+        var first = await TurnAsync(system, "Which rule comes first?", maxTokens: 24);
+        var again = await TurnAsync(system, "Which rule comes first?", maxTokens: 24);
+
+        // the first turn's cache filled the block its prompt ended in, so the second copies that block's start
+        int block = (await cluster.KvStatsAsync()).BlockTokens;
+        Assert.True(first.Usage.CompletionTokens > block, $"{first.Usage.CompletionTokens} tokens generated");
+        Assert.NotEqual(0, first.Started.PromptTokens % block);
+        Assert.Equal(again.Started.PromptTokens - 1, again.Started.CachedTokens);
+        Assert.Equal(first.Text, again.Text);
     }
 
     [SkippableFact]

@@ -1,9 +1,11 @@
+using static TorchSharp.torch;
+
 namespace SmolLM3.Engine.Model;
 
 /// <summary>
 /// Prefix sharing: a cache's full blocks are addressed by content as it fills them (<see cref="Offer"/>), and a new
-/// sequence takes the longest chain of addressed blocks that starts its tokens instead of computing it
-/// (<see cref="Attach"/>). Such blocks are full and lie before every reader's length, so no write ever reaches
+/// sequence takes the longest chain of addressed blocks that starts its tokens instead of computing it, and a copy of
+/// the positions its next tokens share with the start of an addressed block (<see cref="Attach"/>). Such blocks are full and lie before every reader's length, so no write ever reaches
 /// them; a reader that truncates into one gives it up (<see cref="KvCache.Truncate"/>). When the last reader lets
 /// go, a block stays addressed until the pool needs it: taking blocks uses the free list, then blocks never used,
 /// then these, least recently released first — all before any idle conversation is evicted.
@@ -62,8 +64,10 @@ public sealed partial class KvBlockPool
 
     /// <summary>
     /// Extends a cache holding the first <paramref name="length"/> of <paramref name="tokens"/> in
-    /// <paramref name="blocks"/> with the addressed blocks that hold its next whole blocks, taking a reference to each;
-    /// a partial last block is given back when that gains positions. Returns the positions the cache now holds.
+    /// <paramref name="blocks"/> with the addressed blocks that hold its next whole blocks, taking a reference to each,
+    /// then with a copy of the start of an addressed block that began the same way (a block is shared whole or not
+    /// at all: the cache writes after the copied positions in a block of its own). A partial last block is given back
+    /// when that gains positions. Returns the positions the cache now holds.
     /// </summary>
     internal int Attach(List<int> blocks, ReadOnlySpan<int> tokens, int length)
     {
@@ -75,13 +79,49 @@ public sealed partial class KvBlockPool
             // past the blocks in memory, the ones spilled to disk (their parent: the last found, or the cache's own)
             int last = found.Count > 0 ? found[^1] : whole > 0 ? blocks[whole - 1] : -1;
             var spilled = SpilledAfterLocked(last, whole + found.Count, tokens);
-            if ((whole + found.Count + spilled.Count) * BlockTokens <= length) return length;
+            int chain = (whole + found.Count + spilled.Count) * BlockTokens;
+            var (source, start) = spilled.Count == 0 ? _prefixes.FindStart(last, tokens[chain..]) : (-1, 0);
+            int queried = Math.Max(0, tokens.Length - length);
+            if (chain + start <= length)
+            {
+                _prefixes.Count(queried, 0);
+                return length;
+            }
+            long restored = _restoredTokens;
             GiveLocked(blocks, whole);
-            _prefixes.Acquire(found, BlockTokens);
+            _prefixes.Acquire(found);
             blocks.AddRange(found);
             RestoreLocked(blocks, spilled);
-            return blocks.Count * BlockTokens;
+            int held = blocks.Count * BlockTokens;
+            if (source >= 0 && blocks.Count * BlockTokens == chain && CopyStartLocked(blocks, source, start)) held += start;
+            _prefixes.Count(queried, Math.Max(0, held - length - (int)(_restoredTokens - restored)));
+            return held;
         }
+    }
+
+    /// <summary>
+    /// Appends a block of the cache's own holding the first <paramref name="count"/> positions of addressed block
+    /// <paramref name="source"/>; false when the pool has no block to spare.
+    /// </summary>
+    bool CopyStartLocked(List<int> blocks, int source, int count)
+    {
+        _prefixes!.Acquire(source);   // not taken back to be the copy's own block
+        var taken = new List<int>(1);
+        bool copied = TakeLocked(1, taken);
+        if (copied)
+        {
+            using var scope = NewDisposeScope();
+            for (int layer = 0; layer < _layers; layer++)
+            {
+                var (fromKeys, fromValues) = Slot(layer, source, 0, count);
+                var (toKeys, toValues) = Slot(layer, taken[0], 0, count);
+                toKeys.copy_(fromKeys);
+                toValues.copy_(fromValues);
+            }
+            blocks.Add(taken[0]);
+        }
+        _prefixes.Release(source);
+        return copied;
     }
 
     /// <summary>Blocks that evicting every idle cache would free: an addressed block counts when only idle caches read it.</summary>

@@ -114,9 +114,10 @@ public sealed class KvCache : IDisposable
 
     /// <summary>
     /// Takes the blocks other sequences left in the pool for the whole blocks of <paramref name="tokens"/> after the
-    /// ones it holds, read-only and shared, instead of computing them; returns <see cref="Length"/>. The cache must
-    /// hold the start of <paramref name="tokens"/>. Nothing is taken unless the pool shares prefixes and the cache
-    /// knows its tokens' ids; a partial last block is given up when whole ones replace it.
+    /// ones it holds, read-only and shared, and a copy of the positions its next tokens share with the start of another
+    /// such block, instead of computing them; returns <see cref="Length"/>. The cache must hold the start of
+    /// <paramref name="tokens"/>. Nothing is taken unless the pool shares prefixes and the cache knows its tokens' ids;
+    /// a partial last block is given up when what replaces it holds more.
     /// </summary>
     public int AttachPrefix(ReadOnlySpan<int> tokens)
     {

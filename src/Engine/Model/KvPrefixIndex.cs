@@ -18,11 +18,13 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         public readonly Entry? Parent = parent;
         public int Refs;
         public LinkedListNode<Entry>? Unreferenced;
+        public readonly List<Entry> Children = [];
     }
 
     readonly Dictionary<UInt128, Entry> _byAddress = [];
     readonly Dictionary<int, Entry> _byBlock = [];
     readonly LinkedList<Entry> _unreferenced = new();   // least recently released first
+    readonly List<Entry> _firsts = [];                  // blocks that start a sequence (children of the root)
 
     /// <summary>Addressed blocks no cache reads: the pool's to take back, but found again until it does.</summary>
     public int CachedBlocks => _unreferenced.Count;
@@ -30,7 +32,7 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
     /// <summary>Addressed blocks read by more than one cache.</summary>
     public int SharedBlocks { get; private set; }
 
-    /// <summary>Whole-block positions caches looked up beyond what they held, and how many of them were found.</summary>
+    /// <summary>Prompt positions caches looked up beyond what they held, and how many of them were found (whole blocks or a block's start).</summary>
     public long QueriedTokens { get; private set; }
     public long HitTokens { get; private set; }
 
@@ -50,7 +52,6 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         var found = new List<int>();
         int available = tokens.Length / blockTokens - whole;
         if (available <= 0) return found;
-        QueriedTokens += (long)available * blockTokens;
         Entry? parent = null;
         if (whole > 0 && !_byBlock.TryGetValue(blocks[whole - 1], out parent)) return found;
         for (int i = whole; i < whole + available; i++)
@@ -62,11 +63,40 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         return found;
     }
 
+    /// <summary>
+    /// The addressed block after <paramref name="parentBlock"/> (-1: a sequence's first block) whose tokens start with
+    /// the longest run of <paramref name="next"/>, and the length of that run (0 and -1 when none starts it, or the
+    /// parent is not addressed). Takes no reference.
+    /// </summary>
+    public (int Block, int Count) FindStart(int parentBlock, ReadOnlySpan<int> next)
+    {
+        List<Entry> children;
+        if (parentBlock < 0) children = _firsts;
+        else if (_byBlock.TryGetValue(parentBlock, out var parent)) children = parent.Children;
+        else return (-1, 0);
+        (int block, int count) = (-1, 0);
+        foreach (var child in children)
+        {
+            int common = next.CommonPrefixLength(child.Ids);
+            if (common > count) (block, count) = (child.Block, common);
+        }
+        return (block, count);
+    }
+
     /// <summary>Takes a reference to each of <paramref name="found"/> (from <see cref="Find"/>, under the same lock).</summary>
-    public void Acquire(List<int> found, int blockTokens)
+    public void Acquire(List<int> found)
     {
         foreach (var block in found) Acquire(_byBlock[block]);
-        HitTokens += (long)found.Count * blockTokens;
+    }
+
+    /// <summary>Takes a reference to one addressed block (so it is not taken back while it is copied).</summary>
+    public void Acquire(int block) => Acquire(_byBlock[block]);
+
+    /// <summary>Counts a lookup: <paramref name="queried"/> positions past what the cache held, <paramref name="hit"/> of them found.</summary>
+    public void Count(int queried, int hit)
+    {
+        QueriedTokens += queried;
+        HitTokens += hit;
     }
 
     /// <summary>
@@ -89,6 +119,7 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         var entry = new Entry(address, block, ids.ToArray(), parent) { Refs = 1 };
         _byAddress[address] = entry;
         _byBlock[block] = entry;
+        (parent?.Children ?? _firsts).Add(entry);
         return block;
     }
 
@@ -112,6 +143,7 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         _unreferenced.RemoveFirst();
         _byAddress.Remove(e.Address);
         _byBlock.Remove(e.Block);
+        (e.Parent?.Children ?? _firsts).Remove(e);
         block = e.Block;
         forgotten = Describe(e);
         return true;
@@ -151,6 +183,7 @@ sealed class KvPrefixIndex(UInt128 root, KvBlockHasher hash)
         _byAddress.Clear();
         _byBlock.Clear();
         _unreferenced.Clear();
+        _firsts.Clear();
         SharedBlocks = 0;
     }
 

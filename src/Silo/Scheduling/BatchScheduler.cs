@@ -41,7 +41,7 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         metrics.Gauge("smollm3.kv.evictions", "{conversation}", "Idle conversations whose blocks were taken since start", () => host.KvPool.Stats.Evictions);
         metrics.Gauge("smollm3.kv.blocks.shared", "{block}", "KV-cache blocks read by more than one sequence (a common prompt start held once)", () => host.KvPool.Stats.SharedBlocks);
         metrics.Gauge("smollm3.kv.blocks.cached", "{block}", "KV-cache blocks no sequence holds, kept for the next with the same prompt start (counted as free)", () => host.KvPool.Stats.CachedBlocks);
-        metrics.Gauge("smollm3.kv.prefix.queried", "{token}", "Whole-block prompt positions looked up among shared KV blocks since start", () => host.KvPool.Stats.PrefixQueriedTokens);
+        metrics.Gauge("smollm3.kv.prefix.queried", "{token}", "Prompt positions looked up among shared KV blocks since start", () => host.KvPool.Stats.PrefixQueriedTokens);
         metrics.Gauge("smollm3.kv.prefix.hits", "{token}", "Of those, positions found and not computed", () => host.KvPool.Stats.PrefixHitTokens);
         metrics.Gauge("smollm3.kv.prefix.hit_ratio", "1", "Share of looked-up prompt positions found among shared KV blocks", () => host.KvPool.Stats.PrefixHitRate);
         metrics.Gauge("smollm3.kv.spill.restored", "{token}", "Prompt positions read back from the KV spill tier instead of computed since start", () => host.KvPool.Stats.RestoredTokens);

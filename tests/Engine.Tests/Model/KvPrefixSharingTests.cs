@@ -51,7 +51,7 @@ public class KvPrefixSharingTests
         Assert.Equal(32, second.AttachPrefix(b.AsSpan(0, b.Length - 1)));   // two whole blocks of the 40 in common
         Assert.Equal(first.Blocks.Take(2), second.Blocks);
         var stats = pool.Stats;
-        Assert.Equal((2, 32L, 32L, 1.0), (stats.SharedBlocks, stats.PrefixQueriedTokens, stats.PrefixHitTokens, stats.PrefixHitRate));
+        Assert.Equal((2, 44L, 32L), (stats.SharedBlocks, stats.PrefixQueriedTokens, stats.PrefixHitTokens));   // the first's third block is not full: not shared
 
         using var alone = lm.NewCache();
         using var want = lm.Forward([new SequenceChunk(alone, b)]);
@@ -66,6 +66,37 @@ public class KvPrefixSharingTests
         using var wantNext = lm.Forward([new SequenceChunk(firstAlone, [42])]);
         using var gotNext = lm.Forward([new SequenceChunk(first, [42])]);
         AssertSame(wantNext, gotNext, "the first cache after the second ran");
+    }
+
+    [SkippableTheory]
+    [InlineData("f32")]
+    [InlineData("bf16")]
+    [InlineData("q8_0")]
+    public void A_cache_that_copies_the_start_of_a_block_computes_what_it_would_alone_and_leaves_the_source_as_it_was(string type)
+    {
+        var format = KvFormat.Parse(type);
+        using var lm = TinyModels.Load("tiny-smollm3/hf", format);
+        using var pool = new KvBlockPool(lm.Config, format, torch.CPU, blockTokens: 16, totalBlocks: 64);
+        pool.SharePrefixes("tiny-smollm3");
+        int[] common = Range(100, 40), a = [.. common, .. Range(1, 10)], b = [.. common, 1, 2, 7, 8, 9];
+        using var first = pool.NewCache();
+        lm.Forward([new SequenceChunk(first, a)]).Dispose();   // three full blocks, the third ending 1..8
+
+        using var second = pool.NewCache();
+        Assert.Equal(42, second.AttachPrefix(b.AsSpan(0, b.Length - 1)));   // two whole blocks, ten positions of the third
+        Assert.Equal(first.Blocks.Take(2), second.Blocks.Take(2));
+        Assert.NotEqual(first.Blocks[2], second.Blocks[2]);
+
+        using var alone = lm.NewCache();
+        using var want = lm.Forward([new SequenceChunk(alone, b)]);
+        using var got = lm.Forward([new SequenceChunk(second, b[42..])]);
+        AssertSame(want, got, "the tail after the copied positions");
+
+        using var firstAlone = lm.NewCache();
+        lm.Forward([new SequenceChunk(firstAlone, a)]).Dispose();
+        using var wantNext = lm.Forward([new SequenceChunk(firstAlone, [42])]);
+        using var gotNext = lm.Forward([new SequenceChunk(first, [42])]);
+        AssertSame(wantNext, gotNext, "the source cache after the copy was written past");
     }
 
     static void AssertSame(torch.Tensor want, torch.Tensor got, string what) =>
@@ -164,9 +195,45 @@ public class KvPrefixSharingTests
         using var writer = Fed(pool, Range(1, 12));
         using var cache = Fed(pool, Range(1, 2));
         Assert.Throws<ArgumentException>(() => cache.AttachPrefix([1, 3, 4, 5, 6]));
-        Assert.Equal(2, cache.AttachPrefix(Range(1, 3)));    // no whole block beyond its own two positions
-        Assert.Equal(8, cache.AttachPrefix(Range(1, 11)));   // two whole blocks replace the partial one
-        Assert.Equal(writer.Blocks.Take(2), cache.Blocks);
+        Assert.Equal(2, cache.AttachPrefix(Range(1, 2)));    // nothing beyond its own two positions
+        Assert.Equal(3, cache.AttachPrefix(Range(1, 3)));    // the start of the writer's first block, copied
+        Assert.NotEqual(writer.Blocks[0], cache.Blocks[0]);
+        Assert.Equal(11, cache.AttachPrefix(Range(1, 11)));  // two whole blocks replace the copy, then the third's start
+        Assert.Equal(writer.Blocks.Take(2), cache.Blocks.Take(2));
+        Assert.NotEqual(writer.Blocks[2], cache.Blocks[2]);
+        Assert.Equal((3, 4), (cache.BlockCount, pool.Stats.UsedBlocks));
+    }
+
+    [Fact]
+    public void The_start_of_a_block_is_copied_from_the_addressed_block_that_shares_the_most_tokens_after_the_same_parent()
+    {
+        using var pool = Pool(12);
+        using var a = Fed(pool, [1, 2, 3, 4, 5, 6, 9, 9]);
+        using var b = Fed(pool, [1, 2, 3, 4, 5, 6, 7, 9]);
+        using var c = Fed(pool, [7, 7, 7, 7, 5, 6, 7, 8]);   // the same tokens after another first block
+        using var probe = pool.NewCache();
+        Assert.Equal(7, probe.AttachPrefix([1, 2, 3, 4, 5, 6, 7, 8]));
+        Assert.Equal(a.Blocks[0], probe.Blocks[0]);
+        Assert.DoesNotContain(probe.Blocks[1], new[] { a.Blocks[1], b.Blocks[1], c.Blocks[1] });
+        Assert.False(pool.IsAddressed(probe.Blocks[1]));
+        Assert.Equal((8L, 7L), (pool.Stats.PrefixQueriedTokens, pool.Stats.PrefixHitTokens));
+
+        Feed(probe, [8]);                                     // full now, and the same as no other: addressed as its own
+        Assert.True(pool.IsAddressed(probe.Blocks[1]));
+        using var again = pool.NewCache();
+        Assert.Equal(8, again.AttachPrefix([1, 2, 3, 4, 5, 6, 7, 8, 0]));
+        Assert.Equal(probe.Blocks, again.Blocks);
+    }
+
+    [Fact]
+    public void Without_a_block_to_spare_the_start_of_a_block_is_not_copied()
+    {
+        using var pool = Pool(3);
+        using var writer = Fed(pool, Range(1, 12));
+        using var reader = pool.NewCache();
+        Assert.Equal(8, reader.AttachPrefix(Range(1, 11)));
+        Assert.Equal(writer.Blocks.Take(2), reader.Blocks);
+        Assert.Equal(3, pool.Stats.UsedBlocks);
     }
 
     [Fact]
