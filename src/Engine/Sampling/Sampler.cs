@@ -97,7 +97,7 @@ public sealed class Sampler
         // 1. Greedy: argmax, ties to the lowest id.
         if (o.IsGreedy)
         {
-            TopSelection.Select(work, 1, _ids);
+            _ids[0] = TopSelection.ArgMax(work);
             _weights[0] = 1;
             return 1;
         }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SmolLM3.Engine.Sampling;
 
 /// <summary>
@@ -34,6 +36,43 @@ internal static class TopSelection
             SiftDown(values, heap, 0, end);
         }
         return k;
+    }
+
+    /// <summary>
+    /// The index <see cref="Select"/> puts first for k = 1 (a greedy step): the largest value, ties to the lower index,
+    /// NaN below everything. Two vector passes (the maximum, then its first index) instead of a comparison per value.
+    /// </summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty) throw new ArgumentException("no values to choose from", nameof(values));
+        int n = Vector256<float>.Count, i = 0;
+        var best = Vector256.Create(float.NegativeInfinity);
+        ref float first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values);
+        for (; i + n <= values.Length; i += n)
+        {
+            var v = Vector256.LoadUnsafe(ref first, (nuint)i);
+            best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);   // a NaN compares false: never taken
+        }
+        float max = float.NegativeInfinity;
+        for (int lane = 0; lane < n; lane++) max = Math.Max(max, float.IsNaN(best[lane]) ? float.NegativeInfinity : best[lane]);
+        for (; i < values.Length; i++)
+            if (values[i] > max) max = values[i];
+        if (max == float.NegativeInfinity)
+        {
+            // every value -inf or NaN: the ranking's own order decides
+            Span<int> one = stackalloc int[1];
+            Select(values, 1, one);
+            return one[0];
+        }
+        var target = Vector256.Create(max);
+        for (i = 0; i + n <= values.Length; i += n)
+        {
+            uint equal = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)i), target).ExtractMostSignificantBits();
+            if (equal != 0) return i + System.Numerics.BitOperations.TrailingZeroCount(equal);
+        }
+        for (; i < values.Length; i++)
+            if (values[i] == max) return i;
+        throw new InvalidOperationException("the maximum was not found again");
     }
 
     /// <summary>True when index a ranks before index b.</summary>
