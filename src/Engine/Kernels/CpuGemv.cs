@@ -48,10 +48,7 @@ public static unsafe class CpuGemv
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
     public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Multiply(w, x, y, t, outFeatures, inFeatures, threads, MaxRows);
-
-    static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads, int maxRows) =>
-        Split(t, maxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
@@ -198,10 +195,10 @@ public static unsafe class CpuGemv
     /// exact dequantizers into a buffer of its own (L1/L2-sized) and multiplies them by all t rows of x with
     /// <see cref="F32Rows"/>, so the result is exactly the dense GEMV's on the dequantized matrix.
     /// </summary>
-    static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads, int maxRows = MaxRows)
+    static void MultiplyWidened(PackedStack stack, float* x, float* y, int t, int threads)
     {
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
-        Split(t, maxRows, outFeatures, threads, (r0, r1) =>
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
             fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
                 for (int p = 0; p < parts.Count; p++)
@@ -223,23 +220,70 @@ public static unsafe class CpuGemv
     /// <summary>
     /// Whether a prompt's rows (more than <see cref="MaxRows"/>) multiply packed W here (<see cref="MultiplyPrompt"/>)
     /// rather than by tiles dequantized for libtorch's GEMM (<see cref="PackedMatmul"/>): on CPUs with AVX2 and no 512-bit
-    /// vectors, where the register tiles ran at the FMA units' rate and MKL's SGEMM at about two thirds of it (an AVX2-only
-    /// EPYC: SmolLM3-3B Q4_K_M prompt of 128 16.7 → 24.5 tokens/s, SmolLM2-135M Q4_0 prompt of 512 393 → 491;
-    /// docs/benchmarks.md). Dense F32 weights take the same tiles there (SmolLM2-135M F32 prompt of 512: 401–425 →
-    /// 466–502). CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
+    /// vectors, where register tiles ran at the FMA units' rate and MKL's SGEMM at about two thirds of it (an AVX2-only
+    /// EPYC: SmolLM3-3B Q4_K_M prompt of 128 16.7 → 24.5 tokens/s with <see cref="F32Rows"/>' tiles, 27.2–27.6 with
+    /// <see cref="F32Panels"/>; SmolLM2-135M Q4_0 prompt of 512 393 → 491; docs/benchmarks.md). Dense F32 weights take
+    /// the same panels there. CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
     /// </summary>
     public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// A prompt's rows of x against packed W: <see cref="MultiplyWidened"/> for any number of rows, exactly the dense
-    /// GEMV's result on the dequantized matrix (<see cref="F32Rows"/> takes the rows of x in groups that stay in L2).
+    /// A prompt's rows of x against packed W: sixteen weight rows at a time decoded with the exact dequantizers and
+    /// transposed, a stretch of columns at a time, into a panel that every row of x passes over (<see cref="F32Panels"/>);
+    /// a range's last rows short of a panel take <see cref="F32Rows"/>' tiles.
     /// </summary>
-    public static void MultiplyPrompt(PackedStack stack, float* x, float* y, int t, int threads) =>
-        MultiplyWidened(stack, x, y, t, threads, int.MaxValue);
+    public static void MultiplyPrompt(PackedStack stack, float* x, float* y, int t, int threads)
+    {
+        var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
+        Split(t, int.MaxValue, outFeatures, threads, (r0, r1) =>
+        {
+            fixed (float* scratch = ThreadScratch.Pinned(ref _panels, PanelScratch(inFeatures), 16 * 1024))
+                for (int p = 0; p < parts.Count; p++)
+                {
+                    int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
+                    var part = parts[p];
+                    fixed (byte* data = part.Data)
+                        for (int r = from; r < to;)
+                        {
+                            int count = to - r >= F32Panels.Width ? F32Panels.Width : Math.Min(WidenedChunk, to - r);
+                            float* rows = scratch + F32Panels.PanelFloats;
+                            Dequantizer.Dequantize(part.Type, new ReadOnlySpan<byte>(data + (long)(r - starts[p]) * part.RowBytes, checked((int)(count * part.RowBytes))),
+                                new Span<float>(rows, count * inFeatures));
+                            if (count == F32Panels.Width) Panels(rows, t, inFeatures, x, y + r, outFeatures, scratch);
+                            else F32Rows.Rows(rows, count, inFeatures, x, t, y + r, outFeatures);
+                            r += count;
+                        }
+                }
+        }, align: F32Panels.Width);
+    }
 
-    /// <summary>A prompt's rows of x against dense F32 W: <see cref="F32Rows"/> for any number of rows (see <see cref="TakesPrompts"/>).</summary>
+    /// <summary>A prompt's rows of x against dense F32 W: as the packed prompt, W's rows transposed into panels as they are.</summary>
     public static void MultiplyPrompt(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Multiply(w, x, y, t, outFeatures, inFeatures, threads, int.MaxValue);
+        Split(t, int.MaxValue, outFeatures, threads, (r0, r1) =>
+        {
+            fixed (float* panel = ThreadScratch.Pinned(ref _panels, F32Panels.PanelFloats, 16 * 1024))
+            {
+                int r = r0;
+                for (; r + F32Panels.Width <= r1; r += F32Panels.Width) Panels(w + (long)r * inFeatures, t, inFeatures, x, y + r, outFeatures, panel);
+                if (r < r1) F32Rows.Rows(w + (long)r * inFeatures, r1 - r, inFeatures, x, t, y + r, outFeatures);
+            }
+        }, align: F32Panels.Width);
+
+    /// <summary>Sixteen weight rows' outputs for every row of x, a stretch of their columns at a time through <paramref name="panel"/>.</summary>
+    static void Panels(float* rows, int t, int inFeatures, float* x, float* y, int yStride, float* panel)
+    {
+        for (int k0 = 0; k0 < inFeatures; k0 += F32Panels.Stretch)
+        {
+            int count = Math.Min(F32Panels.Stretch, inFeatures - k0);
+            F32Panels.Pack(rows + k0, inFeatures, count, panel);
+            F32Panels.Multiply(panel, count, x + k0, inFeatures, t, y, yStride, accumulate: k0 > 0);
+        }
+    }
+
+    /// <summary>Floats a thread's packed prompt needs: the panel, then sixteen decoded weight rows.</summary>
+    static long PanelScratch(int inFeatures) => F32Panels.PanelFloats + (long)F32Panels.Width * inFeatures;
+
+    [ThreadStatic] static float[]? _panels;
 
     /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles.</summary>
     const int WidenedChunk = 8;
