@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels;
 
@@ -68,7 +69,7 @@ public static unsafe class CpuPrefillAttention
             L = Alloc(rows);
             Kt = Alloc(d * KeyTile);
             V = Alloc(KeyTile * d);
-            Row = Alloc(d);
+            Row = Alloc(8 * d);   // eight key rows between widening and transposing
         }
 
         static float* Alloc(int floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
@@ -93,7 +94,7 @@ public static unsafe class CpuPrefillAttention
                 for (int r = 0; r < rep; r++)
                 {
                     float* src = q + (long)(i0 + i) * width + (g * rep + r) * d, dst = s.Q + (i * rep + r) * d;
-                    for (int c = 0; c < d; c++) dst[c] = src[c] * scale;
+                    Scale(src, dst, d, scale);
                 }
             new Span<float>(s.O, rows * d).Clear();
             new Span<float>(s.M, rows).Fill(float.NegativeInfinity);
@@ -115,29 +116,48 @@ public static unsafe class CpuPrefillAttention
                 for (int r = 0; r < rep; r++)
                 {
                     int row = i * rep + r;
-                    float inv = 1 / s.L[row];
-                    float* src = s.O + row * d, dst = output + (long)(i0 + i) * width + (g * rep + r) * d;
-                    for (int c = 0; c < d; c++) dst[c] = src[c] * inv;
+                    Scale(s.O + row * d, output + (long)(i0 + i) * width + (g * rep + r) * d, d, 1 / s.L[row]);
                 }
         }
 
         /// <summary>Keys kn positions from j0 widened and transposed to Kt (D, KeyTile); values widened to V (KeyTile, D); the rest of the tile zero.</summary>
         void LoadTile(int g, int j0, int kn, Scratch s)
         {
-            int d = layout.HeadDim, b = layout.BlockTokens;
+            int d = layout.HeadDim;
             long head = (long)g * layout.HeadStride;
-            for (int t = 0; t < kn; t++)
+            int t = 0;
+            if (Avx.IsSupported)
+                for (; t + 8 <= kn; t += 8)
+                {
+                    // eight keys widened, then transposed eight columns at a time (d is a multiple of 8)
+                    for (int k = 0; k < 8; k++) Widen(j0 + t + k, head, s.Row + k * d, s.V + (t + k) * d);
+                    for (int c = 0; c < d; c += 8) Transpose8.Block(s.Row + c, d, s.Kt + c * KeyTile + t, KeyTile);
+                }
+            for (; t < kn; t++)
             {
-                int pos = j0 + t;
-                long offset = (head + pos % b) * layout.RowBytes;
-                toFloat(keyBlocks[pos / b] + offset, s.Row, d);
+                Widen(j0 + t, head, s.Row, s.V + t * d);
                 for (int c = 0; c < d; c++) s.Kt[c * KeyTile + t] = s.Row[c];
-                toFloat(valueBlocks[pos / b] + offset, s.V + t * d, d);
             }
             if (kn == KeyTile) return;
             for (int c = 0; c < d; c++) new Span<float>(s.Kt + c * KeyTile + kn, KeyTile - kn).Clear();
             new Span<float>(s.V + kn * d, (KeyTile - kn) * d).Clear();
         }
+
+        /// <summary>Position <paramref name="pos"/>'s key row widened to <paramref name="key"/> and its value row to <paramref name="value"/>.</summary>
+        void Widen(int pos, long head, float* key, float* value)
+        {
+            int b = layout.BlockTokens;
+            long offset = (head + pos % b) * layout.RowBytes;
+            toFloat(keyBlocks[pos / b] + offset, key, layout.HeadDim);
+            toFloat(valueBlocks[pos / b] + offset, value, layout.HeadDim);
+        }
+    }
+
+    /// <summary><paramref name="d"/> values (a multiple of 8) times <paramref name="factor"/>.</summary>
+    static void Scale(float* src, float* dst, int d, float factor)
+    {
+        var f = Vector256.Create(factor);
+        for (int c = 0; c < d; c += 8) (Vector256.Load(src + c) * f).Store(dst + c);
     }
 
     /// <summary>Row ρ (query i = ρ / rep) sees tile columns t ≤ <paramref name="firstLimit"/> + i; the others get −∞.</summary>

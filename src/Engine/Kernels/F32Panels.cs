@@ -38,37 +38,11 @@ internal static unsafe class F32Panels
         if (Avx.IsSupported)
             for (; k + 8 <= count; k += 8)
             {
-                Transpose8(rows + k, rowStride, panel + (long)k * Width);
-                Transpose8(rows + 8 * rowStride + k, rowStride, panel + (long)k * Width + 8);
+                Transpose8.Block(rows + k, rowStride, panel + (long)k * Width, Width);
+                Transpose8.Block(rows + 8 * rowStride + k, rowStride, panel + (long)k * Width + 8, Width);
             }
         for (; k < count; k++)
             for (int r = 0; r < Width; r++) panel[(long)k * Width + r] = rows[r * rowStride + k];
-    }
-
-    /// <summary>Eight rows' eight values from <paramref name="src"/> as eight columns of a panel at <paramref name="dst"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8(float* src, long stride, float* dst)
-    {
-        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + stride);
-        var r2 = Avx.LoadVector256(src + 2 * stride); var r3 = Avx.LoadVector256(src + 3 * stride);
-        var r4 = Avx.LoadVector256(src + 4 * stride); var r5 = Avx.LoadVector256(src + 5 * stride);
-        var r6 = Avx.LoadVector256(src + 6 * stride); var r7 = Avx.LoadVector256(src + 7 * stride);
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
-        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
-        Avx.Store(dst + Width, Avx.Permute2x128(s1, s5, 0x20));
-        Avx.Store(dst + 2 * Width, Avx.Permute2x128(s2, s6, 0x20));
-        Avx.Store(dst + 3 * Width, Avx.Permute2x128(s3, s7, 0x20));
-        Avx.Store(dst + 4 * Width, Avx.Permute2x128(s0, s4, 0x31));
-        Avx.Store(dst + 5 * Width, Avx.Permute2x128(s1, s5, 0x31));
-        Avx.Store(dst + 6 * Width, Avx.Permute2x128(s2, s6, 0x31));
-        Avx.Store(dst + 7 * Width, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>
