@@ -330,7 +330,7 @@ public static unsafe partial class CpuDecodeAttention
         var acc = Vector256<float>.Zero;
         for (j = 0; j + 8 <= n; j += 8)
         {
-            var e = Vector256.Exp(Vector256.Load(s + j) - sub);
+            var e = SoftmaxExp.Exp(Vector256.Load(s + j) - sub);
             e.Store(s + j);
             acc += e;
         }

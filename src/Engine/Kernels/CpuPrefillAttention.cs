@@ -238,7 +238,7 @@ public static unsafe class CpuPrefillAttention
         var sum = Vector256<float>.Zero;
         for (int t = 0; t < KeyTile; t += 8)
         {
-            var e = Vector256.Exp(Vector256.Load(p + t) - sub);
+            var e = SoftmaxExp.Exp(Vector256.Load(p + t) - sub);
             e.Store(p + t);
             sum += e;
         }
@@ -251,11 +251,12 @@ public static unsafe class CpuPrefillAttention
         for (int c = 0; c < d; c += 8) (Vector256.Load(o + c) * a).Store(o + c);
     }
 
+    /// <summary>The largest lane, by halving in registers.</summary>
     static float Max(Vector256<float> v)
     {
-        float m = v[0];
-        for (int i = 1; i < 8; i++) m = MathF.Max(m, v[i]);
-        return m;
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        return MathF.Max(m.ToScalar(), m.GetElement(1));
     }
 
     /// <summary>O (rows, D) += P (rows, KeyTile) · V (KeyTile, D) over the tile's first <paramref name="kn"/> keys; four rows by 32 columns at a time.</summary>
