@@ -66,7 +66,7 @@ public sealed class Linear : IDisposable
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
-        // an F32 prompt on a CPU whose register tiles outrun the BLAS GEMM (CpuGemv.TakesPrompts)
+        // an F32 prompt on a CPU whose panels outrun the BLAS GEMM (CpuGemv.TakesPrompts)
         if (_gemv && CpuGemv.TakesPrompts && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
             && _weight!.dtype == ScalarType.Float32 && x.shape[0] > 0)
             return Gemv(x.contiguous(), prompt: true);
