@@ -246,9 +246,7 @@ public static unsafe class CpuPrefillAttention
         s.L[row] = s.L[row] * alpha + Vector256.Sum(sum);
         s.M[row] = max;
         if (alpha == 1f) return;
-        float* o = s.O + row * d;
-        var a = Vector256.Create(alpha);
-        for (int c = 0; c < d; c += 8) (Vector256.Load(o + c) * a).Store(o + c);
+        Scale(s.O + row * d, s.O + row * d, d, alpha);
     }
 
     /// <summary>The largest lane, by halving in registers.</summary>

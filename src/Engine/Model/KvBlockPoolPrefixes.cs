@@ -5,8 +5,9 @@ namespace SmolLM3.Engine.Model;
 /// <summary>
 /// Prefix sharing: a cache's full blocks are addressed by content as it fills them (<see cref="Offer"/>), and a new
 /// sequence takes the longest chain of addressed blocks that starts its tokens instead of computing it, and a copy of
-/// the positions its next tokens share with the start of an addressed block (<see cref="Attach"/>). Such blocks are full and lie before every reader's length, so no write ever reaches
-/// them; a reader that truncates into one gives it up (<see cref="KvCache.Truncate"/>). When the last reader lets
+/// the positions its next tokens share with the start of an addressed block (<see cref="Attach"/>). Shared blocks are
+/// full and lie before every reader's length, so no write ever reaches them; a reader that truncates into one gives it
+/// up (<see cref="KvCache.Truncate"/>). When the last reader lets
 /// go, a block stays addressed until the pool needs it: taking blocks uses the free list, then blocks never used,
 /// then these, least recently released first — all before any idle conversation is evicted.
 /// </summary>
@@ -93,7 +94,7 @@ public sealed partial class KvBlockPool
             blocks.AddRange(found);
             RestoreLocked(blocks, spilled);
             int held = blocks.Count * BlockTokens;
-            if (source >= 0 && blocks.Count * BlockTokens == chain && CopyStartLocked(blocks, source, start)) held += start;
+            if (source >= 0 && held == chain && CopyStartLocked(blocks, source, start)) held += start;   // every spilled block read back
             _prefixes.Count(queried, Math.Max(0, held - length - (int)(_restoredTokens - restored)));
             return held;
         }

@@ -54,7 +54,7 @@ internal static class TopSelection
             best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);   // a NaN compares false: never taken
         }
         float max = float.NegativeInfinity;
-        for (int lane = 0; lane < n; lane++) max = Math.Max(max, float.IsNaN(best[lane]) ? float.NegativeInfinity : best[lane]);
+        for (int lane = 0; lane < n; lane++) max = Math.Max(max, best[lane]);   // no lane holds a NaN
         for (; i < values.Length; i++)
             if (values[i] > max) max = values[i];
         if (max == float.NegativeInfinity)
