@@ -40,7 +40,7 @@ public static unsafe class CpuGemv
     /// in the dense GEMV's register tiles (<see cref="MultiplyWidened"/>): each row is decoded once per step and then
     /// serves every sequence at F32's rate, where the per-sequence integer dots cost more than the decoding saves. Below
     /// it the integer tiles win (SmolLM2-135M Q4_K_M, alternating orders: 8 sequences 156–202 tokens/s widened, 176–199
-    /// by tiles; at 16 widened 185–237, tiles 166–224).
+    /// by tiles; at 16 widened 185–237, tiles 166–224). The 32-value formats' panels (<see cref="PanelRows"/>) beat both.
     /// </summary>
     public const int WidenedRows = 16;
 
@@ -57,19 +57,20 @@ public static unsafe class CpuGemv
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
     /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
-    /// for all t rows of x at once. Up to <see cref="MaxRows"/> rows; from <see cref="WidenedRows"/> on always exact,
-    /// whatever <paramref name="math"/> asks.
+    /// for all t rows of x at once. Up to <see cref="MaxRows"/> rows. With quantized activations the 32-value formats take
+    /// panels from <see cref="PanelRows"/> rows of x and the K formats widen exactly from <see cref="WidenedRows"/>;
+    /// exact math widens every format from <see cref="WidenedRows"/>.
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
-        if (t >= WidenedRows)
-        {
-            MultiplyWidened(stack, x, y, t, threads);
-            return;
-        }
         if (math == PackedMath.QuantizedActivations && stack.QuantizedDots)
         {
             MultiplyQuantized(stack, x, y, t, threads);
+            return;
+        }
+        if (t >= WidenedRows)
+        {
+            MultiplyWidened(stack, x, y, t, threads);
             return;
         }
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
@@ -113,18 +114,34 @@ public static unsafe class CpuGemv
                 for (int i = 0; i < t; i++)
                     QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
             }
+            bool panels = t >= PanelRows;
             Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
                 {
                     int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
                     if (from >= to) continue;
+                    var part = parts[p];
                     int format = stack.PartFormat[p];
-                    fixed (byte* data = parts[p].Data)
-                        PartRows(parts[p], data + (from - starts[p]) * (long)parts[p].RowBytes, to - from,
-                            a + (long)stack.FormatOffsets[format] * t, stack.FormatBytes[format], t, y + from, outFeatures);
+                    byte* rowsOfX = a + (long)stack.FormatOffsets[format] * t;
+                    fixed (byte* data = part.Data)
+                    {
+                        bool panel32 = panels && QuantPanels.Takes(part.Type);
+                        if (panel32)
+                        {
+                            int whole = (to - from) / QuantPanels.Rows * QuantPanels.Rows;
+                            fixed (byte* panel = ThreadScratch.Pinned(ref _quantPanel, QuantPanels.ScratchBytes(inFeatures), 16 * 1024))
+                                QuantPanels.Multiply(part.Type, data + (from - starts[p]) * (long)part.RowBytes, part.RowBytes, whole,
+                                    rowsOfX, stack.FormatBytes[format], inFeatures, t, y + from, outFeatures, panel);
+                            from += whole;
+                            if (from == to) continue;
+                        }
+                        // a range's rows short of a panel keep the same integer sums (tiles); the K formats widen
+                        if (t >= WidenedRows && !panel32) WidenRows(part, data, from - starts[p], to - from, x, t, y + from, outFeatures);
+                        else PartRows(part, data + (from - starts[p]) * (long)part.RowBytes, to - from, rowsOfX, stack.FormatBytes[format], t, y + from, outFeatures);
+                    }
                 }
-            }, align: 4);
+            }, align: panels ? QuantPanels.Rows : 4);
         }
     }
 
@@ -200,21 +217,31 @@ public static unsafe class CpuGemv
         var (parts, starts, outFeatures, inFeatures) = (stack.Parts, stack.Starts, stack.Rows, stack.Columns);
         Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
         {
-            fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
-                for (int p = 0; p < parts.Count; p++)
-                {
-                    int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
-                    var part = parts[p];
-                    fixed (byte* data = part.Data)
-                        for (int r = from; r < to; r += WidenedChunk)
-                        {
-                            int count = Math.Min(WidenedChunk, to - r);
-                            Dequantizer.Dequantize(part.Type, new ReadOnlySpan<byte>(data + (long)(r - starts[p]) * part.RowBytes, checked((int)(count * part.RowBytes))),
-                                new Span<float>(rows, count * inFeatures));
-                            F32Rows.Rows(rows, count, inFeatures, x, t, y + r, outFeatures);
-                        }
-                }
+            for (int p = 0; p < parts.Count; p++)
+            {
+                int from = Math.Max(r0, starts[p]), to = Math.Min(r1, starts[p + 1]);
+                if (from >= to) continue;
+                fixed (byte* data = parts[p].Data)
+                    WidenRows(parts[p], data, from - starts[p], to - from, x, t, y + from, outFeatures);
+            }
         }, align: 4);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> rows of <paramref name="part"/> from row <paramref name="first"/> widened
+    /// <see cref="WidenedChunk"/> at a time into the calling thread's buffer and multiplied by the t rows of x.
+    /// </summary>
+    static void WidenRows(PackedWeight part, byte* data, int first, int count, float* x, int t, float* y, int yStride)
+    {
+        int inFeatures = part.Columns;
+        fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
+            for (int r = 0; r < count; r += WidenedChunk)
+            {
+                int n = Math.Min(WidenedChunk, count - r);
+                Dequantizer.Dequantize(part.Type, new ReadOnlySpan<byte>(data + (long)(first + r) * part.RowBytes, checked((int)(n * part.RowBytes))),
+                    new Span<float>(rows, n * inFeatures));
+                F32Rows.Rows(rows, n, inFeatures, x, t, y + r, yStride);
+            }
     }
 
     /// <summary>
@@ -291,6 +318,16 @@ public static unsafe class CpuGemv
     [ThreadStatic] static float[]? _widened;
 
     [ThreadStatic] static byte[]? _activations;
+
+    [ThreadStatic] static byte[]? _quantPanel;
+
+    /// <summary>
+    /// Rows of x from which the 32-value formats' quantized dots take panels of eight weight rows
+    /// (<see cref="QuantPanels"/>) instead of four-row tiles: each panel's packing is paid once for all rows of x
+    /// (SmolLM2-135M Q4_0, ours against ours, alternating: 4 sequences 242–266 tokens/s by tiles, 176–183 by panels; 8
+    /// level at 249–260; 16 271–320 widened, 330–353 by panels; 32 332 → 384–387).
+    /// </summary>
+    public const int PanelRows = 8;
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
     /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>

@@ -124,7 +124,7 @@ public class PackedWeightTests
         float[] packed = new float[t * stack.Rows], plain = new float[t * stack.Rows];
         fixed (float* xp = x, wp = dense, yp = packed, zp = plain)
         {
-            CpuGemv.Multiply(stack, xp, yp, t, threads: 2, PackedMath.QuantizedActivations);
+            CpuGemv.Multiply(stack, xp, yp, t, threads: 2, PackedMath.Exact);
             CpuGemv.Multiply(wp, xp, zp, t, stack.Rows, 512, threads: 2);
         }
         for (int i = 0; i < packed.Length; i++)

@@ -23,3 +23,8 @@ internal struct FourRows : IRowCount
 {
     public static int Count => 4;
 }
+
+internal struct OneRow : IRowCount
+{
+    public static int Count => 1;
+}

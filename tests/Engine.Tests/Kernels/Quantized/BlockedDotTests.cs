@@ -147,8 +147,8 @@ public unsafe class BlockedDotTests
     static void GemvRows(int t, int columns)
     {
         var rng = new Random(t * columns);
-        PackedWeight[] parts = [Packed(GgmlType.Q4_K, 37, columns, rng), Packed(GgmlType.Q5_0, 66, columns, rng), Packed(GgmlType.Q6_K, 9, columns, rng),
-            Packed(GgmlType.Q8_0, 11, columns, rng)];
+        PackedWeight[] parts = [RandomBlocks.Packed(GgmlType.Q4_K, 37, columns, rng), RandomBlocks.Packed(GgmlType.Q5_0, 66, columns, rng), RandomBlocks.Packed(GgmlType.Q6_K, 9, columns, rng),
+            RandomBlocks.Packed(GgmlType.Q8_0, 11, columns, rng)];
         var stack = new PackedStack(parts);
         var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var y = new float[t * stack.Rows];
@@ -193,13 +193,5 @@ public unsafe class BlockedDotTests
         var values = RandomBlocks.Dequantize(type, w.AsSpan(1 + k * rowBytes, rowBytes).ToArray(), columns);
         var (_, abs) = DotHarness.Exact(values, x.AsSpan(i * columns, columns).ToArray());
         return (single, RoundingSlack * abs + 1e-6);
-    }
-
-    static PackedWeight Packed(GgmlType type, int rows, int columns, Random rng)
-    {
-        var data = GC.AllocateArray<byte>(rows * (columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type)), pinned: true);
-        int rowBytes = data.Length / rows;
-        for (int r = 0; r < rows; r++) RandomBlocks.Row(type, columns, rng).CopyTo(data, r * rowBytes);
-        return new PackedWeight(type, rows, columns, data);
     }
 }

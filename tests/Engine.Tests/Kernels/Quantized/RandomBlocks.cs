@@ -1,4 +1,5 @@
 using SmolLM3.Engine.Gguf;
+using SmolLM3.Engine.Loading;
 
 namespace SmolLM3.Engine.Tests.Kernels.Quantized;
 
@@ -44,5 +45,14 @@ internal static class RandomBlocks
         var values = new float[columns];
         Dequantizer.Dequantize(type, row, values);
         return values;
+    }
+
+    /// <summary><paramref name="rows"/> random rows of <paramref name="type"/> as a matrix the GEMV takes (pinned, as a loaded one is).</summary>
+    public static PackedWeight Packed(GgmlType type, int rows, int columns, Random rng)
+    {
+        var data = GC.AllocateArray<byte>(rows * (columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type)), pinned: true);
+        int rowBytes = data.Length / rows;
+        for (int r = 0; r < rows; r++) Row(type, columns, rng).CopyTo(data, r * rowBytes);
+        return new PackedWeight(type, rows, columns, data);
     }
 }

@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SmolLM3.Engine.Gguf;
+
+namespace SmolLM3.Engine.Kernels.Quantized;
+
+/// <summary>
+/// Batched decode on the 32-value formats in panels of eight weight rows (<see cref="QuantPanel{T}"/>): each panel packed
+/// once, then every row of x passes over it four at a time.
+/// </summary>
+public static unsafe class QuantPanels
+{
+    /// <summary>Weight rows a panel takes; a range of rows not a multiple of it leaves the rest to the caller.</summary>
+    public const int Rows = 8;
+
+    /// <summary>Whether <paramref name="weightType"/> packs into panels (the 32-value formats, with AVX2).</summary>
+    public static bool Takes(GgmlType weightType) => QuantDot.Tiles(weightType);
+
+    /// <summary>Bytes of the scratch one panel of <paramref name="columns"/> values takes.</summary>
+    public static int ScratchBytes(int columns) => columns / 32 * QuantPanel<Q8_0Block>.BlockBytes;
+
+    /// <summary>
+    /// <paramref name="rows"/> (a multiple of <see cref="Rows"/>) weight rows <paramref name="stride"/> bytes apart against
+    /// <paramref name="t"/> activation rows <paramref name="aStride"/> bytes apart, quantized as
+    /// <see cref="QuantDot.QuantizeActivations"/> does for the type: row i of x's dot with weight row j to
+    /// y[i·<paramref name="yStride"/> + j], through <paramref name="scratch"/> (<see cref="ScratchBytes"/>).
+    /// </summary>
+    public static void Multiply(GgmlType weightType, byte* w, long stride, int rows, byte* activations, int aStride, int columns, int t,
+        float* y, int yStride, byte* scratch)
+    {
+        if (!Takes(weightType)) throw new NotSupportedException($"no panels for ggml type {weightType}");
+        if (rows % Rows != 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"a multiple of {Rows}");
+        if (columns <= 0 || columns % 32 != 0) throw new ArgumentException($"{weightType}: {columns} columns are not whole 32-value blocks", nameof(columns));
+        switch (weightType)
+        {
+            case GgmlType.Q8_0: Run<Q8_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_0: Run<Q4_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_1: Run<Q4_1Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_0: Run<Q5_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_1: Run<Q5_1Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+        }
+    }
+
+    static void Run<T>(byte* w, long stride, int rows, byte* a, int aStride, int blocks, int t, float* y, int yStride, byte* panel)
+        where T : struct, ILegacyBlock
+    {
+        for (int r = 0; r < rows; r += Rows, w += Rows * stride)
+        {
+            QuantPanel<T>.Pack(w, stride, blocks, panel);
+            for (int i = 0; i < t; i += 4)
+            {
+                byte* ai = a + (long)i * aStride;
+                float* yi = y + (long)i * yStride + r;
+                switch (Math.Min(4, t - i))
+                {
+                    case 4: QuantPanel<T>.Multiply<FourRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    case 3: QuantPanel<T>.Multiply<ThreeRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    case 2: QuantPanel<T>.Multiply<TwoRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    default: QuantPanel<T>.Multiply<OneRow>(panel, blocks, ai, aStride, yi, yStride); break;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Batched decode on a 32-value format without widening to F32: eight weight rows' blocks unpacked to bytes once per
+/// step and interleaved four values at a time (<see cref="Pack"/>: lane r of a vector holds row r's four), so one
+/// activation's four bytes, broadcast, meet all eight rows in one <c>vpmaddubsw</c> and every lane accumulates one output:
+/// no sums across lanes. A block costs eight byte multiplies per row of x for eight weight rows where F32 tiles take 32
+/// FMAs. The integer sums are exact, as in <see cref="QuantDot.Dot"/>; only the float order of the blocks' scaled sums
+/// differs.
+/// </summary>
+internal static unsafe class QuantPanel<T> where T : struct, ILegacyBlock
+{
+    /// <summary>Weight rows in a panel: the int lanes of a 256-bit vector.</summary>
+    public const int Rows = 8;
+
+    /// <summary>A packed block: 8 chunks × 8 rows × 4 bytes, then the rows' scales d, then what their integer 0 stands for.</summary>
+    public const int BlockBytes = 256 + 2 * Rows * sizeof(float);
+
+    static ActivationFormat Format
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => T.Signed ? ActivationFormat.Q8_0 : T.NibbleOffset >= 0 ? ActivationFormat.Q8_1Paired : ActivationFormat.Q8_1;
+    }
+
+    /// <summary>
+    /// Eight weight rows <paramref name="stride"/> bytes apart, <paramref name="blocks"/> blocks each, into
+    /// <paramref name="panel"/> (<see cref="BlockBytes"/> per block): each block's 32 integers (unsigned for the unsigned
+    /// formats, as <see cref="ILegacyBlock.Values"/> gives them) as eight ints of four bytes, transposed so chunk k of
+    /// all eight rows is one vector.
+    /// </summary>
+    public static void Pack(byte* w, long stride, int blocks, byte* panel)
+    {
+        int* values = stackalloc int[Rows * Rows];
+        for (int b = 0; b < blocks; b++, panel += BlockBytes)
+        {
+            byte* block = w + (long)b * T.Bytes;
+            for (int r = 0; r < Rows; r++) T.Values(block + r * stride).AsInt32().Store(values + Rows * r);
+            Transpose8.Block((float*)values, Rows, (float*)panel, Rows);
+            float* scales = (float*)(panel + 256);
+            var d = HalfBits.ToSingle8Gathered(block, (int)stride);
+            d.Store(scales);
+            (T.Signed ? default : T.HasMin ? HalfBits.ToSingle8Gathered(block + 2, (int)stride) : d * -T.Offset).Store(scales + Rows);
+        }
+    }
+
+    /// <summary>
+    /// The panel's eight rows against <typeparamref name="TRows"/> (1–4) activation rows <paramref name="aStride"/> bytes
+    /// apart: row i's eight dots to y + i·<paramref name="yStride"/>.
+    /// </summary>
+    public static void Multiply<TRows>(byte* panel, int blocks, byte* a, int aStride, float* y, int yStride) where TRows : struct, IRowCount
+    {
+        var row0 = ActivationRow.Of(Format, a, blocks);
+        long scaleStep = aStride / sizeof(float);
+        float* s0 = row0.Scales, c0 = row0.BlockSums;
+        sbyte* q0 = row0.Quants;
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int b = 0; b < blocks; b++, panel += BlockBytes)
+        {
+            int low = (int)(row0.Low(b) - q0);
+            int high = low + (Paired(row0, b) ? 32 : 16);
+            Sums<TRows>(panel, q0 + low, q0 + high, aStride, out var i0, out var i1, out var i2, out var i3);
+            var dw = Vector256.Load((float*)(panel + 256));
+            var mins = Vector256.Load((float*)(panel + 256) + Rows);
+            acc0 = Scale(acc0, i0, dw, mins, s0, c0, b);
+            if (TRows.Count > 1) acc1 = Scale(acc1, i1, dw, mins, s0 + scaleStep, c0 + scaleStep, b);
+            if (TRows.Count > 2) acc2 = Scale(acc2, i2, dw, mins, s0 + 2 * scaleStep, c0 + 2 * scaleStep, b);
+            if (TRows.Count > 3) acc3 = Scale(acc3, i3, dw, mins, s0 + 3 * scaleStep, c0 + 3 * scaleStep, b);
+        }
+        acc0.Store(y);
+        if (TRows.Count > 1) acc1.Store(y + yStride);
+        if (TRows.Count > 2) acc2.Store(y + 2L * yStride);
+        if (TRows.Count > 3) acc3.Store(y + 3L * yStride);
+    }
+
+    /// <summary>acc + Σ·d·d_x, plus, for the unsigned formats, what their integer 0 stands for times d_x·Σ q_x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Scale(Vector256<float> acc, Vector256<int> sums, Vector256<float> dw, Vector256<float> mins, float* scales, float* blockSums, int b)
+    {
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), dw * Vector256.Create(scales[b]), acc);
+        return T.Signed ? acc : Fma.MultiplyAdd(mins, Vector256.Create(blockSums[b]), acc);
+    }
+
+    /// <summary>
+    /// Four chunks of the panel (16 values of eight rows) against 16 bytes of one row of x at <paramref name="q"/>: the
+    /// bytes loaded into both halves once and each chunk's four spread to every lane by a shuffle within the halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> Four(byte* panel, sbyte* q)
+    {
+        var x = Avx2.BroadcastVector128ToVector256((int*)q);
+        return Avx2.MultiplyAddAdjacent(Vector256.Load(panel), Avx2.Shuffle(x, 0x00).AsSByte())
+            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 32), Avx2.Shuffle(x, 0x55).AsSByte())
+            + (Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 64), Avx2.Shuffle(x, 0xAA).AsSByte())
+            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 96), Avx2.Shuffle(x, 0xFF).AsSByte()));
+    }
+
+    /// <summary>Four bytes of activations at <paramref name="q"/> in every int lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Broadcast(sbyte* q) => Vector256.Create(Unsafe.ReadUnaligned<int>(q)).AsSByte();
+
+    /// <summary>
+    /// A block's integer sums for up to four rows of x, <paramref name="low"/> at values 0–15 of row 0's block and
+    /// <paramref name="high"/> at 16–31. The unsigned formats' products (values below 16 or 32 times bytes of at most 127
+    /// in magnitude) add in shorts over eight chunks (8·2·15·127 &lt; 32768) or four (4·2·31·127) and widen once; the
+    /// signed ones multiply |q| by x carrying q's sign and widen every chunk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Sums<TRows>(byte* panel, sbyte* low, sbyte* high, int aStride,
+        out Vector256<int> i0, out Vector256<int> i1, out Vector256<int> i2, out Vector256<int> i3) where TRows : struct, IRowCount
+    {
+        var one = Vector256<short>.One;
+        if (T.Signed)
+        {
+            i0 = i1 = i2 = i3 = default;
+            for (int k = 0; k < 8; k++)
+            {
+                var w = Vector256.Load((sbyte*)panel + 32 * k);
+                var m = Avx2.Abs(w);
+                sbyte* q = k < 4 ? low + 4 * k : high + 4 * (k - 4);
+                i0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q), w)), one);
+                if (TRows.Count > 1) i1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + aStride), w)), one);
+                if (TRows.Count > 2) i2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 2 * aStride), w)), one);
+                if (TRows.Count > 3) i3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 3 * aStride), w)), one);
+            }
+            return;
+        }
+        var h0 = Four(panel, low); var g0 = Four(panel + 128, high);
+        Vector256<short> h1 = default, h2 = default, h3 = default, g1 = default, g2 = default, g3 = default;
+        if (TRows.Count > 1) (h1, g1) = (Four(panel, low + aStride), Four(panel + 128, high + aStride));
+        if (TRows.Count > 2) (h2, g2) = (Four(panel, low + 2 * aStride), Four(panel + 128, high + 2 * aStride));
+        if (TRows.Count > 3) (h3, g3) = (Four(panel, low + 3 * aStride), Four(panel + 128, high + 3 * aStride));
+        if (T.NibbleOffset >= 0)
+        {
+            i0 = Avx2.MultiplyAddAdjacent(h0 + g0, one);
+            i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1 + g1, one) : default;
+            i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2 + g2, one) : default;
+            i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3 + g3, one) : default;
+            return;
+        }
+        i0 = Avx2.MultiplyAddAdjacent(h0, one) + Avx2.MultiplyAddAdjacent(g0, one);
+        i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1, one) + Avx2.MultiplyAddAdjacent(g1, one) : default;
+        i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2, one) + Avx2.MultiplyAddAdjacent(g2, one) : default;
+        i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3, one) + Avx2.MultiplyAddAdjacent(g3, one) : default;
+    }
+
+    /// <summary>Whether block <paramref name="b"/> of <paramref name="x"/> lies in pair order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Paired(ActivationRow x, int b) => Format == ActivationFormat.Q8_1Paired && b < x.PairedBlocks;
+}

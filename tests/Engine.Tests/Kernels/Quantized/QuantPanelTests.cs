@@ -1,0 +1,163 @@
+using SmolLM3.Engine.Gguf;
+using SmolLM3.Engine.Kernels;
+using SmolLM3.Engine.Kernels.Quantized;
+using SmolLM3.Engine.Loading;
+
+namespace SmolLM3.Engine.Tests.Kernels.Quantized;
+
+/// <summary>
+/// Panels of eight weight rows (<see cref="QuantPanels"/>) give every (weight row, row of x) pair the single-row
+/// <see cref="QuantDot.Dot"/>: the same integer sums, the blocks' scaled sums added in another float order.
+/// </summary>
+public unsafe class QuantPanelTests
+{
+    public static TheoryData<GgmlType, int> TypesAndBlocks()
+    {
+        var data = new TheoryData<GgmlType, int>();
+        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0 })
+            foreach (int blocks in new[] { 1, 3, 9, 18 })   // 9 and 18: whole groups of eight blocks in pair order and a block after them
+                data.Add(type, blocks);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TypesAndBlocks))]
+    public void Every_pair_gets_its_single_row_dot_for_one_to_five_rows_of_x(GgmlType type, int blocks)
+    {
+        Assert.True(QuantPanels.Takes(type));
+        int columns = 32 * blocks, rowBytes = blocks * GgmlTypeInfo.BytesPerBlock(type), aBytes = QuantDot.ActivationBytes(type, columns);
+        var rng = new Random(blocks * 13 + (int)type);
+        const int rows = 16, t = 5, yStride = rows + 3;
+        var w = new byte[rows * rowBytes + 1];   // one byte off alignment
+        for (int r = 0; r < rows; r++) RandomBlocks.Row(type, columns, rng).CopyTo(w, 1 + r * rowBytes);
+        var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        var a = new byte[t * aBytes + 1];
+        var panel = new byte[QuantPanels.ScratchBytes(columns)];
+        fixed (byte* wp = w, ap = a, pp = panel)
+        fixed (float* xp = x)
+        {
+            byte* weights = wp + 1, acts = ap + 1;
+            for (int i = 0; i < t; i++) QuantDot.QuantizeActivations(type, xp + i * columns, acts + i * aBytes, columns);
+            // every count of rows of x a pass takes: five rows are a pass of four and one, two rows one of two, three of three
+            foreach (int n in new[] { 5, 2, 3 })
+            {
+                var y = new float[t * yStride];
+                fixed (float* yp = y) QuantPanels.Multiply(type, weights, rowBytes, rows, acts, aBytes, columns, n, yp, yStride, pp);
+                for (int i = 0; i < t; i++)
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float want = i < n ? QuantDot.Dot(type, weights + r * rowBytes, acts + i * aBytes, columns) : 0f;
+                        float slack = 1e-5f * (1 + Magnitude(type, w, 1 + r * rowBytes, xp + i * columns, columns));
+                        Assert.InRange(y[i * yStride + r], want - slack, want + slack);
+                    }
+                    for (int r = rows; r < yStride; r++) Assert.Equal(0f, y[i * yStride + r]);   // nothing past the rows written
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Hand_built_blocks_give_their_known_dot()
+    {
+        // eight Q4_0 rows of two blocks, d = 0.5 (F16 0x3800): row r's values are (nibble − 8) with nibble = (j + r) mod 16
+        // at position j; x = 1 at every position, so q_x = 127 and d_x = 1/127: the dot is 0.5·Σ (nibble − 8)
+        const int blocks = 2, columns = 64, rowBytes = blocks * 18;
+        var w = new byte[8 * rowBytes];
+        for (int r = 0; r < 8; r++)
+            for (int b = 0; b < blocks; b++)
+            {
+                int at = r * rowBytes + b * 18;
+                w[at] = 0x00; w[at + 1] = 0x38;
+                for (int j = 0; j < 16; j++) w[at + 2 + j] = (byte)((j + r) % 16 | ((j + 16 + r) % 16) << 4);
+            }
+        var x = Enumerable.Repeat(1f, columns).ToArray();
+        int aBytes = QuantDot.ActivationBytes(GgmlType.Q4_0, columns);
+        var a = new byte[aBytes];
+        var y = new float[8];
+        var panel = new byte[QuantPanels.ScratchBytes(columns)];
+        fixed (byte* wp = w, ap = a, pp = panel)
+        fixed (float* xp = x, yp = y)
+        {
+            QuantDot.QuantizeActivations(GgmlType.Q4_0, xp, ap, columns);
+            QuantPanels.Multiply(GgmlType.Q4_0, wp, rowBytes, 8, ap, aBytes, columns, 1, yp, 8, pp);
+        }
+        for (int r = 0; r < 8; r++)
+        {
+            double want = 0;
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < 32; j++) want += 0.5 * ((j + r) % 16 - 8);
+            Assert.Equal(want, y[r], 4);   // every row: two blocks of 0.5·(2·Σ_{v=0..15} v − 256) = −8
+        }
+    }
+
+    [Fact]
+    public void Rows_not_a_multiple_of_eight_or_columns_not_whole_blocks_are_refused()
+    {
+        var panel = new byte[QuantPanels.ScratchBytes(64)];
+        fixed (byte* pp = panel)
+        {
+            byte* p = pp;
+            Assert.Throws<ArgumentOutOfRangeException>(() => QuantPanels.Multiply(GgmlType.Q8_0, p, 68, 12, p, 68, 64, 1, (float*)p, 8, p));
+            Assert.Throws<ArgumentException>(() => QuantPanels.Multiply(GgmlType.Q8_0, p, 68, 8, p, 68, 48, 1, (float*)p, 8, p));
+            Assert.Throws<NotSupportedException>(() => QuantPanels.Multiply(GgmlType.Q4_K, p, 144, 8, p, 68, 256, 1, (float*)p, 8, p));
+        }
+    }
+
+    [Theory]
+    [InlineData(CpuGemv.PanelRows)]
+    [InlineData(CpuGemv.WidenedRows)]
+    [InlineData(23)]
+    [InlineData(CpuGemv.MaxRows)]
+    public void The_gemv_gives_32_value_parts_their_dots_and_widens_the_K_formats_exactly(int t)
+    {
+        const int columns = 512;
+        var rng = new Random(t);
+        // row counts not multiples of eight: each thread's range ends in rows a panel does not take
+        PackedWeight[] parts = [RandomBlocks.Packed(GgmlType.Q4_K, 37, columns, rng), RandomBlocks.Packed(GgmlType.Q5_0, 66, columns, rng), RandomBlocks.Packed(GgmlType.Q6_K, 9, columns, rng),
+            RandomBlocks.Packed(GgmlType.Q8_0, 27, columns, rng), RandomBlocks.Packed(GgmlType.Q4_0, 44, columns, rng)];
+        var stack = new PackedStack(parts);
+        var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[t * stack.Rows];
+        var exact = new float[t * stack.Rows];
+        fixed (float* xp = x, yp = y, ep = exact)
+        {
+            CpuGemv.Multiply(stack, xp, yp, t, threads: 2, PackedMath.QuantizedActivations);
+            if (t >= CpuGemv.WidenedRows) CpuGemv.Multiply(stack, xp, ep, t, threads: 2, PackedMath.Exact);
+            int row = 0;
+            foreach (var part in parts)
+            {
+                int aBytes = QuantDot.ActivationBytes(part.Type, columns);
+                var a = new byte[aBytes];
+                bool widened = !QuantPanels.Takes(part.Type) && t >= CpuGemv.WidenedRows;
+                fixed (byte* wp = part.Data, ap = a)
+                    for (int i = 0; i < t; i++)
+                    {
+                        QuantDot.QuantizeActivations(part.Type, xp + i * columns, ap, columns);
+                        for (int r = 0; r < part.Rows; r++)
+                        {
+                            int at = i * stack.Rows + row + r;
+                            if (widened)
+                            {
+                                Assert.Equal(BitConverter.SingleToInt32Bits(exact[at]), BitConverter.SingleToInt32Bits(y[at]));
+                                continue;
+                            }
+                            float want = QuantDot.Dot(part.Type, wp + (long)r * part.RowBytes, ap, columns);
+                            Assert.InRange(y[at], want - 1e-4f * (1 + MathF.Abs(want)), want + 1e-4f * (1 + MathF.Abs(want)));
+                        }
+                    }
+                row += part.Rows;
+            }
+        }
+    }
+
+    /// <summary>Σ |w·x| over a row: the scale of the rounding another summation order may add.</summary>
+    static float Magnitude(GgmlType type, byte[] w, int at, float* x, int columns)
+    {
+        int rowBytes = columns / 32 * GgmlTypeInfo.BytesPerBlock(type);
+        var values = RandomBlocks.Dequantize(type, w.AsSpan(at, rowBytes).ToArray(), columns);
+        double sum = 0;
+        for (int j = 0; j < columns; j++) sum += Math.Abs(values[j] * x[j]);
+        return (float)sum;
+    }
+}
