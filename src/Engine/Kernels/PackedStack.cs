@@ -40,6 +40,9 @@ public sealed class PackedStack
     /// <summary>Index into the formats of each part.</summary>
     internal int[] PartFormat { get; } = [];
 
+    /// <summary>Index into the formats of each part's panels (<see cref="QuantPanels.ActivationType"/>), or −1 where it takes none.</summary>
+    internal int[] PanelFormat { get; } = [];
+
     public PackedStack(IReadOnlyList<PackedWeight> parts)
     {
         if (parts.Count == 0 || parts.Any(p => p.Columns != parts[0].Columns))
@@ -52,12 +55,15 @@ public sealed class PackedStack
         QuantizedDots = parts.All(p => QuantDot.Supports(p.Type));
         OneOffRows = parts.All(p => p.Type == GgmlType.BF16) ? CpuGemv.OneOffRows : CpuGemv.MaxRows;
         if (!QuantizedDots) return;
-        var formats = parts.Select(p => QuantDot.ActivationFormatFor(p.Type)).Distinct().ToArray();
-        FormatTypes = [.. formats.Select(f => parts.First(p => QuantDot.ActivationFormatFor(p.Type) == f).Type)];
+        // the activation rows each part's dots take, then those its panels take (Q4_K's differ from its dots')
+        GgmlType[] keys = [.. parts.Select(p => p.Type), .. parts.Where(p => QuantPanels.Takes(p.Type)).Select(p => QuantPanels.ActivationType(p.Type))];
+        var formats = keys.Select(QuantDot.ActivationFormatFor).Distinct().ToArray();
+        FormatTypes = [.. formats.Select(f => keys.First(k => QuantDot.ActivationFormatFor(k) == f))];
         FormatBytes = [.. FormatTypes.Select(type => QuantDot.ActivationBytes(type, Columns))];
         FormatOffsets = new int[formats.Length];
         for (int f = 1; f < formats.Length; f++) FormatOffsets[f] = FormatOffsets[f - 1] + FormatBytes[f - 1];
         PartFormat = [.. parts.Select(p => Array.IndexOf(formats, QuantDot.ActivationFormatFor(p.Type)))];
+        PanelFormat = [.. parts.Select(p => QuantPanels.Takes(p.Type) ? Array.IndexOf(formats, QuantDot.ActivationFormatFor(QuantPanels.ActivationType(p.Type))) : -1)];
     }
 
     /// <summary>Bytes of <paramref name="t"/> rows of x in every format.</summary>

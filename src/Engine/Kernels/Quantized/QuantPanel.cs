@@ -14,8 +14,17 @@ public static unsafe class QuantPanels
     /// <summary>Weight rows a panel takes; a range of rows not a multiple of it leaves the rest to the caller.</summary>
     public const int Rows = 8;
 
-    /// <summary>Whether <paramref name="weightType"/> packs into panels (the 32-value formats, with AVX2).</summary>
-    public static bool Takes(GgmlType weightType) => QuantDot.Tiles(weightType);
+    /// <summary>
+    /// Whether <paramref name="weightType"/> packs into panels (with AVX2): the 32-value formats, and Q4_K, whose
+    /// sub-blocks of 32 are Q4_1 blocks with a scale d·sc and a minimum −dmin·m (<see cref="Q4_KPanel"/>).
+    /// </summary>
+    public static bool Takes(GgmlType weightType) => QuantDot.Tiles(weightType) || QuantDot.UsesAvx2 && weightType == GgmlType.Q4_K;
+
+    /// <summary>
+    /// The weight type whose activation rows (<see cref="QuantDot.QuantizeActivations"/>) the panels of
+    /// <paramref name="weightType"/> take: its own for the 32-value formats; Q5_1's (Q8_1, blocks of 32 with sums) for Q4_K.
+    /// </summary>
+    public static GgmlType ActivationType(GgmlType weightType) => weightType == GgmlType.Q4_K ? GgmlType.Q5_1 : weightType;
 
     /// <summary>Bytes of the scratch one panel of <paramref name="columns"/> values takes.</summary>
     public static int ScratchBytes(int columns) => columns / 32 * QuantPanel<Q8_0Block>.BlockBytes;
@@ -34,20 +43,29 @@ public static unsafe class QuantPanels
         if (columns <= 0 || columns % 32 != 0) throw new ArgumentException($"{weightType}: {columns} columns are not whole 32-value blocks", nameof(columns));
         switch (weightType)
         {
-            case GgmlType.Q8_0: Run<Q8_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q4_0: Run<Q4_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q4_1: Run<Q4_1Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q5_0: Run<Q5_0Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q5_1: Run<Q5_1Block>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q8_0: Run<Q8_0Block, QuantPanel<Q8_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_0: Run<Q4_0Block, QuantPanel<Q4_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_1: Run<Q4_1Block, QuantPanel<Q4_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_0: Run<Q5_0Block, QuantPanel<Q5_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_1: Run<Q5_1Block, QuantPanel<Q5_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_K:
+                if (columns % 256 != 0) throw new ArgumentException($"{weightType}: {columns} columns are not whole 256-value blocks", nameof(columns));
+                Run<Q5_1Block, Q4_KPanel>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch);
+                break;
         }
     }
 
-    static void Run<T>(byte* w, long stride, int rows, byte* a, int aStride, int blocks, int t, float* y, int yStride, byte* panel)
-        where T : struct, ILegacyBlock
+    /// <summary>Each panel packed by <typeparamref name="TPack"/>, then multiplied as <typeparamref name="T"/>'s blocks (its activation format and integers' sign).</summary>
+    static void Run<T, TPack>(byte* w, long stride, int rows, byte* a, int aStride, int blocks, int t, float* y, int yStride, byte* panel)
+        where T : struct, ILegacyBlock where TPack : struct, IPanelPack
     {
         for (int r = 0; r < rows; r += Rows, w += Rows * stride)
         {
-            QuantPanel<T>.Pack(w, stride, blocks, panel);
+            TPack.Pack(w, stride, blocks, panel);
+            // the next panel's rows (contiguous) fetched while this one multiplies: packing eight rows side by side
+            // otherwise waits on memory (a profile of 16 sequences put a third of the panels' time in packing)
+            if (r + Rows < rows)
+                for (long at = 0, next = Rows * stride; at < next; at += 64) Sse.Prefetch0(w + next + at);
             for (int i = 0; i < t; i += 4)
             {
                 byte* ai = a + (long)i * aStride;
@@ -72,7 +90,7 @@ public static unsafe class QuantPanels
 /// FMAs. The integer sums are exact, as in <see cref="QuantDot.Dot"/>; only the float order of the blocks' scaled sums
 /// differs.
 /// </summary>
-internal static unsafe class QuantPanel<T> where T : struct, ILegacyBlock
+internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
 {
     /// <summary>Weight rows in a panel: the int lanes of a 256-bit vector.</summary>
     public const int Rows = 8;

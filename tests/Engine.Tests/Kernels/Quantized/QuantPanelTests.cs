@@ -17,15 +17,18 @@ public unsafe class QuantPanelTests
         foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0 })
             foreach (int blocks in new[] { 1, 3, 9, 18 })   // 9 and 18: whole groups of eight blocks in pair order and a block after them
                 data.Add(type, blocks);
+        data.Add(GgmlType.Q4_K, 8);   // blocks of 32 values: one and three 256-value blocks
+        data.Add(GgmlType.Q4_K, 24);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(TypesAndBlocks))]
-    public void Every_pair_gets_its_single_row_dot_for_one_to_five_rows_of_x(GgmlType type, int blocks)
+    public void Every_pair_gets_its_dot_on_the_quantized_activations_for_one_to_five_rows_of_x(GgmlType type, int blocks)
     {
         Assert.True(QuantPanels.Takes(type));
-        int columns = 32 * blocks, rowBytes = blocks * GgmlTypeInfo.BytesPerBlock(type), aBytes = QuantDot.ActivationBytes(type, columns);
+        var key = QuantPanels.ActivationType(type);
+        int columns = 32 * blocks, rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type), aBytes = QuantDot.ActivationBytes(key, columns);
         var rng = new Random(blocks * 13 + (int)type);
         const int rows = 16, t = 5, yStride = rows + 3;
         var w = new byte[rows * rowBytes + 1];   // one byte off alignment
@@ -37,7 +40,7 @@ public unsafe class QuantPanelTests
         fixed (float* xp = x)
         {
             byte* weights = wp + 1, acts = ap + 1;
-            for (int i = 0; i < t; i++) QuantDot.QuantizeActivations(type, xp + i * columns, acts + i * aBytes, columns);
+            for (int i = 0; i < t; i++) QuantDot.QuantizeActivations(key, xp + i * columns, acts + i * aBytes, columns);
             // every count of rows of x a pass takes: five rows are a pass of four and one, two rows one of two, three of three
             foreach (int n in new[] { 5, 2, 3 })
             {
@@ -47,9 +50,11 @@ public unsafe class QuantPanelTests
                 {
                     for (int r = 0; r < rows; r++)
                     {
-                        float want = i < n ? QuantDot.Dot(type, weights + r * rowBytes, acts + i * aBytes, columns) : 0f;
-                        float slack = 1e-5f * (1 + Magnitude(type, w, 1 + r * rowBytes, xp + i * columns, columns));
+                        var (want, magnitude) = i < n ? Reference(type, w.AsSpan(1 + r * rowBytes, rowBytes), acts + i * aBytes, columns) : (0, 0);
+                        double slack = 1e-5 * (1 + magnitude);
                         Assert.InRange(y[i * yStride + r], want - slack, want + slack);
+                        // the 32-value formats' activation rows are their dots' own: the same integer sums as QuantDot.Dot
+                        if (i < n && key == type) Assert.InRange(QuantDot.Dot(type, weights + r * rowBytes, acts + i * aBytes, columns), want - slack, want + slack);
                     }
                     for (int r = rows; r < yStride; r++) Assert.Equal(0f, y[i * yStride + r]);   // nothing past the rows written
                 }
@@ -100,7 +105,7 @@ public unsafe class QuantPanelTests
             byte* p = pp;
             Assert.Throws<ArgumentOutOfRangeException>(() => QuantPanels.Multiply(GgmlType.Q8_0, p, 68, 12, p, 68, 64, 1, (float*)p, 8, p));
             Assert.Throws<ArgumentException>(() => QuantPanels.Multiply(GgmlType.Q8_0, p, 68, 8, p, 68, 48, 1, (float*)p, 8, p));
-            Assert.Throws<NotSupportedException>(() => QuantPanels.Multiply(GgmlType.Q4_K, p, 144, 8, p, 68, 256, 1, (float*)p, 8, p));
+            Assert.Throws<NotSupportedException>(() => QuantPanels.Multiply(GgmlType.Q6_K, p, 210, 8, p, 68, 256, 1, (float*)p, 8, p));
         }
     }
 
@@ -127,13 +132,15 @@ public unsafe class QuantPanelTests
             int row = 0;
             foreach (var part in parts)
             {
-                int aBytes = QuantDot.ActivationBytes(part.Type, columns);
-                var a = new byte[aBytes];
-                bool widened = !QuantPanels.Takes(part.Type) && t >= CpuGemv.WidenedRows;
-                fixed (byte* wp = part.Data, ap = a)
+                bool paneled = QuantPanels.Takes(part.Type), widened = !paneled && t >= CpuGemv.WidenedRows;
+                var key = paneled ? QuantPanels.ActivationType(part.Type) : part.Type;
+                var a = new byte[QuantDot.ActivationBytes(key, columns)];
+                var dotRow = new byte[QuantDot.ActivationBytes(part.Type, columns)];
+                fixed (byte* wp = part.Data, ap = a, dp = dotRow)
                     for (int i = 0; i < t; i++)
                     {
-                        QuantDot.QuantizeActivations(part.Type, xp + i * columns, ap, columns);
+                        QuantDot.QuantizeActivations(key, xp + i * columns, ap, columns);
+                        QuantDot.QuantizeActivations(part.Type, xp + i * columns, dp, columns);
                         for (int r = 0; r < part.Rows; r++)
                         {
                             int at = i * stack.Rows + row + r;
@@ -142,8 +149,12 @@ public unsafe class QuantPanelTests
                                 Assert.Equal(BitConverter.SingleToInt32Bits(exact[at]), BitConverter.SingleToInt32Bits(y[at]));
                                 continue;
                             }
-                            float want = QuantDot.Dot(part.Type, wp + (long)r * part.RowBytes, ap, columns);
-                            Assert.InRange(y[at], want - 1e-4f * (1 + MathF.Abs(want)), want + 1e-4f * (1 + MathF.Abs(want)));
+                            // a thread's rows short of a panel take the part's own integer dots
+                            var (want, magnitude) = Reference(part.Type, part.Data.AsSpan(r * part.RowBytes, part.RowBytes), ap, columns);
+                            float single = QuantDot.Dot(part.Type, wp + (long)r * part.RowBytes, dp, columns);
+                            double slack = 1e-5 * (1 + magnitude);
+                            bool panelSum = Math.Abs(y[at] - want) <= slack, dotSum = Math.Abs(y[at] - single) <= 1e-4 * (1 + Math.Abs(single));
+                            Assert.True(panelSum || dotSum, $"{part.Type} x row {i}, weight row {r}: {y[at]} is neither the panel's {want} nor the dot's {single}");
                         }
                     }
                 row += part.Rows;
@@ -151,13 +162,26 @@ public unsafe class QuantPanelTests
         }
     }
 
-    /// <summary>Σ |w·x| over a row: the scale of the rounding another summation order may add.</summary>
-    static float Magnitude(GgmlType type, byte[] w, int at, float* x, int columns)
+    /// <summary>
+    /// A weight row's exact values (the dequantizer's) times a quantized activation row's (d_x·q_x per block), summed in
+    /// double, and Σ |w·x|: the scale of the rounding a float order of the same products may add.
+    /// </summary>
+    static (double Dot, double Magnitude) Reference(GgmlType type, ReadOnlySpan<byte> row, byte* activations, int columns)
     {
-        int rowBytes = columns / 32 * GgmlTypeInfo.BytesPerBlock(type);
-        var values = RandomBlocks.Dequantize(type, w.AsSpan(at, rowBytes).ToArray(), columns);
-        double sum = 0;
-        for (int j = 0; j < columns; j++) sum += Math.Abs(values[j] * x[j]);
-        return (float)sum;
+        var values = RandomBlocks.Dequantize(type, row.ToArray(), columns);
+        var x = ActivationRow.Of(QuantDot.ActivationFormatFor(QuantPanels.ActivationType(type)), activations, columns / 32);
+        sbyte* block = stackalloc sbyte[32];
+        double dot = 0, magnitude = 0;
+        for (int b = 0; b < columns / 32; b++)
+        {
+            x.CopyBlock(b, block);
+            for (int j = 0; j < 32; j++)
+            {
+                double product = values[32 * b + j] * (double)x.Scales[b] * block[j];
+                dot += product;
+                magnitude += Math.Abs(product);
+            }
+        }
+        return (dot, magnitude);
     }
 }
