@@ -163,17 +163,17 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
     }
 
     /// <summary>
-    /// Four chunks of the panel (16 values of eight rows) against 16 bytes of one row of x at <paramref name="q"/>: the
-    /// bytes loaded into both halves once and each chunk's four spread to every lane by a shuffle within the halves.
+    /// Four chunks of the panel (16 values of eight rows) against 16 bytes of one row of x at <paramref name="q"/>, each
+    /// chunk's four bytes broadcast from memory (a load, where a shuffle of 16 loaded bytes took a vector instruction:
+    /// 48.4 → 50.2–50.9 G products/s, Q4_0 576 columns by 16 rows of x, one thread).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> Four(byte* panel, sbyte* q)
     {
-        var x = Avx2.BroadcastVector128ToVector256((int*)q);
-        return Avx2.MultiplyAddAdjacent(Vector256.Load(panel), Avx2.Shuffle(x, 0x00).AsSByte())
-            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 32), Avx2.Shuffle(x, 0x55).AsSByte())
-            + (Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 64), Avx2.Shuffle(x, 0xAA).AsSByte())
-            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 96), Avx2.Shuffle(x, 0xFF).AsSByte()));
+        return Avx2.MultiplyAddAdjacent(Vector256.Load(panel), Broadcast(q))
+            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 32), Broadcast(q + 4))
+            + (Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 64), Broadcast(q + 8))
+            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 96), Broadcast(q + 12)));
     }
 
     /// <summary>Four bytes of activations at <paramref name="q"/> in every int lane.</summary>
