@@ -33,6 +33,11 @@ internal unsafe interface ILegacyBlock
     /// </summary>
     static abstract int NibbleOffset { get; }
 
+    /// <summary>
+    /// Where the block's 32-bit mask of fifth bits lies (Q5_0, Q5_1: its 16 bytes of nibbles follow it), else −1.
+    /// </summary>
+    static abstract int FifthBitsAt { get; }
+
     /// <summary>Σ (q or u − Offset)·x over the block (scalar; a stored minimum is added by the caller).</summary>
     static abstract int Sum(byte* block, sbyte* x);
 }

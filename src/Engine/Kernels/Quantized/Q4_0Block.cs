@@ -11,6 +11,7 @@ internal unsafe struct Q4_0Block : ILegacyBlock
     public static bool HasMin => false;
     public static int Offset => 8;
     public static int NibbleOffset => 2;
+    public static int FifthBitsAt => -1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 2).AsSByte();

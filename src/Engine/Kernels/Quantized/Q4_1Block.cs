@@ -11,6 +11,7 @@ internal unsafe struct Q4_1Block : ILegacyBlock
     public static bool HasMin => true;
     public static int Offset => 0;
     public static int NibbleOffset => 4;
+    public static int FifthBitsAt => -1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => SimdBytes.Nibbles(block + 4).AsSByte();

@@ -14,6 +14,7 @@ internal unsafe struct Q5_0Block : ILegacyBlock
     public static bool HasMin => false;
     public static int Offset => 16;
     public static int NibbleOffset => -1;
+    public static int FifthBitsAt => 2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => FiveBits(block + 2).AsSByte();

@@ -11,6 +11,7 @@ internal unsafe struct Q5_1Block : ILegacyBlock
     public static bool HasMin => true;
     public static int Offset => 0;
     public static int NibbleOffset => -1;
+    public static int FifthBitsAt => 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => Q5_0Block.FiveBits(block + 4).AsSByte();

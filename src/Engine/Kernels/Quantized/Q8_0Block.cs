@@ -11,6 +11,7 @@ internal unsafe struct Q8_0Block : ILegacyBlock
     public static bool HasMin => false;
     public static int Offset => 0;
     public static int NibbleOffset => -1;
+    public static int FifthBitsAt => -1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Values(byte* block) => Vector256.Load((sbyte*)(block + 2));

