@@ -324,12 +324,13 @@ public static unsafe class CpuGemv
     /// <summary>
     /// Rows of x from which the 32-value formats' quantized dots take panels of eight weight rows
     /// (<see cref="QuantPanels"/>) instead of four-row tiles: each panel's packing is paid once for all rows of x
-    /// (SmolLM2-135M Q4_0, ours against ours, alternating: 4 sequences 242–266 tokens/s by tiles, 176–183 by panels; 8
-    /// level at 249–260; 16 271–320 widened, 330–353 by panels; 32 332 → 384–387). Q4_K takes panels from
+    /// (SmolLM2-135M Q4_0, ours against ours, alternating: 16 sequences 271–320 tokens/s widened, 330–353 by panels;
+    /// 32 332 → 384–387; once packing read the nibbles straight, 4 sequences 243–247 by tiles, 265–274 by panels, 3
+    /// level at 220–228 and 2 at 168–183; Q4_K_M level at 2–4). Q4_K takes panels from
     /// <see cref="WidenedRows"/>, where they replace widening: below it its four-row dots were faster (SmolLM3-3B Q4_K_M,
     /// 8 sequences: 19.0 tokens/s by dots, 16.5 by panels).
     /// </summary>
-    public const int PanelRows = 8;
+    public const int PanelRows = 4;
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
     /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>

@@ -128,10 +128,6 @@ public unsafe class BlockedDotTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
-    [InlineData(7)]
     // from CpuGemv.PanelRows on, the panels' own activation rows (QuantPanelTests)
     public void The_gemv_gives_every_row_s_dot_for_any_batch(int t)
     {
