@@ -107,12 +107,12 @@ public static unsafe class CpuGemv
         fixed (byte* activations = ThreadScratch.Pinned(ref _activations, stack.ActivationBytes(t), 64 * 1024))
         {
             byte* a = activations;
-            for (int f = 0; f < stack.FormatTypes.Length; f++)
+            for (int f = 0; f < stack.Formats.Length; f++)
             {
                 byte* rowsOfX = a + (long)stack.FormatOffsets[f] * t;
                 int stride = stack.FormatBytes[f];
                 for (int i = 0; i < t; i++)
-                    QuantDot.QuantizeActivations(stack.FormatTypes[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
+                    QuantDot.QuantizeActivations(stack.Formats[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
             }
             bool panels = t >= PanelRows, kPanels = t >= WidenedRows;
             Split(t, MaxRows, outFeatures, threads, (r0, r1) =>

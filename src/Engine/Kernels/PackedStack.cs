@@ -28,8 +28,8 @@ public sealed class PackedStack
     /// </summary>
     internal int OneOffRows { get; }
 
-    /// <summary>For each activation format the parts use: a weight type that takes it (the quantizer's key).</summary>
-    internal GgmlType[] FormatTypes { get; } = [];
+    /// <summary>The activation formats the parts' dots and panels take, each quantized once per step.</summary>
+    internal ActivationFormat[] Formats { get; } = [];
 
     /// <summary>Bytes of one quantized row of x in each format.</summary>
     internal int[] FormatBytes { get; } = [];
@@ -40,7 +40,7 @@ public sealed class PackedStack
     /// <summary>Index into the formats of each part.</summary>
     internal int[] PartFormat { get; } = [];
 
-    /// <summary>Index into the formats of each part's panels (<see cref="QuantPanels.ActivationType"/>), or −1 where it takes none.</summary>
+    /// <summary>Index into the formats of each part's panels (<see cref="QuantPanels.ActivationFormatFor"/>), or −1 where it takes none.</summary>
     internal int[] PanelFormat { get; } = [];
 
     public PackedStack(IReadOnlyList<PackedWeight> parts)
@@ -55,15 +55,14 @@ public sealed class PackedStack
         QuantizedDots = parts.All(p => QuantDot.Supports(p.Type));
         OneOffRows = parts.All(p => p.Type == GgmlType.BF16) ? CpuGemv.OneOffRows : CpuGemv.MaxRows;
         if (!QuantizedDots) return;
-        // the activation rows each part's dots take, then those its panels take (Q4_K's differ from its dots')
-        GgmlType[] keys = [.. parts.Select(p => p.Type), .. parts.Where(p => QuantPanels.Takes(p.Type)).Select(p => QuantPanels.ActivationType(p.Type))];
-        var formats = keys.Select(QuantDot.ActivationFormatFor).Distinct().ToArray();
-        FormatTypes = [.. formats.Select(f => keys.First(k => QuantDot.ActivationFormatFor(k) == f))];
-        FormatBytes = [.. FormatTypes.Select(type => QuantDot.ActivationBytes(type, Columns))];
-        FormatOffsets = new int[formats.Length];
-        for (int f = 1; f < formats.Length; f++) FormatOffsets[f] = FormatOffsets[f - 1] + FormatBytes[f - 1];
-        PartFormat = [.. parts.Select(p => Array.IndexOf(formats, QuantDot.ActivationFormatFor(p.Type)))];
-        PanelFormat = [.. parts.Select(p => QuantPanels.Takes(p.Type) ? Array.IndexOf(formats, QuantDot.ActivationFormatFor(QuantPanels.ActivationType(p.Type))) : -1)];
+        // the activation rows each part's dots take, then those its panels take (the K formats' differ from their dots')
+        Formats = [.. parts.Select(p => QuantDot.ActivationFormatFor(p.Type))
+            .Concat(parts.Where(p => QuantPanels.Takes(p.Type)).Select(p => QuantPanels.ActivationFormatFor(p.Type))).Distinct()];
+        FormatBytes = [.. Formats.Select(format => QuantDot.ActivationBytes(format, Columns))];
+        FormatOffsets = new int[Formats.Length];
+        for (int f = 1; f < Formats.Length; f++) FormatOffsets[f] = FormatOffsets[f - 1] + FormatBytes[f - 1];
+        PartFormat = [.. parts.Select(p => Array.IndexOf(Formats, QuantDot.ActivationFormatFor(p.Type)))];
+        PanelFormat = [.. parts.Select(p => QuantPanels.Takes(p.Type) ? Array.IndexOf(Formats, QuantPanels.ActivationFormatFor(p.Type)) : -1)];
     }
 
     /// <summary>Bytes of <paramref name="t"/> rows of x in every format.</summary>

@@ -4,10 +4,14 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 
 /// <summary>
 /// Q4_K rows into a panel as blocks of 32 unsigned nibbles with a minimum (as Q4_1's): sub-block j of a 256-value block
-/// takes the scale d·sc_j and the minimum −dmin·m_j, its values the low (j even) or high nibbles of group j/2's 32 bytes.
+/// takes the scale d·sc_j and the minimum −dmin·m_j, its values the low (j even) or high nibbles of group j/2's 32 bytes;
+/// multiplied as Q5_1's (unsigned values with a minimum, activations in blocks of 32 with sums).
 /// </summary>
 internal unsafe struct Q4_KPanel : IPanelPack
 {
+    public static void Multiply<TRows>(byte* panel, int blocks, byte* a, int aStride, float* y, int yStride) where TRows : struct, IRowCount =>
+        QuantPanel<Q5_1Block>.Multiply<TRows>(panel, blocks, a, aStride, y, yStride);
+
     public static void Pack(byte* w, long stride, int blocks, byte* panel)
     {
         const int rows = QuantPanels.Rows;

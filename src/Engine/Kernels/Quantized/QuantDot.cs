@@ -44,7 +44,28 @@ public static unsafe class QuantDot
         return ActivationRow.Bytes(format, columns);
     }
 
-    /// <summary>Writes <see cref="ActivationBytes"/> bytes at <paramref name="dst"/> from <paramref name="columns"/> floats.</summary>
+    /// <summary>Bytes of one activation row of <paramref name="columns"/> values in <paramref name="format"/>.</summary>
+    public static int ActivationBytes(ActivationFormat format, int columns)
+    {
+        CheckColumns(format, columns);
+        return ActivationRow.Bytes(format, columns);
+    }
+
+    /// <summary>Writes <paramref name="columns"/> floats at <paramref name="dst"/> in <paramref name="format"/> (<see cref="ActivationBytes(ActivationFormat, int)"/> bytes).</summary>
+    public static void QuantizeActivations(ActivationFormat format, float* x, byte* dst, int columns)
+    {
+        CheckColumns(format, columns);
+        ActivationQuantizer.Quantize(format, x, dst, columns, UsesAvx2);
+    }
+
+    static void CheckColumns(ActivationFormat format, int columns)
+    {
+        int block = ActivationRow.BlockSize(format);
+        if (columns <= 0 || columns % block != 0)
+            throw new ArgumentException($"{format} activations: a row must be a positive whole number of {block}-value blocks; got {columns} columns", nameof(columns));
+    }
+
+    /// <summary>Writes <see cref="ActivationBytes(GgmlType, int)"/> bytes at <paramref name="dst"/> from <paramref name="columns"/> floats.</summary>
     public static void QuantizeActivations(GgmlType weightType, float* x, byte* dst, int columns)
     {
         var format = ActivationFormatFor(weightType);

@@ -16,15 +16,19 @@ public static unsafe class QuantPanels
 
     /// <summary>
     /// Whether <paramref name="weightType"/> packs into panels (with AVX2): the 32-value formats, and Q4_K, whose
-    /// sub-blocks of 32 are Q4_1 blocks with a scale d·sc and a minimum −dmin·m (<see cref="Q4_KPanel"/>).
+    /// sub-blocks of 32 are Q4_1 blocks with a scale d·sc and a minimum −dmin·m (<see cref="Q4_KPanel"/>). Q6_K's
+    /// panels (its 16-value scales applied in the widening multiply-add) measured level with widening it: 12 integer
+    /// multiplies per 32 values of eight rows leave little over F32's 16 FMAs once packing is paid (SmolLM3-3B Q4_K_M,
+    /// 16 sequences, 21.2 → 21.6–21.8 tokens/s; SmolLM2-135M Q6_K 326–328 → 316–320).
     /// </summary>
     public static bool Takes(GgmlType weightType) => QuantDot.Tiles(weightType) || QuantDot.UsesAvx2 && weightType == GgmlType.Q4_K;
 
     /// <summary>
-    /// The weight type whose activation rows (<see cref="QuantDot.QuantizeActivations"/>) the panels of
-    /// <paramref name="weightType"/> take: its own for the 32-value formats; Q5_1's (Q8_1, blocks of 32 with sums) for Q4_K.
+    /// The activation rows the panels of <paramref name="weightType"/> take: its dots' own for the 32-value formats;
+    /// blocks of 32 with sums (Q8_1) for Q4_K.
     /// </summary>
-    public static GgmlType ActivationType(GgmlType weightType) => weightType == GgmlType.Q4_K ? GgmlType.Q5_1 : weightType;
+    public static ActivationFormat ActivationFormatFor(GgmlType weightType) =>
+        weightType == GgmlType.Q4_K ? ActivationFormat.Q8_1 : QuantDot.ActivationFormatFor(weightType);
 
     /// <summary>Bytes of the scratch one panel of <paramref name="columns"/> values takes.</summary>
     public static int ScratchBytes(int columns) => columns / 32 * QuantPanel<Q8_0Block>.BlockBytes;
@@ -43,25 +47,25 @@ public static unsafe class QuantPanels
         if (columns <= 0 || columns % 32 != 0) throw new ArgumentException($"{weightType}: {columns} columns are not whole 32-value blocks", nameof(columns));
         switch (weightType)
         {
-            case GgmlType.Q8_0: Run<Q8_0Block, QuantPanel<Q8_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q4_0: Run<Q4_0Block, QuantPanel<Q4_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q4_1: Run<Q4_1Block, QuantPanel<Q4_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q5_0: Run<Q5_0Block, QuantPanel<Q5_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
-            case GgmlType.Q5_1: Run<Q5_1Block, QuantPanel<Q5_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q8_0: Run<QuantPanel<Q8_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_0: Run<QuantPanel<Q4_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q4_1: Run<QuantPanel<Q4_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_0: Run<QuantPanel<Q5_0Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
+            case GgmlType.Q5_1: Run<QuantPanel<Q5_1Block>>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch); break;
             case GgmlType.Q4_K:
                 if (columns % 256 != 0) throw new ArgumentException($"{weightType}: {columns} columns are not whole 256-value blocks", nameof(columns));
-                Run<Q5_1Block, Q4_KPanel>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch);
+                Run<Q4_KPanel>(w, stride, rows, activations, aStride, columns / 32, t, y, yStride, scratch);
                 break;
         }
     }
 
-    /// <summary>Each panel packed by <typeparamref name="TPack"/>, then multiplied as <typeparamref name="T"/>'s blocks (its activation format and integers' sign).</summary>
-    static void Run<T, TPack>(byte* w, long stride, int rows, byte* a, int aStride, int blocks, int t, float* y, int yStride, byte* panel)
-        where T : struct, ILegacyBlock where TPack : struct, IPanelPack
+    /// <summary>Each panel of eight rows packed once, then multiplied by the rows of x four at a time.</summary>
+    static void Run<TPanel>(byte* w, long stride, int rows, byte* a, int aStride, int blocks, int t, float* y, int yStride, byte* panel)
+        where TPanel : struct, IPanelPack
     {
         for (int r = 0; r < rows; r += Rows, w += Rows * stride)
         {
-            TPack.Pack(w, stride, blocks, panel);
+            TPanel.Pack(w, stride, blocks, panel);
             // the next panel's rows (contiguous) fetched while this one multiplies: packing eight rows side by side
             // otherwise waits on memory (a profile of 16 sequences put a third of the panels' time in packing)
             if (r + Rows < rows)
@@ -72,10 +76,10 @@ public static unsafe class QuantPanels
                 float* yi = y + (long)i * yStride + r;
                 switch (Math.Min(4, t - i))
                 {
-                    case 4: QuantPanel<T>.Multiply<FourRows>(panel, blocks, ai, aStride, yi, yStride); break;
-                    case 3: QuantPanel<T>.Multiply<ThreeRows>(panel, blocks, ai, aStride, yi, yStride); break;
-                    case 2: QuantPanel<T>.Multiply<TwoRows>(panel, blocks, ai, aStride, yi, yStride); break;
-                    default: QuantPanel<T>.Multiply<OneRow>(panel, blocks, ai, aStride, yi, yStride); break;
+                    case 4: TPanel.Multiply<FourRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    case 3: TPanel.Multiply<ThreeRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    case 2: TPanel.Multiply<TwoRows>(panel, blocks, ai, aStride, yi, yStride); break;
+                    default: TPanel.Multiply<OneRow>(panel, blocks, ai, aStride, yi, yStride); break;
                 }
             }
         }

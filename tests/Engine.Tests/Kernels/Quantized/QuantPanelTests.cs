@@ -27,8 +27,8 @@ public unsafe class QuantPanelTests
     public void Every_pair_gets_its_dot_on_the_quantized_activations_for_one_to_five_rows_of_x(GgmlType type, int blocks)
     {
         Assert.True(QuantPanels.Takes(type));
-        var key = QuantPanels.ActivationType(type);
-        int columns = 32 * blocks, rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type), aBytes = QuantDot.ActivationBytes(key, columns);
+        var format = QuantPanels.ActivationFormatFor(type);
+        int columns = 32 * blocks, rowBytes = columns / GgmlTypeInfo.BlockSize(type) * GgmlTypeInfo.BytesPerBlock(type), aBytes = QuantDot.ActivationBytes(format, columns);
         var rng = new Random(blocks * 13 + (int)type);
         const int rows = 16, t = 5, yStride = rows + 3;
         var w = new byte[rows * rowBytes + 1];   // one byte off alignment
@@ -40,7 +40,7 @@ public unsafe class QuantPanelTests
         fixed (float* xp = x)
         {
             byte* weights = wp + 1, acts = ap + 1;
-            for (int i = 0; i < t; i++) QuantDot.QuantizeActivations(key, xp + i * columns, acts + i * aBytes, columns);
+            for (int i = 0; i < t; i++) QuantDot.QuantizeActivations(format, xp + i * columns, acts + i * aBytes, columns);
             // every count of rows of x a pass takes: five rows are a pass of four and one, two rows one of two, three of three
             foreach (int n in new[] { 5, 2, 3 })
             {
@@ -54,7 +54,7 @@ public unsafe class QuantPanelTests
                         double slack = 1e-5 * (1 + magnitude);
                         Assert.InRange(y[i * yStride + r], want - slack, want + slack);
                         // the 32-value formats' activation rows are their dots' own: the same integer sums as QuantDot.Dot
-                        if (i < n && key == type) Assert.InRange(QuantDot.Dot(type, weights + r * rowBytes, acts + i * aBytes, columns), want - slack, want + slack);
+                        if (i < n && format == QuantDot.ActivationFormatFor(type)) Assert.InRange(QuantDot.Dot(type, weights + r * rowBytes, acts + i * aBytes, columns), want - slack, want + slack);
                     }
                     for (int r = rows; r < yStride; r++) Assert.Equal(0f, y[i * yStride + r]);   // nothing past the rows written
                 }
@@ -115,13 +115,14 @@ public unsafe class QuantPanelTests
     [InlineData(CpuGemv.WidenedRows)]
     [InlineData(23)]
     [InlineData(CpuGemv.MaxRows)]
-    public void The_gemv_gives_32_value_parts_their_dots_and_widens_the_K_formats_exactly(int t)
+    public void The_gemv_gives_paneled_parts_their_dots_and_widens_the_others_exactly(int t)
     {
         const int columns = 512;
         var rng = new Random(t);
         // row counts not multiples of eight: each thread's range ends in rows a panel does not take
         PackedWeight[] parts = [RandomBlocks.Packed(GgmlType.Q4_K, 37, columns, rng), RandomBlocks.Packed(GgmlType.Q5_0, 66, columns, rng), RandomBlocks.Packed(GgmlType.Q6_K, 9, columns, rng),
-            RandomBlocks.Packed(GgmlType.Q8_0, 27, columns, rng), RandomBlocks.Packed(GgmlType.Q4_0, 44, columns, rng)];
+            RandomBlocks.Packed(GgmlType.Q8_0, 27, columns, rng), RandomBlocks.Packed(GgmlType.Q4_0, 44, columns, rng),
+            RandomBlocks.Packed(GgmlType.Q5_K, 13, columns, rng)];
         var stack = new PackedStack(parts);
         var x = Enumerable.Range(0, t * columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var y = new float[t * stack.Rows];
@@ -134,13 +135,13 @@ public unsafe class QuantPanelTests
             foreach (var part in parts)
             {
                 bool paneled = QuantPanels.Takes(part.Type), widened = !paneled && t >= CpuGemv.WidenedRows;
-                var key = paneled ? QuantPanels.ActivationType(part.Type) : part.Type;
-                var a = new byte[QuantDot.ActivationBytes(key, columns)];
+                var format = paneled ? QuantPanels.ActivationFormatFor(part.Type) : QuantDot.ActivationFormatFor(part.Type);
+                var a = new byte[QuantDot.ActivationBytes(format, columns)];
                 var dotRow = new byte[QuantDot.ActivationBytes(part.Type, columns)];
                 fixed (byte* wp = part.Data, ap = a, dp = dotRow)
                     for (int i = 0; i < t; i++)
                     {
-                        QuantDot.QuantizeActivations(key, xp + i * columns, ap, columns);
+                        QuantDot.QuantizeActivations(format, xp + i * columns, ap, columns);
                         QuantDot.QuantizeActivations(part.Type, xp + i * columns, dp, columns);
                         for (int r = 0; r < part.Rows; r++)
                         {
@@ -170,7 +171,7 @@ public unsafe class QuantPanelTests
     static (double Dot, double Magnitude) Reference(GgmlType type, ReadOnlySpan<byte> row, byte* activations, int columns)
     {
         var values = RandomBlocks.Dequantize(type, row.ToArray(), columns);
-        var x = ActivationRow.Of(QuantDot.ActivationFormatFor(QuantPanels.ActivationType(type)), activations, columns / 32);
+        var x = ActivationRow.Of(QuantPanels.ActivationFormatFor(type), activations, columns / 32);
         sbyte* block = stackalloc sbyte[32];
         double dot = 0, magnitude = 0;
         for (int b = 0; b < columns / 32; b++)
