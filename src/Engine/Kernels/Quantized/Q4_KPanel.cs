@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels.Quantized;
 
@@ -12,37 +14,46 @@ internal unsafe struct Q4_KPanel : IPanelPack
     public static void Multiply<TRows>(byte* panel, int blocks, byte* a, int aStride, float* y, int yStride) where TRows : struct, IRowCount =>
         QuantPanel<Q5_1Block>.Multiply<TRows>(panel, blocks, a, aStride, y, yStride);
 
+    /// <remarks>
+    /// Chunk c of sub-blocks 2g and 2g + 1 is the int32 at byte 4c of group g (low and high nibbles), so each group's
+    /// eight rows are transposed as ints once and split into the two sub-blocks' chunks after; the scales are eight
+    /// rows' eight d·sc (and −dmin·m) transposed alike. Against splitting each sub-block's nibbles row by row before
+    /// transposing (SmolLM3-3B Q4_K_M, 16 sequences): packing was 16.5 % of a profile against the panels' 27 %.
+    /// </remarks>
     public static void Pack(byte* w, long stride, int blocks, byte* panel)
     {
-        const int rows = QuantPanels.Rows;
-        int* values = stackalloc int[rows * rows];
-        float* d = stackalloc float[rows], dmin = stackalloc float[rows];
-        ulong* scales = stackalloc ulong[rows], mins = stackalloc ulong[rows];
+        const int rows = QuantPanels.Rows, blockBytes = QuantPanel<Q5_1Block>.BlockBytes;
+        float* scales = stackalloc float[rows * rows], mins = stackalloc float[rows * rows];
         var nibble = Vector256.Create((byte)0x0F);
-        for (int s = 0; s < blocks / 8; s++)
+        long floatStride = stride / sizeof(float);
+        for (int s = 0; s < blocks / 8; s++, panel += 8 * blockBytes)
         {
             byte* first = w + (long)s * Q4_KBlock.Bytes;
             for (int r = 0; r < rows; r++)
             {
                 byte* block = first + r * stride;
-                (d[r], dmin[r]) = (HalfBits.ToSingle(block), HalfBits.ToSingle(block + 2));
-                (scales[r], mins[r]) = KScales.ScalesAndMins(block + 4);
+                var (sc, m) = KScales.ScalesAndMins(block + 4);
+                (HalfBits.ToSingle(block) * Floats(sc)).Store(scales + rows * r);
+                (-HalfBits.ToSingle(block + 2) * Floats(m)).Store(mins + rows * r);
             }
-            for (int j = 0; j < 8; j++, panel += QuantPanel<Q5_1Block>.BlockBytes)
+            Transpose8.Block(scales, rows, (float*)(panel + 256), blockBytes / sizeof(float));
+            Transpose8.Block(mins, rows, (float*)(panel + 256) + rows, blockBytes / sizeof(float));
+            for (int g = 0; g < 4; g++)
             {
-                for (int r = 0; r < rows; r++)
+                byte* low = panel + 2 * g * blockBytes, high = low + blockBytes;
+                Transpose8.Block((float*)(first + 16 + 32 * g), floatStride, (float*)low, rows);
+                for (int c = 0; c < 8; c++)
                 {
-                    var raw = Vector256.Load(first + r * stride + 16 + 32 * (j >> 1));
-                    ((j & 1) == 0 ? raw & nibble : Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble).AsInt32().Store(values + rows * r);
-                }
-                Transpose8.Block((float*)values, rows, (float*)panel, rows);
-                float* scale = (float*)(panel + 256);
-                for (int r = 0; r < rows; r++)
-                {
-                    scale[r] = d[r] * KScales.Byte(scales[r], j);
-                    scale[rows + r] = -dmin[r] * KScales.Byte(mins[r], j);
+                    var raw = Vector256.Load(low + 32 * c);
+                    (Vector256.ShiftRightLogical(raw.AsUInt16(), 4).AsByte() & nibble).Store(high + 32 * c);
+                    (raw & nibble).Store(low + 32 * c);
                 }
             }
         }
     }
+
+    /// <summary>The eight bytes of <paramref name="packed"/> as floats, byte j in lane j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Floats(ulong packed) =>
+        Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(packed).AsByte()));
 }
