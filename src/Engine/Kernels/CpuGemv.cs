@@ -58,8 +58,8 @@ public static unsafe class CpuGemv
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
     /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
     /// for all t rows of x at once. Up to <see cref="MaxRows"/> rows. With quantized activations the 32-value formats take
-    /// panels from <see cref="PanelRows"/> rows of x and the K formats widen exactly from <see cref="WidenedRows"/>;
-    /// exact math widens every format from <see cref="WidenedRows"/>.
+    /// panels from <see cref="PanelRows"/> rows of x, Q4_K from <see cref="KPanelRows"/>, and the other K formats widen
+    /// exactly from <see cref="WidenedRows"/>; exact math widens every format from <see cref="WidenedRows"/>.
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
     {
@@ -114,7 +114,7 @@ public static unsafe class CpuGemv
                 for (int i = 0; i < t; i++)
                     QuantDot.QuantizeActivations(stack.Formats[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
             }
-            bool panels = t >= PanelRows, kPanels = t >= WidenedRows;
+            bool panels = t >= PanelRows, kPanels = t >= KPanelRows;
             Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
@@ -326,11 +326,17 @@ public static unsafe class CpuGemv
     /// (<see cref="QuantPanels"/>) instead of four-row tiles: each panel's packing is paid once for all rows of x
     /// (SmolLM2-135M Q4_0, ours against ours, alternating: 16 sequences 271–320 tokens/s widened, 330–353 by panels;
     /// 32 332 → 384–387; once packing read the nibbles straight, 4 sequences 243–247 by tiles, 265–274 by panels, 3
-    /// level at 220–228 and 2 at 168–183; Q4_K_M level at 2–4). Q4_K takes panels from
-    /// <see cref="WidenedRows"/>, where they replace widening: below it its four-row dots were faster (SmolLM3-3B Q4_K_M,
-    /// 8 sequences: 19.0 tokens/s by dots, 16.5 by panels).
+    /// level at 220–228 and 2 at 168–183; Q4_K_M level at 2–4).
     /// </summary>
     public const int PanelRows = 4;
+
+    /// <summary>
+    /// Rows of x from which Q4_K takes panels (<see cref="QuantPanels"/>) instead of its four-row blocked dots (below
+    /// <see cref="WidenedRows"/>) or widening (from it). SmolLM3-3B Q4_K_M, ours against ours, alternating, tokens/s
+    /// dots against panels: 4 sequences 18.3–18.6 / 14.8, 6 level at 17.9–18.0, 8 17.9–18.9 / 20.0–20.3, 12 19.3–19.5 /
+    /// 22.5–22.9 (with packing a group of 32 bytes at a time; before it, 8 sequences measured 19.0 by dots, 16.5 by panels).
+    /// </summary>
+    public const int KPanelRows = 8;
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
     /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>

@@ -18,7 +18,7 @@ internal unsafe struct Q4_KPanel : IPanelPack
     /// Chunk c of sub-blocks 2g and 2g + 1 is the int32 at byte 4c of group g (low and high nibbles), so each group's
     /// eight rows are transposed as ints once and split into the two sub-blocks' chunks after; the scales are eight
     /// rows' eight d·sc (and −dmin·m) transposed alike. Against splitting each sub-block's nibbles row by row before
-    /// transposing (SmolLM3-3B Q4_K_M, 16 sequences): packing was 16.5 % of a profile against the panels' 27 %.
+    /// transposing (SmolLM3-3B Q4_K_M, 16 sequences): packing 16.5 → 11 % of a profile's samples, the panels' multiplies 27–29 %.
     /// </remarks>
     public static void Pack(byte* w, long stride, int blocks, byte* panel)
     {

@@ -111,7 +111,8 @@ public unsafe class QuantPanelTests
 
     [Theory]
     [InlineData(CpuGemv.PanelRows)]
-    [InlineData(11)]   // the K formats' four-row dots, the 32-value parts' leftover rows in tiles
+    [InlineData(CpuGemv.KPanelRows)]
+    [InlineData(11)]   // Q4_K in panels, the other K formats' four-row dots, the 32-value parts' leftover rows in tiles
     [InlineData(CpuGemv.WidenedRows)]
     [InlineData(23)]
     [InlineData(CpuGemv.MaxRows)]
