@@ -58,7 +58,7 @@ public static unsafe class CpuGemv
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
     /// <paramref name="stack"/> in order (fused Q/K/V or gate/up, each part in its own GGUF type), each row's dot taken
     /// for all t rows of x at once. Up to <see cref="MaxRows"/> rows. With quantized activations the 32-value formats take
-    /// panels from <see cref="PanelRows"/> rows of x, Q4_K from <see cref="KPanelRows"/>, and the other K formats widen
+    /// panels from <see cref="PanelRowsFor"/> rows of x (Q8_0 and Q4_K later than the others), and the other K formats widen
     /// exactly from <see cref="WidenedRows"/>; exact math widens every format from <see cref="WidenedRows"/>.
     /// </summary>
     public static void Multiply(PackedStack stack, float* x, float* y, int t, int threads, PackedMath math = PackedMath.Exact)
@@ -114,7 +114,7 @@ public static unsafe class CpuGemv
                 for (int i = 0; i < t; i++)
                     QuantDot.QuantizeActivations(stack.Formats[f], x + (long)i * inFeatures, rowsOfX + (long)i * stride, inFeatures);
             }
-            bool panels = t >= PanelRows, kPanels = t >= KPanelRows;
+            bool panels = t >= PanelRows;
             Split(t, MaxRows, outFeatures, threads, (r0, r1) =>
             {
                 for (int p = 0; p < parts.Count; p++)
@@ -126,7 +126,7 @@ public static unsafe class CpuGemv
                     byte* rowsOfX = a + (long)stack.FormatOffsets[format] * t;
                     fixed (byte* data = part.Data)
                     {
-                        bool paneled = stack.PanelFormat[p] >= 0 && (GgmlTypeInfo.BlockSize(part.Type) == 32 ? panels : kPanels);
+                        bool paneled = stack.PanelFormat[p] >= 0 && t >= PanelRowsFor(part.Type);
                         if (paneled)
                         {
                             int whole = (to - from) / QuantPanels.Rows * QuantPanels.Rows, panelFormat = stack.PanelFormat[p];
@@ -322,7 +322,7 @@ public static unsafe class CpuGemv
     [ThreadStatic] static byte[]? _quantPanel;
 
     /// <summary>
-    /// Rows of x from which the 32-value formats' quantized dots take panels of eight weight rows
+    /// Rows of x from which the nibble formats' quantized dots (Q8_0: <see cref="Q8_0PanelRows"/>) take panels of eight weight rows
     /// (<see cref="QuantPanels"/>) instead of four-row tiles: each panel's packing is paid once for all rows of x
     /// (SmolLM2-135M Q4_0, ours against ours, alternating: 16 sequences 271–320 tokens/s widened, 330–353 by panels;
     /// 32 332 → 384–387; once packing read the nibbles straight, 4 sequences 243–247 by tiles, 265–274 by panels, 3
@@ -337,6 +337,22 @@ public static unsafe class CpuGemv
     /// 22.5–22.9 (with packing a group of 32 bytes at a time; before it, 8 sequences measured 19.0 by dots, 16.5 by panels).
     /// </summary>
     public const int KPanelRows = 8;
+
+    /// <summary>
+    /// Rows of x from which Q8_0 takes panels instead of four-row tiles: its 34-byte blocks are unpacked and transposed
+    /// as ints (no nibble shortcut) and its products need a widening per chunk, so packing pays off later.
+    /// SmolLM2-135M Q8_0, ours against ours, alternating, tokens/s tiles against panels: 4 sequences 215–219 / 174–175,
+    /// 6 227–236 / 214–219, 8 267–278 / 257–262, 10 level at 250–268, 12 264–283 / 283–300.
+    /// </summary>
+    public const int Q8_0PanelRows = 10;
+
+    /// <summary>Rows of x from which <paramref name="type"/>'s quantized dots take panels (where <see cref="QuantPanels.Takes"/>).</summary>
+    public static int PanelRowsFor(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => Q8_0PanelRows,
+        GgmlType.Q4_K => KPanelRows,
+        _ => PanelRows,
+    };
 
     /// <summary>Runs <paramref name="rows"/> over contiguous ranges of output rows, one range per thread.</summary>
     /// <param name="align">Range boundaries fall on multiples of this (kernels that take rows four at a time).</param>

@@ -112,6 +112,7 @@ public unsafe class QuantPanelTests
     [Theory]
     [InlineData(CpuGemv.PanelRows)]
     [InlineData(CpuGemv.KPanelRows)]
+    [InlineData(CpuGemv.Q8_0PanelRows)]
     [InlineData(11)]   // Q4_K in panels, the other K formats' four-row dots, the 32-value parts' leftover rows in tiles
     [InlineData(CpuGemv.WidenedRows)]
     [InlineData(23)]
