@@ -38,9 +38,16 @@ public static unsafe partial class CpuDecodeAttention
         for (int j0 = 0, b = 0; j0 < length; j0 += blockTokens, b++)
         {
             byte* k = seq.Keys[b] + head;
+            // the next block's keys, a pair of rows at a time, and below the next block's values: a pool's blocks lie
+            // anywhere, where the core's own prefetch does not follow, and a batch's caches are far larger than L3
+            byte* nextK = j0 + blockTokens < length ? seq.Keys[b + 1] + head : null;
             int n = Math.Min(blockTokens, length - j0), t = 0;
             for (; t + 2 <= n; t += 2, k += 2 * rowBytes)
+            {
+                if (nextK != null)
+                    for (long line = t * rowBytes, end = line + 2 * rowBytes; line < end; line += 64) Sse.Prefetch0(nextK + line);
                 Scores2<TRow, THeads>(k, k + rowBytes, q0, q1, q2, q3, headDim, scale, s + j0 + t, length);
+            }
             if (t < n)
             {
                 Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -65,6 +72,7 @@ public static unsafe partial class CpuDecodeAttention
         {
             byte* v = seq.Values[b] + head;
             int n = Math.Min(blockTokens, length - j0);
+            byte* nextV = j0 + blockTokens < length ? seq.Values[b + 1] + head : null;
             float* p0 = s + j0, p1 = p0 + length, p2 = p1 + length, p3 = p2 + length;
             for (int c = 0; c < headDim; c += 16)
             {
@@ -73,9 +81,11 @@ public static unsafe partial class CpuDecodeAttention
                 Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
                 if (THeads.Count > 2) (a20, a21) = (Avx.LoadVector256(o2), Avx.LoadVector256(o2 + 8));
                 if (THeads.Count > 3) (a30, a31) = (Avx.LoadVector256(o3), Avx.LoadVector256(o3 + 8));
-                byte* vt = v;
+                byte* vt = v, pf = c == 0 ? nextV : null;
                 for (int t = 0; t < n; t++, vt += rowBytes)
                 {
+                    if (pf != null)
+                        for (long line = t * rowBytes, end = line + rowBytes; line < end; line += 64) Sse.Prefetch0(pf + line);
                     var x0 = TRow.Load(vt, c);
                     var x1 = TRow.Load(vt, c + 8);
                     var w = Vector256.Create(p0[t]);

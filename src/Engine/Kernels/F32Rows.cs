@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SmolLM3.Engine.Kernels;
 
@@ -33,11 +34,17 @@ public static unsafe class F32Rows
         for (; r + 4 <= rows; r += 4)
         {
             float* wr = w + (long)r * n;
+            // the next four rows spread evenly over this group's tiles, so they arrive while these are multiplied: the
+            // core's own prefetch leaves a batch's first tile waiting on memory (docs/benchmarks.md)
+            byte* next = (byte*)(wr + 4L * n);
+            int tiles = t / xTile, step = tiles > 0 ? (16 + tiles - 1) / tiles : 0;
+            if (r + 8 > rows) step = 0;
             int i = 0;
             for (; i + xTile <= t; i += xTile)
             {
+                byte* pf = next + (long)(i / xTile) * step * n;
                 if (wide) Tile4x4(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
-                else Tile4x3(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
+                else Tile4x3(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride, pf, step);
             }
             if (!wide && i + 2 <= t)
             {
@@ -108,7 +115,7 @@ public static unsafe class F32Rows
     /// Four weight rows by three rows of x with 256-bit vectors: twelve accumulators, enough independent FMAs to keep both
     /// FMA units busy through their latency (eight, in four by two, were not), in sixteen registers.
     /// </summary>
-    static void Tile4x3(float* w, int n, float* x, float* y, int yStride)
+    static void Tile4x3(float* w, int n, float* x, float* y, int yStride, byte* pf, int pfStep)
     {
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, x1 = x + n, x2 = x1 + n;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
@@ -117,6 +124,7 @@ public static unsafe class F32Rows
         int c = 0;
         for (; c + 8 <= n; c += 8)
         {
+            if (pfStep > 0) Sse.Prefetch1(pf + (long)pfStep * c);
             var u0 = Vector256.Load(x + c); var u1 = Vector256.Load(x1 + c); var u2 = Vector256.Load(x2 + c);
             var v = Vector256.Load(w + c);
             a00 = Vector256.FusedMultiplyAdd(v, u0, a00); a10 = Vector256.FusedMultiplyAdd(v, u1, a10); a20 = Vector256.FusedMultiplyAdd(v, u2, a20);
