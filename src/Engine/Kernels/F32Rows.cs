@@ -124,7 +124,7 @@ public static unsafe class F32Rows
         int c = 0;
         for (; c + 8 <= n; c += 8)
         {
-            if (pfStep > 0) Sse.Prefetch1(pf + (long)pfStep * c);
+            if (Sse.IsSupported && pfStep > 0) Sse.Prefetch1(pf + (long)pfStep * c);
             var u0 = Vector256.Load(x + c); var u1 = Vector256.Load(x1 + c); var u2 = Vector256.Load(x2 + c);
             var v = Vector256.Load(w + c);
             a00 = Vector256.FusedMultiplyAdd(v, u0, a00); a10 = Vector256.FusedMultiplyAdd(v, u1, a10); a20 = Vector256.FusedMultiplyAdd(v, u2, a20);
