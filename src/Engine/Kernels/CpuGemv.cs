@@ -284,8 +284,19 @@ public static unsafe class CpuGemv
         }, align: F32Panels.Width);
     }
 
-    /// <summary>A prompt's rows of x against dense F32 W: as the packed prompt, W's rows transposed into panels as they are.</summary>
-    public static void MultiplyPrompt(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
+    /// <summary>
+    /// A prompt's rows of x against dense F32 W: as the packed prompt, W's rows transposed into panels as they are. Up to
+    /// <see cref="DenseStepRows"/> rows (a batch's LM head, a short prompt piece) take the register tiles instead, which
+    /// read each weight row once, prefetched, where a panel's packing waits on memory (SmolLM2-135M F32, the head of a
+    /// batch of 12: 293 → 322 tokens/s, of 32: 319 → 335; docs/benchmarks.md).
+    /// </summary>
+    public static void MultiplyPrompt(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads)
+    {
+        if (t <= DenseStepRows) Multiply(w, x, y, t, outFeatures, inFeatures, threads);
+        else MultiplyPanels(w, x, y, t, outFeatures, inFeatures, threads);
+    }
+
+    static void MultiplyPanels(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
         Split(t, int.MaxValue, outFeatures, threads, (r0, r1) =>
         {
             fixed (float* panel = ThreadScratch.Pinned(ref _panels, F32Panels.PanelFloats, 16 * 1024))

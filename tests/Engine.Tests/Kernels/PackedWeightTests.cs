@@ -144,6 +144,7 @@ public class PackedWeightTests
     [InlineData(CpuGemv.MaxRows + 1, 512)]
     [InlineData(100, 512)]   // not a multiple of the panels' six rows of x
     [InlineData(71, 576)]    // columns past the last whole stretch of 256
+    [InlineData(16, 576)]    // dense: a batch's head, in the register tiles
     public unsafe void PromptsMatchTheDequantizedMatrixInDoubleAndTheDensePath(int t, int columns)
     {
         // parts of 37, 130 and 11 rows: whole panels of sixteen and rows short of one, in each thread's range
