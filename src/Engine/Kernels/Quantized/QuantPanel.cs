@@ -66,12 +66,13 @@ public static unsafe class QuantPanels
         for (int r = 0; r < rows; r += Rows, w += Rows * stride)
         {
             TPanel.Pack(w, stride, blocks, panel);
-            // the next panel's rows (contiguous) fetched while this one multiplies: packing eight rows side by side
-            // otherwise waits on memory (a profile of 16 sequences put a third of the panels' time in packing)
-            if (r + Rows < rows)
-                for (long at = 0, next = Rows * stride; at < next; at += 64) Sse.Prefetch0(w + next + at);
+            // the next panel's rows (contiguous) fetched while this one multiplies, a share before each pass: packing
+            // eight rows side by side otherwise waits on memory (a profile of 16 sequences put a third of the panels'
+            // time in packing), and asking for them all at once leaves the first pass waiting on the lines asked for
+            long next = r + Rows < rows ? Rows * stride : 0, share = (next / 64 + (t + 3) / 4 - 1) / ((t + 3) / 4) * 64;
             for (int i = 0; i < t; i += 4)
             {
+                for (long at = i / 4 * share, end = Math.Min(next, at + share); at < end; at += 64) Sse.Prefetch0(w + next + at);
                 byte* ai = a + (long)i * aStride;
                 float* yi = y + (long)i * yStride + r;
                 switch (Math.Min(4, t - i))
