@@ -250,7 +250,7 @@ public static unsafe class CpuGemv
     /// vectors, where register tiles ran at the FMA units' rate and MKL's SGEMM at about two thirds of it (an AVX2-only
     /// EPYC: SmolLM3-3B Q4_K_M prompt of 128 16.7 → 24.5 tokens/s with <see cref="F32Rows"/>' tiles, 28.3–28.7 with
     /// <see cref="F32Panels"/>; SmolLM2-135M Q4_0 prompt of 512 393 → 491; docs/benchmarks.md). Dense F32 weights take
-    /// the same panels there. CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
+    /// the same panels there past <see cref="DenseStepRows"/> rows. CPUs with AVX-512 keep the GEMM (with BF16 tiles where they have AVX-512 BF16).
     /// </summary>
     public static bool TakesPrompts => !Vector512.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 

@@ -40,6 +40,28 @@ public unsafe class F32RowsTests
         }
     }
 
+    [Theory]
+    [InlineData(9, 40, 576)]
+    [InlineData(16, 37, 64)]
+    [InlineData(CpuGemv.DenseStepRows, 21, 100)]
+    public void A_batch_head_on_the_dense_prompt_path_gives_each_sequence_the_bits_it_has_alone(int t, int rows, int n)
+    {
+        // a batched step's LM head is a "prompt" of t rows to Linear; up to DenseStepRows it takes the tiles, so a
+        // sequence's logits do not change with the batch it shares
+        var random = new Random(t * 7 + rows);
+        float[] w = Values(random, rows * n), x = Values(random, t * n), y = new float[t * rows];
+        fixed (float* wp = w, xp = x, yp = y)
+        {
+            CpuGemv.MultiplyPrompt(wp, xp, yp, t, rows, n, threads: 2);
+            for (int i = 0; i < t; i++)
+                for (int r = 0; r < rows; r++)
+                {
+                    float alone = F32Rows.Dot(wp + r * n, xp + i * n, n), got = y[i * rows + r];
+                    Assert.True(BitConverter.SingleToInt32Bits(alone) == BitConverter.SingleToInt32Bits(got), $"row {r}, x {i}: {got} in a batch of {t}, {alone} alone");
+                }
+        }
+    }
+
     static float[] Values(Random random, int count)
     {
         var v = new float[count];
