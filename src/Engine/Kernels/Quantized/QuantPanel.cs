@@ -69,7 +69,8 @@ public static unsafe class QuantPanels
             // the next panel's rows (contiguous) fetched while this one multiplies, a share before each pass: packing
             // eight rows side by side otherwise waits on memory (a profile of 16 sequences put a third of the panels'
             // time in packing), and asking for them all at once leaves the first pass waiting on the lines asked for
-            long next = r + Rows < rows ? Rows * stride : 0, share = (next / 64 + (t + 3) / 4 - 1) / ((t + 3) / 4) * 64;
+            int passes = (t + 3) / 4;
+            long next = r + Rows < rows ? Rows * stride : 0, share = (next / 64 + passes - 1) / passes * 64;
             for (int i = 0; i < t; i += 4)
             {
                 for (long at = i / 4 * share, end = Math.Min(next, at + share); at < end; at += 64) Sse.Prefetch0(w + next + at);
