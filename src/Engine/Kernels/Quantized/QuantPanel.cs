@@ -270,17 +270,16 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
         var one = Vector256<short>.One;
         if (T.Signed)
         {
+            // unrolled by hand: as a loop over the chunks the JIT kept the chunk's address choice and the loop in the way
             i0 = i1 = i2 = i3 = default;
-            for (int k = 0; k < 8; k++)
-            {
-                var w = Vector256.Load((sbyte*)panel + 32 * k);
-                var m = Avx2.Abs(w);
-                sbyte* q = k < 4 ? low + 4 * k : high + 4 * (k - 4);
-                i0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q), w)), one);
-                if (TRows.Count > 1) i1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + aStride), w)), one);
-                if (TRows.Count > 2) i2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 2 * aStride), w)), one);
-                if (TRows.Count > 3) i3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 3 * aStride), w)), one);
-            }
+            SignedChunk<TRows>(panel, low, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 32, low + 4, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 64, low + 8, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 96, low + 12, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 128, high, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 160, high + 4, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 192, high + 8, aStride, ref i0, ref i1, ref i2, ref i3);
+            SignedChunk<TRows>(panel + 224, high + 12, aStride, ref i0, ref i1, ref i2, ref i3);
             return;
         }
         var h0 = Four(panel, low); var g0 = Four(panel + 128, high);
@@ -300,6 +299,23 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
         i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1, one) + Avx2.MultiplyAddAdjacent(g1, one) : default;
         i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2, one) + Avx2.MultiplyAddAdjacent(g2, one) : default;
         i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3, one) + Avx2.MultiplyAddAdjacent(g3, one) : default;
+    }
+
+    /// <summary>
+    /// One chunk of signed values against up to four rows of x: |q| times x carrying q's sign, widened (two products of
+    /// up to 127·127 fill a short) and added to the ints.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SignedChunk<TRows>(byte* chunk, sbyte* q, int aStride, ref Vector256<int> i0, ref Vector256<int> i1, ref Vector256<int> i2, ref Vector256<int> i3)
+        where TRows : struct, IRowCount
+    {
+        var one = Vector256<short>.One;
+        var w = Vector256.Load((sbyte*)chunk);
+        var m = Avx2.Abs(w);
+        i0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q), w)), one);
+        if (TRows.Count > 1) i1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + aStride), w)), one);
+        if (TRows.Count > 2) i2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 2 * aStride), w)), one);
+        if (TRows.Count > 3) i3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, Avx2.Sign(Broadcast(q + 3 * aStride), w)), one);
     }
 
     /// <summary>Whether block <paramref name="b"/> of <paramref name="x"/> lies in pair order.</summary>
