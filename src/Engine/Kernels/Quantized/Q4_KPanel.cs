@@ -7,12 +7,29 @@ namespace SmolLM3.Engine.Kernels.Quantized;
 /// <summary>
 /// Q4_K rows into a panel as blocks of 32 unsigned nibbles with a minimum (as Q4_1's): sub-block j of a 256-value block
 /// takes the scale d·sc_j and the minimum −dmin·m_j, its values the low (j even) or high nibbles of group j/2's 32 bytes;
-/// multiplied as Q5_1's (unsigned values with a minimum, activations in blocks of 32 with sums).
+/// multiplied as <see cref="SubBlock"/>s: unsigned four-bit values with a minimum, activations in blocks of 32 with sums.
 /// </summary>
 internal unsafe struct Q4_KPanel : IPanelPack
 {
     public static void Multiply<TRows>(byte* panel, int blocks, byte* a, int aStride, float* y, int yStride) where TRows : struct, IRowCount =>
-        QuantPanel<Q5_1Block>.Multiply<TRows>(panel, blocks, a, aStride, y, yStride);
+        QuantPanel<SubBlock>.Multiply<TRows>(panel, blocks, a, aStride, y, yStride);
+
+    /// <summary>
+    /// A Q4_K sub-block as a panel multiplies it: Q4_1's values (below 16, so a block's products add in shorts and widen
+    /// once, where Q5_1's widen twice) with a minimum, against activations in file order. Panels are packed by
+    /// <see cref="Pack"/>, never read from a file as this type.
+    /// </summary>
+    internal struct SubBlock : ILegacyBlock
+    {
+        public static int Bytes => throw new NotSupportedException("a Q4_K sub-block is only read from a panel");
+        public static bool Signed => false;
+        public static bool HasMin => true;
+        public static int Offset => 0;
+        public static int NibbleOffset => -1;
+        public static int FifthBitsAt => -1;
+        public static Vector256<sbyte> Values(byte* block) => throw new NotSupportedException("a Q4_K sub-block is only read from a panel");
+        public static int Sum(byte* block, sbyte* x) => throw new NotSupportedException("a Q4_K sub-block is only read from a panel");
+    }
 
     /// <remarks>
     /// Chunk c of sub-blocks 2g and 2g + 1 is the int32 at byte 4c of group g (low and high nibbles), so each group's
@@ -22,7 +39,7 @@ internal unsafe struct Q4_KPanel : IPanelPack
     /// </remarks>
     public static void Pack(byte* w, long stride, int blocks, byte* panel)
     {
-        const int rows = QuantPanels.Rows, blockBytes = QuantPanel<Q5_1Block>.BlockBytes;
+        const int rows = QuantPanels.Rows, blockBytes = QuantPanel<SubBlock>.BlockBytes;
         float* scales = stackalloc float[rows * rows], mins = stackalloc float[rows * rows];
         var nibble = Vector256.Create((byte)0x0F);
         long floatStride = stride / sizeof(float);

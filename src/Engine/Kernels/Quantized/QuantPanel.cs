@@ -287,7 +287,7 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
         if (TRows.Count > 1) (h1, g1) = (Four(panel, low + aStride), Four(panel + 128, high + aStride));
         if (TRows.Count > 2) (h2, g2) = (Four(panel, low + 2 * aStride), Four(panel + 128, high + 2 * aStride));
         if (TRows.Count > 3) (h3, g3) = (Four(panel, low + 3 * aStride), Four(panel + 128, high + 3 * aStride));
-        if (T.NibbleOffset >= 0)
+        if (T.FifthBitsAt < 0)   // four-bit values
         {
             i0 = Avx2.MultiplyAddAdjacent(h0 + g0, one);
             i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1 + g1, one) : default;

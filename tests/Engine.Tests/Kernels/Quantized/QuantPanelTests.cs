@@ -96,6 +96,51 @@ public unsafe class QuantPanelTests
         }
     }
 
+    /// <summary>
+    /// Every value at its format's largest magnitude against activations all at ±127: the integer sums a block adds in
+    /// shorts before widening reach their bound (eight chunks of two products of 15·127 for the four-bit formats, Q4_K's
+    /// sub-blocks included), and must come out as the single-row dot's.
+    /// </summary>
+    [Theory]
+    [InlineData(GgmlType.Q4_0, 1f)]
+    [InlineData(GgmlType.Q4_1, -1f)]
+    [InlineData(GgmlType.Q5_0, 1f)]
+    [InlineData(GgmlType.Q5_1, -1f)]
+    [InlineData(GgmlType.Q8_0, 1f)]
+    [InlineData(GgmlType.Q8_0, -1f)]
+    [InlineData(GgmlType.Q4_K, 1f)]
+    [InlineData(GgmlType.Q4_K, -1f)]
+    public void Values_at_their_largest_magnitude_do_not_saturate_the_short_sums(GgmlType type, float xValue)
+    {
+        int blockSize = GgmlTypeInfo.BlockSize(type), blockBytes = GgmlTypeInfo.BytesPerBlock(type);
+        int columns = 512, rowBytes = columns / blockSize * blockBytes;
+        var format = QuantPanels.ActivationFormatFor(type);
+        int aBytes = QuantDot.ActivationBytes(format, columns);
+        var w = new byte[8 * rowBytes];
+        Array.Fill(w, type == GgmlType.Q8_0 ? (byte)0x81 : (byte)0xFF);   // Q8_0: −127; the others: every bit of every value set
+        for (int at = 0; at < w.Length; at += blockBytes)
+        {
+            w[at] = 0x00; w[at + 1] = 0x3C;   // d = 1
+            if (type is GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K) { w[at + 2] = 0x00; w[at + 3] = 0xB8; }   // m or dmin = −0.5
+        }
+        var x = Enumerable.Repeat(xValue, columns).ToArray();
+        var a = new byte[aBytes];
+        var y = new float[8];
+        var panel = new byte[QuantPanels.ScratchBytes(columns)];
+        fixed (byte* wp = w, ap = a, pp = panel)
+        fixed (float* xp = x, yp = y)
+        {
+            QuantDot.QuantizeActivations(format, xp, ap, columns);
+            QuantPanels.Multiply(type, wp, rowBytes, 8, ap, aBytes, columns, 1, yp, 8, pp);
+            for (int r = 0; r < 8; r++)
+            {
+                var (want, magnitude) = Reference(type, w.AsSpan(r * rowBytes, rowBytes), ap, columns);
+                Assert.True(Math.Abs(want) > 100, $"the reference sum {want} is not large");
+                Assert.InRange(y[r], want - 1e-5 * (1 + magnitude), want + 1e-5 * (1 + magnitude));
+            }
+        }
+    }
+
     [Fact]
     public void Rows_not_a_multiple_of_eight_or_columns_not_whole_blocks_are_refused()
     {
