@@ -240,20 +240,9 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
     }
 
     /// <summary>
-    /// Four chunks of the panel (16 values of eight rows) against 16 bytes of one row of x at <paramref name="q"/>, each
-    /// chunk's four bytes broadcast from memory (a load, where a shuffle of 16 loaded bytes took a vector instruction:
-    /// 48.4 → 50.2–50.9 G products/s, Q4_0 576 columns by 16 rows of x, one thread).
+    /// Four bytes of activations at <paramref name="q"/> in every int lane, broadcast from memory (a load, where a shuffle
+    /// of 16 loaded bytes took a vector instruction: 48.4 → 50.2–50.9 G products/s, Q4_0 576 columns by 16 rows of x, one thread).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<short> Four(byte* panel, sbyte* q)
-    {
-        return Avx2.MultiplyAddAdjacent(Vector256.Load(panel), Broadcast(q))
-            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 32), Broadcast(q + 4))
-            + (Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 64), Broadcast(q + 8))
-            + Avx2.MultiplyAddAdjacent(Vector256.Load(panel + 96), Broadcast(q + 12)));
-    }
-
-    /// <summary>Four bytes of activations at <paramref name="q"/> in every int lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<sbyte> Broadcast(sbyte* q) => Vector256.Create(Unsafe.ReadUnaligned<int>(q)).AsSByte();
 
@@ -282,23 +271,46 @@ internal unsafe struct QuantPanel<T> : IPanelPack where T : struct, ILegacyBlock
             SignedChunk<TRows>(panel + 224, high + 12, aStride, ref i0, ref i1, ref i2, ref i3);
             return;
         }
-        var h0 = Four(panel, low); var g0 = Four(panel + 128, high);
-        Vector256<short> h1 = default, h2 = default, h3 = default, g1 = default, g2 = default, g3 = default;
-        if (TRows.Count > 1) (h1, g1) = (Four(panel, low + aStride), Four(panel + 128, high + aStride));
-        if (TRows.Count > 2) (h2, g2) = (Four(panel, low + 2 * aStride), Four(panel + 128, high + 2 * aStride));
-        if (TRows.Count > 3) (h3, g3) = (Four(panel, low + 3 * aStride), Four(panel + 128, high + 3 * aStride));
-        if (T.FifthBitsAt < 0)   // four-bit values
+        // chunk by chunk, each chunk loaded once for every row of x (as a whole block per row of x, the JIT kept the
+        // block's eight chunks in registers and spilled the sums)
+        Vector256<short> h0 = default, h1 = default, h2 = default, h3 = default;
+        UnsignedChunk<TRows>(panel, low, aStride, ref h0, ref h1, ref h2, ref h3);
+        UnsignedChunk<TRows>(panel + 32, low + 4, aStride, ref h0, ref h1, ref h2, ref h3);
+        UnsignedChunk<TRows>(panel + 64, low + 8, aStride, ref h0, ref h1, ref h2, ref h3);
+        UnsignedChunk<TRows>(panel + 96, low + 12, aStride, ref h0, ref h1, ref h2, ref h3);
+        if (T.FifthBitsAt < 0)   // four-bit values: all eight chunks in one short
         {
-            i0 = Avx2.MultiplyAddAdjacent(h0 + g0, one);
-            i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1 + g1, one) : default;
-            i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2 + g2, one) : default;
-            i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3 + g3, one) : default;
+            UnsignedChunk<TRows>(panel + 128, high, aStride, ref h0, ref h1, ref h2, ref h3);
+            UnsignedChunk<TRows>(panel + 160, high + 4, aStride, ref h0, ref h1, ref h2, ref h3);
+            UnsignedChunk<TRows>(panel + 192, high + 8, aStride, ref h0, ref h1, ref h2, ref h3);
+            UnsignedChunk<TRows>(panel + 224, high + 12, aStride, ref h0, ref h1, ref h2, ref h3);
+            i0 = Avx2.MultiplyAddAdjacent(h0, one);
+            i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1, one) : default;
+            i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2, one) : default;
+            i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3, one) : default;
             return;
         }
+        Vector256<short> g0 = default, g1 = default, g2 = default, g3 = default;
+        UnsignedChunk<TRows>(panel + 128, high, aStride, ref g0, ref g1, ref g2, ref g3);
+        UnsignedChunk<TRows>(panel + 160, high + 4, aStride, ref g0, ref g1, ref g2, ref g3);
+        UnsignedChunk<TRows>(panel + 192, high + 8, aStride, ref g0, ref g1, ref g2, ref g3);
+        UnsignedChunk<TRows>(panel + 224, high + 12, aStride, ref g0, ref g1, ref g2, ref g3);
         i0 = Avx2.MultiplyAddAdjacent(h0, one) + Avx2.MultiplyAddAdjacent(g0, one);
         i1 = TRows.Count > 1 ? Avx2.MultiplyAddAdjacent(h1, one) + Avx2.MultiplyAddAdjacent(g1, one) : default;
         i2 = TRows.Count > 2 ? Avx2.MultiplyAddAdjacent(h2, one) + Avx2.MultiplyAddAdjacent(g2, one) : default;
         i3 = TRows.Count > 3 ? Avx2.MultiplyAddAdjacent(h3, one) + Avx2.MultiplyAddAdjacent(g3, one) : default;
+    }
+
+    /// <summary>One chunk of unsigned values against up to four rows of x, added to their shorts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void UnsignedChunk<TRows>(byte* chunk, sbyte* q, int aStride, ref Vector256<short> c0, ref Vector256<short> c1, ref Vector256<short> c2, ref Vector256<short> c3)
+        where TRows : struct, IRowCount
+    {
+        var w = Vector256.Load(chunk);
+        c0 += Avx2.MultiplyAddAdjacent(w, Broadcast(q));
+        if (TRows.Count > 1) c1 += Avx2.MultiplyAddAdjacent(w, Broadcast(q + aStride));
+        if (TRows.Count > 2) c2 += Avx2.MultiplyAddAdjacent(w, Broadcast(q + 2 * aStride));
+        if (TRows.Count > 3) c3 += Avx2.MultiplyAddAdjacent(w, Broadcast(q + 3 * aStride));
     }
 
     /// <summary>
