@@ -16,7 +16,7 @@ public static unsafe class Bf16
         return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 
-    /// <summary>dst[i] = <see cref="FromFloat"/>(src[i]) for <paramref name="n"/> finite values (NaN is not tested for: callers narrow dequantized weights).</summary>
+    /// <summary>dst[i] = <see cref="FromFloat"/>(src[i]) for <paramref name="n"/> values, NaN included.</summary>
     public static void Narrow(float* src, ushort* dst, int n)
     {
         int c = 0;
@@ -28,9 +28,13 @@ public static unsafe class Bf16
         for (; c < n; c++) dst[c] = FromFloat(src[c]);
     }
 
-    // the top 16 bits after rounding to nearest, ties to even, in the low half of each lane
-    static Vector512<uint> Round(Vector512<uint> bits) => (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
-    static Vector256<uint> Round(Vector256<uint> bits) => (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16;
+    // the top 16 bits after rounding to nearest, ties to even, in the low half of each lane; a NaN as FromFloat gives it
+    static Vector512<uint> Round(Vector512<uint> bits) => Vector512.ConditionalSelect(
+        Vector512.GreaterThan(bits & Vector512.Create(0x7FFFFFFFu), Vector512.Create(0x7F800000u)), Vector512.Create(0x7FC0u),
+        (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16);
+    static Vector256<uint> Round(Vector256<uint> bits) => Vector256.ConditionalSelect(
+        Vector256.GreaterThan(bits & Vector256.Create(0x7FFFFFFFu), Vector256.Create(0x7F800000u)), Vector256.Create(0x7FC0u),
+        (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16);
 
     /// <summary>Σ a[i]·b[i] with a in float32 and b in bfloat16.</summary>
     public static float Dot(float* a, ushort* b, int n)

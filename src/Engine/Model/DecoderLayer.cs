@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Model;
@@ -30,7 +31,9 @@ public sealed class DecoderLayer(RmsNorm inputLayernorm, Attention selfAttn, Rms
 
     static unsafe void Add(float* x, float* y, int n)
     {
-        for (int i = 0; i < n; i++) x[i] += y[i];
+        int i = 0;
+        for (; i + 8 <= n; i += 8) (Vector256.Load(x + i) + Vector256.Load(y + i)).Store(x + i);
+        for (; i < n; i++) x[i] += y[i];
     }
 
     /// <summary>Whether every matmul of the block takes raw F32 rows (<see cref="Linear.MultipliesRaw"/>).</summary>
