@@ -20,6 +20,21 @@ public static class HostCopy
         return host.is_contiguous() ? MemoryMarshal.Cast<byte, T>(host.bytes).ToArray() : elements.ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="read"/> over the elements of <paramref name="tensor"/> where they lie when it is a contiguous CPU
+    /// tensor (no copy, and no array: a step's logits are 3 MB, a large-object allocation each step), else over a
+    /// contiguous CPU copy's. The span lives only as long as the call.
+    /// </summary>
+    public static TResult Read<T, TResult>(Tensor tensor, Func<Span<T>, TResult> read) where T : unmanaged
+    {
+        using var cpu = OnCpu(tensor);
+        var host = cpu ?? tensor;
+        host.data<T>();   // checks T against the element type
+        if (host.is_contiguous()) return read(MemoryMarshal.Cast<byte, T>(host.bytes));
+        using var contiguous = host.contiguous();
+        return read(MemoryMarshal.Cast<byte, T>(contiguous.bytes));
+    }
+
     /// <summary>Copies the elements of <paramref name="tensor"/> into <paramref name="destination"/> from its start.</summary>
     public static void CopyTo<T>(Tensor tensor, T[] destination) where T : unmanaged
     {

@@ -184,13 +184,11 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         using var span = SiloTelemetry.Source.StartActivity("batch step", ActivityKind.Internal, default(ActivityContext),
             links: plan.Batch.Select(c => new ActivityLink(_live[c.Sequence].Request.TraceContext)));
         span?.SetTag("smollm3.batch.sequences", plan.Batch.Count);
-        float[] logits;
+        TorchSharp.torch.Tensor output;
         try
         {
             var chunks = plan.Batch.Select(c => new SequenceChunk(_live[c.Sequence].Request.Cache, c.Tokens, c.WantsLogits ? 1 : 0)).ToList();
-            using var output = host.Model.Forward(chunks);
-            // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
-            logits = plan.SampleCount > 0 ? HostCopy.ToArray<float>(output) : [];
+            output = host.Model.Forward(chunks);
         }
         catch (Exception e)
         {
@@ -199,19 +197,10 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
             return true;
         }
 
-        // each sequence samples from its own row (and reads its log-probabilities there), then the planner takes the tokens back
-        int vocab = host.Model.Config.VocabSize;
         var logProbs = new Dictionary<Sequence, SampledLogProbs>();
-        var sampled = plan.Batch.Where(c => c.WantsLogits).Select((c, row) =>
-        {
-            var g = _live[c.Sequence];
-            var logitsRow = logits.AsSpan(row * vocab, vocab);
-            g.Matcher?.Apply(logitsRow);
-            int token = g.Sampler.Sample(logitsRow, c.Sequence.History);
-            g.Matcher?.Accept(token);
-            if (g.Request.TopLogProbs is { } top) logProbs[c.Sequence] = LogProbs.Sampled(logitsRow, token, top);
-            return token;
-        }).ToList();
+        List<int> sampled;
+        // A step of only final-token commits asks for no logits (and an empty tensor has no data to read).
+        using (output) sampled = plan.SampleCount > 0 ? HostCopy.Read(output, (Span<float> logits) => Sample(plan, logits, logProbs)) : [];
         var result = _planner.Update(plan, sampled);
         foreach (var (s, token) in result.Tokens) _live[s].Request.Output.TryWrite(token with { LogProbs = logProbs.GetValueOrDefault(s) });
         foreach (var s in result.Completed) Release(s);
@@ -220,6 +209,28 @@ public sealed class BatchScheduler : BackgroundService, ISchedulerStats
         _metrics.BatchTokens.Record(plan.Batch.Sum(c => c.Tokens.Length), _metrics.Model);
         _metrics.GeneratedTokens.Add(sampled.Count, _metrics.Model);
         return true;
+    }
+
+    /// <summary>
+    /// Each sequence that wants logits samples from its own row of <paramref name="logits"/> (and reads its
+    /// log-probabilities there), in the step's order; the planner takes the tokens back.
+    /// </summary>
+    List<int> Sample(StepPlan plan, Span<float> logits, Dictionary<Sequence, SampledLogProbs> logProbs)
+    {
+        int vocab = host.Model.Config.VocabSize, row = 0;
+        var tokens = new List<int>(plan.SampleCount);
+        foreach (var c in plan.Batch)
+        {
+            if (!c.WantsLogits) continue;
+            var g = _live[c.Sequence];
+            var logitsRow = logits.Slice(row++ * vocab, vocab);
+            g.Matcher?.Apply(logitsRow);
+            int token = g.Sampler.Sample(logitsRow, c.Sequence.History);
+            g.Matcher?.Accept(token);
+            if (g.Request.TopLogProbs is { } top) logProbs[c.Sequence] = LogProbs.Sampled(logitsRow, token, top);
+            tokens.Add(token);
+        }
+        return tokens;
     }
 
     /// <summary>The error a sequence's caller sees for how it ended; null for a normal end (finished or cancelled).</summary>
