@@ -40,8 +40,12 @@ public sealed class Mlp : IDisposable
                 if (Vector256.IsHardwareAccelerated)   // eight lanes read before they are written, as the scalar loop reads one
                     for (; i + 8 <= ffn; i += 8)
                     {
+                        // sigmoid from e^−|v| (the softmax exponential's range, a third of the runtime's vector exp's time):
+                        // 1 / (1 + e) for v ≥ 0, e / (1 + e) below; this step runs on one thread while the others wait
                         var v = Vector256.Load(g + i);
-                        (v / (Vector256<float>.One + Vector256.Exp(-v)) * Vector256.Load(u + i)).Store(a + i);
+                        var e = Kernels.SoftmaxExp.Exp(-Vector256.Abs(v));
+                        var sigmoid = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.One, e) / (Vector256<float>.One + e);
+                        (v * sigmoid * Vector256.Load(u + i)).Store(a + i);
                     }
                 for (; i < ffn; i++)
                 {

@@ -64,6 +64,8 @@ public unsafe class ActivationQuantizerTests
     public void The_AVX2_quantizer_writes_the_scalar_one_s_bytes(ActivationFormat format, int columns)
     {
         var x = Row(columns, 7);
+        Array.Clear(x, 64, 32);   // an all-zero block (scale 0) inside a group of eight
+        for (int i = 160; i < 192; i++) x[i] = (i - 175) * 1e-38f;   // and a block of subnormal-scale values
         var simd = new byte[ActivationRow.Bytes(format, columns)];
         var scalar = new byte[simd.Length];
         fixed (float* xp = x)
