@@ -376,21 +376,34 @@ public static unsafe class CpuGemv
             rows(0, outFeatures);
             return;
         }
-        // Each part takes the next of several chunks until none is left, so a thread that starts late or runs slower
-        // (a busy sibling, a worker waking) does less instead of keeping the others waiting at the end of the call. The
-        // count is a multiple of the parts, so threads of equal speed take equal shares (an odd count left one behind).
-        int chunks = parts * Math.Clamp(outFeatures / (MinChunkRows * parts), 1, ChunksPerPart);
-        int Boundary(int c) => c == chunks ? outFeatures : (int)((long)outFeatures * c / chunks) / align * align;
+        // Each part takes the next chunk until none is left, so a thread that starts late or runs slower (a busy sibling,
+        // a worker waking) does less instead of keeping the others waiting at the end of the call. Chunks shrink as the
+        // rows run out (a share of what is left, as OpenMP's guided schedule cuts them): long ones first, short ones at
+        // the end, where a thread that finishes early waits on the last chunk another took (equal chunks left a
+        // sixteenth of the call's rows to the last one).
+        int minChunk = Math.Max(align, (MinChunkRows + align - 1) / align * align);
         var next = new StrongBox<int>(0);
         CpuWorkers.Run(parts, _ =>
         {
-            for (int c; (c = Interlocked.Increment(ref next.Value) - 1) < chunks;) rows(Boundary(c), Boundary(c + 1));
+            for (int from = Volatile.Read(ref next.Value); from < outFeatures;)
+            {
+                int size = Math.Max(minChunk, (outFeatures - from) / (GuidedShare * parts) / align * align);
+                int to = outFeatures - (from + size) < minChunk ? outFeatures : from + size;
+                int seen = Interlocked.CompareExchange(ref next.Value, to, from);
+                if (seen != from)
+                {
+                    from = seen;   // another thread took it: try again from where that one ended
+                    continue;
+                }
+                rows(from, to);
+                from = Volatile.Read(ref next.Value);
+            }
         });
     }
 
-    /// <summary>Chunks per thread in a split: enough to even out a late start, few enough that each stays long.</summary>
-    const int ChunksPerPart = 8;
+    /// <summary>A chunk is the rows left over this many times the threads (and at least <see cref="MinChunkRows"/>).</summary>
+    const int GuidedShare = 2;
 
-    /// <summary>Fewest weight rows a chunk is cut to (SmolLM2-135M's 576-row matrices: 16 chunks of 36).</summary>
-    const int MinChunkRows = 32;
+    /// <summary>Fewest weight rows a chunk is cut to (rounded up to the kernel's alignment).</summary>
+    const int MinChunkRows = 16;
 }
