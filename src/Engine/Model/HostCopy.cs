@@ -12,13 +12,7 @@ namespace SmolLM3.Engine.Model;
 public static class HostCopy
 {
     /// <summary>The elements of <paramref name="tensor"/> (of element type <typeparamref name="T"/>), in order.</summary>
-    public static T[] ToArray<T>(Tensor tensor) where T : unmanaged
-    {
-        using var cpu = OnCpu(tensor);
-        var host = cpu ?? tensor;
-        var elements = host.data<T>();   // checks T against the element type
-        return host.is_contiguous() ? MemoryMarshal.Cast<byte, T>(host.bytes).ToArray() : elements.ToArray();
-    }
+    public static T[] ToArray<T>(Tensor tensor) where T : unmanaged => Read(tensor, (Span<T> elements) => elements.ToArray());
 
     /// <summary>
     /// <paramref name="read"/> over the elements of <paramref name="tensor"/> where they lie when it is a contiguous CPU
@@ -36,14 +30,12 @@ public static class HostCopy
     }
 
     /// <summary>Copies the elements of <paramref name="tensor"/> into <paramref name="destination"/> from its start.</summary>
-    public static void CopyTo<T>(Tensor tensor, T[] destination) where T : unmanaged
-    {
-        using var cpu = OnCpu(tensor);
-        var host = cpu ?? tensor;
-        var elements = host.data<T>();
-        if (host.is_contiguous()) MemoryMarshal.Cast<byte, T>(host.bytes).CopyTo(destination);
-        else elements.CopyTo(destination, 0);
-    }
+    public static void CopyTo<T>(Tensor tensor, T[] destination) where T : unmanaged =>
+        Read(tensor, (Span<T> elements) =>
+        {
+            elements.CopyTo(destination);
+            return elements.Length;
+        });
 
     /// <summary>A CPU copy when <paramref name="tensor"/> lives elsewhere; null when it is on the CPU already.</summary>
     static Tensor? OnCpu(Tensor tensor) => tensor.device_type == DeviceType.CPU ? null : tensor.cpu();
