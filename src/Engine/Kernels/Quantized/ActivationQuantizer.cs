@@ -58,18 +58,7 @@ internal static unsafe class ActivationQuantizer
         var max4 = Vector128.Max(max.GetLower(), max.GetUpper());
         float amax = MathF.Max(MathF.Max(max4[0], max4[1]), MathF.Max(max4[2], max4[3]));
         float d = amax / 127, id = d != 0 ? MathF.Min(1 / d, float.MaxValue) : 0;
-        var scale = Vector256.Create(id);
-        // Packing works within 128-bit lanes, leaving 4-byte groups in the order 0, 2, 4, 6, 1, 3, 5, 7 of eight.
-        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-        for (int i = 0; i < n; i += 32)
-        {
-            var i0 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + i) * scale));
-            var i1 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + i + 8) * scale));
-            var i2 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + i + 16) * scale));
-            var i3 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + i + 24) * scale));
-            var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
-            Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsSByte().Store(q + i);
-        }
+        for (int i = 0; i < n; i += 32) Store32(x + i, q + i, Vector256.Create(id));
         return d;
     }
 
@@ -94,18 +83,20 @@ internal static unsafe class ActivationQuantizer
             Vector256.Min(Vector256<float>.One / d, Vector256.Create(float.MaxValue)));
         d.Store(scales);
         id.Store(lanes);
-        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-        for (int k = 0; k < 8; k++)
-        {
-            float* xk = x + 32 * k;
-            var scale = Vector256.Create(lanes[k]);
-            var i0 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(xk) * scale));
-            var i1 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(xk + 8) * scale));
-            var i2 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(xk + 16) * scale));
-            var i3 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(xk + 24) * scale));
-            var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
-            Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsSByte().Store(q + 32 * k);
-        }
+        for (int k = 0; k < 8; k++) Store32(x + 32 * k, q + 32 * k, Vector256.Create(lanes[k]));
+    }
+
+    /// <summary>32 values at <paramref name="x"/> times <paramref name="scale"/> (1/d), held within ±127, rounded half to even, as bytes at <paramref name="q"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static void Store32(float* x, sbyte* q, Vector256<float> scale)
+    {
+        var i0 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x) * scale));
+        var i1 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + 8) * scale));
+        var i2 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + 16) * scale));
+        var i3 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x + 24) * scale));
+        var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+        // packing works within 128-bit lanes, leaving 4-byte groups in the order 0, 2, 4, 6, 1, 3, 5, 7 of eight
+        Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte().Store(q);
     }
 
     /// <summary>Products held within ±127 (finite ones: x times a finite inverse of the block's scale).</summary>
