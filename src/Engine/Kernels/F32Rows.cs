@@ -37,8 +37,7 @@ public static unsafe class F32Rows
             // the next four rows spread evenly over this group's tiles, so they arrive while these are multiplied: the
             // core's own prefetch leaves a batch's first tile waiting on memory (docs/benchmarks.md)
             byte* next = (byte*)(wr + 4L * n);
-            int tiles = t / xTile, step = tiles > 0 ? (16 + tiles - 1) / tiles : 0;
-            if (r + 8 > rows) step = 0;
+            int tiles = t / xTile, step = !wide && tiles > 0 && r + 8 <= rows ? (16 + tiles - 1) / tiles : 0;   // only the 256-bit tiles prefetch
             int i = 0;
             for (; i + xTile <= t; i += xTile)
             {
