@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// exp of softmax arguments (x ≤ 0: a score minus its row's maximum) eight at a time: Cephes' single-precision range
+/// exp of arguments x ≤ 0 (a softmax's score minus its row's maximum; SiLU's −|v|) eight at a time: Cephes' single-precision range
 /// reduction and polynomial in FMAs, within 1.2·10⁻⁷ of exp relatively, and 0 below −87 (−∞ for a masked score included), where
 /// the runtime's vector exp also handles arguments softmax never has. A long prompt's attention spent a fifth of its
 /// time in exponentials (SmolLM2-135M, 8,000 tokens).
