@@ -27,7 +27,7 @@ public sealed record EmbeddedClusterOptions(string ModelPath)
     public string DType { get; init; } = DTypeChoice.Auto;
     public string Device { get; init; } = "cpu";
 
-    /// <summary>How the KV cache holds keys and values (f32, bf16, f16, q8_0); null: the compute type.</summary>
+    /// <summary>How the KV cache holds keys and values (f32, bf16, f16, q8_0); null: bf16 (f16 for F16 compute), KvFormat.DefaultFor.</summary>
     public string? KvDType { get; init; }
 
     /// <summary>Context length and rope scaling over the checkpoint's (empty: the checkpoint's).</summary>

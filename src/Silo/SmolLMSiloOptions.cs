@@ -46,12 +46,12 @@ public sealed class SmolLMSiloOptions
     }
 
     /// <summary>
-    /// How the KV cache holds keys and values: f32, bf16, f16 or q8_0; null: the compute type. BF16 and F16 hold twice the
+    /// How the KV cache holds keys and values: f32, bf16, f16 or q8_0; null: bf16 (f16 for F16 compute). BF16 and F16 hold twice the
     /// tokens of F32 in the same bytes, Q8_0 (CPU only) nearly four times.
     /// </summary>
     public string? KvDType { get; set; }
 
-    /// <summary><see cref="KvDType"/> parsed (null: the compute type); a name it does not accept is a <see cref="SiloSettingException"/>.</summary>
+    /// <summary><see cref="KvDType"/> parsed (null: <see cref="KvFormat.DefaultFor"/>); a name it does not accept is a <see cref="SiloSettingException"/>.</summary>
     public KvFormat? ResolvedKvFormat
     {
         get

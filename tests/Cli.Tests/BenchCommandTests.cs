@@ -24,7 +24,7 @@ public class BenchCommandTests
         // 134.5M parameters × 4 bytes, read once per decode step
         Assert.Equal(134_515_008L * 4, root.GetProperty("weight_bytes").GetInt64());
         Assert.Equal("smollm2-135m", root.GetProperty("shape").GetString());
-        Assert.Equal("f32", root.GetProperty("kv_dtype").GetString());
+        Assert.Equal("bf16", root.GetProperty("kv_dtype").GetString());   // the default cache, 16 bits a value
     }
 
     [Fact]

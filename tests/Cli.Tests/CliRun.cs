@@ -9,7 +9,8 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await Cli.RunAsync(args, stdout, stderr, stdin: new StringReader(stdin));
+        // a command expected to fail that starts serving instead fails the test here rather than hanging the run
+        int code = await Cli.RunAsync(args, stdout, stderr, stdin: new StringReader(stdin)).WaitAsync(TimeSpan.FromMinutes(5));
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -33,7 +33,7 @@ public sealed class FairnessTests : IAsyncLifetime
         var model = Fixtures.Require("tiny-smollm3", "hf");
         _app = EmbeddedCluster.Build(new EmbeddedClusterOptions(model)
         {
-            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0, DType = "f32",
+            GrpcPort = 0, HttpPort = 0, SiloPort = 0, OrleansGatewayPort = 0, DType = "f32", KvDType = "f32",
             ApiKeys = Tenants.ToDictionary(t => "key-" + t.Tenant, t => t.Tenant),
             KvCacheBytes = KvBlockPool.BytesFor(HfConfigReader.Read(Path.Combine(model, "config.json")), KvFormat.F32, PoolTokens),
             ConfigureSilo = o => o.MaxActiveSequences = MaxActive,

@@ -61,12 +61,14 @@ public sealed class ModelContextTests
     [SkippableFact]
     public void APoolThatCannotHoldTheContextSetIsRefusedNamingTheKeys()
     {
-        // 1,024 bytes a token in f32: 3,008 positions (whole blocks of 16) need 3,080,192 bytes.
-        var e = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "2MiB", ContextLength = 3000 }));
-        Assert.StartsWith("SmolLM3:Silo:KvCacheSize: a KV pool of 2 MiB (2097152 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)", e.Message);
-        Assert.Contains("needs 2.94 MiB (3080192 bytes)", e.Message);
+        // 512 bytes a token in the default bf16: 3,008 positions (whole blocks of 16) need 1,540,096 bytes.
+        var e = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "1MiB", ContextLength = 3000 }));
+        Assert.StartsWith("SmolLM3:Silo:KvCacheSize: a KV pool of 1 MiB (1048576 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)", e.Message);
+        Assert.Contains("needs 1.47 MiB (1540096 bytes)", e.Message);
+        var f32 = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "2MiB", ContextLength = 3000, KvDType = "f32" }));
+        Assert.Contains("needs 2.94 MiB (3080192 bytes)", f32.Message);
         // The older key is named when it is the one set; without an explicit context the pool is only checked per turn.
-        var bytes = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheBytes = 2 << 20, ContextLength = 3000 }));
+        var bytes = Assert.Throws<SiloSettingException>(() => Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheBytes = 1 << 20, ContextLength = 3000 }));
         Assert.Equal("SmolLM3:Silo:KvCacheBytes", bytes.Key);
         using var host = Loaded(new SmolLMSiloOptions { ModelPath = Yarn, KvCacheSize = "1MiB" });
         Assert.Equal(1 << 20, host.KvPool.TotalBytes);
@@ -93,8 +95,8 @@ public sealed class ModelContextTests
 
     [SkippableFact]
     public Task ASiloWhosePoolCannotHoldTheContextDoesNotStartAndLogsWhy() =>
-        AssertStartRefused(o => o with { KvCacheBytes = 2 << 20, Context = new ContextSettings { ContextLength = 3000 } },
-            "SmolLM3:Silo:KvCacheBytes: a KV pool of 2 MiB (2097152 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)");
+        AssertStartRefused(o => o with { KvCacheBytes = 1 << 20, Context = new ContextSettings { ContextLength = 3000 } },
+            "SmolLM3:Silo:KvCacheBytes: a KV pool of 1 MiB (1048576 bytes) cannot hold one context of 3000 tokens (SmolLM3:Silo:ContextLength)");
 
     /// <summary>A one-process cluster on the YaRN fixture with <paramref name="settings"/> fails to start, logging <paramref name="critical"/> as critical.</summary>
     static async Task AssertStartRefused(Func<EmbeddedClusterOptions, EmbeddedClusterOptions> settings, string critical)

@@ -20,9 +20,10 @@ public sealed class ModelDTypeTests
         Assert.Equal("auto", new EmbeddedClusterOptions("m").DType);
         using var host = Host(new SmolLMSiloOptions { ModelPath = Fixtures.Require("tiny-smollm3", "hf"), KvCacheBytes = 1 << 20 });
         host.Load(CancellationToken.None);
-        // a BF16 checkpoint: BF16 on a CPU with AVX-512 BF16, else F32; the pool holds the compute type
-        var expected = ComputeDevices.Of(torch.CPU) == ComputeDevice.CpuWithAvx512Bf16 ? KvFormat.BF16 : KvFormat.F32;
-        Assert.Equal(expected, host.KvPool.Format);
+        // a BF16 checkpoint: BF16 on a CPU with AVX-512 BF16, else F32; the pool holds BF16 for either
+        var expected = ComputeDevices.Of(torch.CPU) == ComputeDevice.CpuWithAvx512Bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
+        Assert.Equal(expected, Assert.IsType<CausalLM>(host.Model).DType);
+        Assert.Equal(KvFormat.BF16, host.KvPool.Format);
     }
 
     [SkippableFact]

@@ -28,8 +28,8 @@ public sealed class ModelKvDTypeTests
     public void ABf16PoolHoldsTwiceTheTokensOfTheComputeTypes()
     {
         var model = Fixtures.Require("tiny-smollm3", "hf");
-        using var wide = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, DType = "f32" });
-        using var narrow = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, KvDType = "bf16" });
+        using var wide = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, DType = "f32", KvDType = "f32" });
+        using var narrow = Host(new SmolLMSiloOptions { ModelPath = model, KvCacheBytes = 1 << 20, DType = "f32" });   // the default: bf16
         wide.Load(CancellationToken.None);
         narrow.Load(CancellationToken.None);
         Assert.Equal((KvFormat.F32, KvFormat.BF16), (wide.KvPool.Format, narrow.KvPool.Format));

@@ -14,5 +14,5 @@ public sealed class SmallPoolClusterFixture : ClusterFixture
     public const long BytesPerToken = 512;
 
     protected override EmbeddedClusterOptions Customize(EmbeddedClusterOptions options) =>
-        options with { KvCacheBytes = PoolTokens * BytesPerToken, KvBlockTokens = BlockTokens };
+        options with { KvDType = "f32", KvCacheBytes = PoolTokens * BytesPerToken, KvBlockTokens = BlockTokens };
 }

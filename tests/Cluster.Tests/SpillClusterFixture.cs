@@ -22,6 +22,7 @@ public sealed class SpillClusterFixture : ClusterFixture
     protected override EmbeddedClusterOptions Customize(EmbeddedClusterOptions options) => options with
     {
         DataFolder = DataFolder,
+        KvDType = "f32",
         KvCacheBytes = PoolTokens * SmallPoolClusterFixture.BytesPerToken,
         KvBlockTokens = BlockTokens,
         ConfigureSilo = silo => silo.KvPrefixSharing = true,

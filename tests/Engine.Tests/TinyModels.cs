@@ -11,6 +11,6 @@ public static class TinyModels
     public static CausalLM Load(string relativePath, KvFormat? kv = null)
     {
         using var source = ModelSources.Open(Fixtures.Require(relativePath.Split('/')));
-        return CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: kv);
+        return CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: kv ?? KvFormat.F32);
     }
 }

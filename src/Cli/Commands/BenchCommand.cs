@@ -33,7 +33,7 @@ static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         dtype.AcceptOnlyFromAmong(WeightTypes);
-        var kvDType = new Option<string?>("--kv-dtype") { Description = $"How the KV cache holds keys and values ({string.Join(", ", KvFormat.Names)}; default: the compute type)" };
+        var kvDType = new Option<string?>("--kv-dtype") { Description = $"How the KV cache holds keys and values ({string.Join(", ", KvFormat.Names)}; default: bf16, f16 for f16 compute)" };
         kvDType.AcceptOnlyFromAmong([.. KvFormat.Names]);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)" };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1"); });

@@ -20,7 +20,7 @@ public sealed record BenchmarkResult(string Shape, string DType, int Threads, in
     public double BatchDecodeTokensPerSecond { get; init; }
 
     /// <summary>How the KV cache held keys and values (<see cref="KvFormat.Name"/>).</summary>
-    public string KvDType { get; init; } = KvFormat.F32.Name;
+    public string KvDType { get; init; } = KvFormat.BF16.Name;
 
     /// <summary>Resident memory once the weights were loaded (and a checkpoint's file closed), before any cache; <see cref="PeakRssBytes"/> is the peak after it.</summary>
     public long LoadedRssBytes { get; init; }
@@ -50,7 +50,7 @@ public static class EngineBenchmark
     /// <param name="kvBlockTokens">Cache in a shared pool of blocks this long, as the cluster does (default: a standalone cache).</param>
     /// <param name="batch">Also decode this many sequences together (each after the same tokens), in a pool of <see cref="KvBlockPool.DefaultBlockTokens"/>-position blocks.</param>
     /// <param name="depth">Decode with this many random tokens already cached (prefilled once, untimed) instead of after the prompt.</param>
-    /// <param name="kvFormat">How the KV cache holds keys and values (default: the compute type as it is).</param>
+    /// <param name="kvFormat">How the KV cache holds keys and values (default: <see cref="KvFormat.DefaultFor"/>).</param>
     /// <exception cref="ContextOverflowException">The prompt or the depth, with the decoded tokens, does not fit the shape's context.</exception>
     public static BenchmarkResult Run(string name, string label, IWeightSource source, torch.ScalarType dtype, torch.Device device,
         int promptTokens = 512, int decodeTokens = 128, int repeats = 3, IProgress<string>? progress = null, int? kvBlockTokens = null,

@@ -27,7 +27,7 @@ public sealed class CausalLM : ILanguageModel
     public long WeightBytes { get; private init; }
     public ScalarType DType { get; }
 
-    /// <summary>How its KV caches hold keys and values (default: as <see cref="DType"/>); attention reads them in it and computes in <see cref="DType"/>.</summary>
+    /// <summary>How its KV caches hold keys and values (default: <see cref="KvFormat.DefaultFor"/>); attention reads them in it and computes in <see cref="DType"/>.</summary>
     public KvFormat KvFormat { get; }
     public Device Device { get; }
 
@@ -48,14 +48,14 @@ public sealed class CausalLM : ILanguageModel
     /// Loads every weight from <paramref name="source"/>, checking shapes against the config. On the CPU
     /// with F32 or BF16 compute, matrices a GGUF stores quantized (the embedding and head included) stay packed
     /// in their blocks unless <paramref name="keepQuantized"/> is false; elsewhere they are dequantized to <paramref name="dtype"/>.
-    /// Its caches hold <paramref name="kvFormat"/> (default: the compute type as it is). Decode multiplies by packed
+    /// Its caches hold <paramref name="kvFormat"/> (default: <see cref="KvFormat.DefaultFor"/>, 16 bits a value). Decode multiplies by packed
     /// matrices as <paramref name="packedMath"/> says (default: with quantized activations, as llama.cpp does).
     /// </summary>
     /// <exception cref="ArgumentException">The KV format cannot hold this model's rows on <paramref name="device"/> (checked before any weight loads).</exception>
     public static CausalLM Load(IWeightSource source, ScalarType dtype, Device device, IProgress<LoadProgress>? progress = null, bool keepQuantized = true,
         KvFormat? kvFormat = null, PackedMath packedMath = PackedMath.QuantizedActivations)
     {
-        var kv = kvFormat ?? KvFormat.Of(dtype);
+        var kv = kvFormat ?? KvFormat.DefaultFor(dtype);
         var c = source.Config;
         kv.Require(c, device);
         int packedCount = 0;

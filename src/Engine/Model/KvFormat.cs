@@ -56,7 +56,15 @@ public sealed class KvFormat
     public static KvFormat Parse(string name) =>
         All.FirstOrDefault(f => f.Name == name) ?? throw new ArgumentException($"KV dtype '{name}' is not one of {string.Join(", ", Names)}");
 
-    /// <summary>The format that holds values of <paramref name="dtype"/> as they are (a model's KV cache unless one is chosen).</summary>
+    /// <summary>
+    /// A model's KV cache unless one is chosen: 16 bits a value, as llama.cpp's F16 and vLLM's model-dtype caches are.
+    /// F16 compute keeps F16; F32 and BF16 compute take BF16, whose rows widen to F32 exactly (a shift) and which holds
+    /// twice F32's tokens in the same memory. F32 (<c>--kv-dtype f32</c>) is the exact choice the fixtures' kvf32
+    /// references are held to.
+    /// </summary>
+    public static KvFormat DefaultFor(ScalarType dtype) => Of(dtype) == F16 ? F16 : BF16;
+
+    /// <summary>The format that holds values of <paramref name="dtype"/> as they are.</summary>
     public static KvFormat Of(ScalarType dtype) =>
         All.FirstOrDefault(f => !f.IsQuantized && f.StorageType == dtype) ?? throw new ArgumentException($"a KV cache cannot hold {dtype}; only {string.Join(", ", Names)}");
 

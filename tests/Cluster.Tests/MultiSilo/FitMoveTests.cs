@@ -53,7 +53,7 @@ public sealed class FitMoveTests
         int configured = 0;
         await using var cluster = await MultiSiloCluster.StartWithPoolsAsync(2, (_, silo) =>
         {
-            silo.DType = "f32";
+            (silo.DType, silo.KvDType) = ("f32", "f32");
             silo.KvCacheBytes = Interlocked.Increment(ref configured) == 1 ? SmallPool : LargePool;
         });
         var small = cluster.Silos.Single(s => s.ServiceProvider.GetRequiredService<ModelHost>().KvPool.TotalBytes <= SmallPool);

@@ -24,7 +24,7 @@ public sealed class RebalanceTests
         int configured = 0;
         await using var cluster = await MultiSiloCluster.StartWithPoolsAsync(2, (_, silo) =>
         {
-            silo.DType = "f32";
+            (silo.DType, silo.KvDType) = ("f32", "f32");
             silo.KvCacheBytes = Interlocked.Increment(ref configured) == 1 ? SmallPool : LargePool;
             (silo.KvRebalanceHighWater, silo.KvRebalanceLowWater) = (0.9, 0.75);
         });

@@ -50,7 +50,7 @@ public class BatchedForwardTests
     {
         var type = dtype == "bf16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var lm = CausalLM.Load(source, type, torch.CPU, kvFormat: kvDType is null ? null : KvFormat.Parse(kvDType));
+        using var lm = CausalLM.Load(source, type, torch.CPU, kvFormat: kvDType is null ? KvFormat.Of(type) : KvFormat.Parse(kvDType));
         using var pool = new KvBlockPool(lm.Config, lm.KvFormat, torch.CPU, blockTokens: 4, totalBlocks: 64);
         int[][] prompts = [[10, 20, 30], [7], [40, 41, 42, 43, 44, 45, 46, 47, 48], [5, 6], [300, 301, 302, 303, 304]];
         var alone = prompts.Select(_ => lm.NewCache()).ToArray();

@@ -39,8 +39,8 @@ public unsafe class Bf16MatricesTests
     public void Bf16_rows_compute_what_the_f32_copy_computes(string model)
     {
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var rows = CausalLM.Load(source, ScalarType.Float32, CPU);
-        using var dense = CausalLM.Load(source, ScalarType.Float32, CPU, keepQuantized: false);
+        using var rows = CausalLM.Load(source, ScalarType.Float32, CPU, kvFormat: KvFormat.F32);
+        using var dense = CausalLM.Load(source, ScalarType.Float32, CPU, keepQuantized: false, kvFormat: KvFormat.F32);
         Assert.Equal(0, dense.PackedMatrices);
         var prompt = Enumerable.Range(0, 45).Select(i => (i * 7919 + 13) % 30000).ToArray();   // prefill by widened tiles
         using var cr = rows.NewCache();

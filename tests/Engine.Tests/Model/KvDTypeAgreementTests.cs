@@ -35,7 +35,7 @@ public class KvDTypeAgreementTests(ITestOutputHelper output)
     {
         var refPath = Fixtures.Require(reference.Split('/'));
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.F32);
         var kv = KvFormat.Parse(kvDType);
         using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: kv);
         Assert.Equal(kv, narrow.NewCache().Pool.Format);

@@ -49,6 +49,14 @@ public sealed class KvFormatTests
     }
 
     [Fact]
+    public void The_default_cache_holds_16_bits_a_value_f16_for_f16_compute_else_bf16()
+    {
+        Assert.Equal((KvFormat.BF16, KvFormat.BF16, KvFormat.F16),
+            (KvFormat.DefaultFor(torch.ScalarType.Float32), KvFormat.DefaultFor(torch.ScalarType.BFloat16), KvFormat.DefaultFor(torch.ScalarType.Float16)));
+        Assert.Throws<ArgumentException>(() => KvFormat.DefaultFor(torch.ScalarType.Int8));
+    }
+
+    [Fact]
     public void Q8_0_refuses_a_head_dim_that_is_not_a_multiple_of_16_and_any_device_but_the_CPU()
     {
         KvFormat.Q8_0.Require(Shape(16), torch.CPU);

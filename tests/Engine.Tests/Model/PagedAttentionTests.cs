@@ -13,7 +13,7 @@ public class PagedAttentionTests
     static CausalLM Load(string model, torch.ScalarType dtype, KvFormat? kv = null)
     {
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        return CausalLM.Load(source, dtype, torch.CPU, kvFormat: kv);
+        return CausalLM.Load(source, dtype, torch.CPU, kvFormat: kv ?? KvFormat.Of(dtype));
     }
 
     /// <summary>Takes one more block for <paramref name="spacer"/>, so the next blocks of other caches are not adjacent to their last.</summary>
@@ -86,7 +86,7 @@ public class PagedAttentionTests
     public void A_model_with_a_BF16_cache_makes_BF16_pools_that_hold_twice_the_tokens_and_refuses_F32_ones()
     {
         using var source = ModelSources.Open(Fixtures.Require("tiny-smollm3", "hf"));
-        using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        using var wide = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.F32);
         using var narrow = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.BF16);
         using var widePool = wide.NewBlockPool(1 << 20);
         using var narrowPool = narrow.NewBlockPool(1 << 20);
@@ -97,5 +97,18 @@ public class PagedAttentionTests
         var e = Assert.Throws<ArgumentException>(() => narrow.Forward([new SequenceChunk(cache, [1, 2])]));
         Assert.Contains("holds f32", e.Message);
         Assert.Throws<ArgumentException>(() => CausalLM.Load(source, torch.ScalarType.Int8, torch.CPU));
+    }
+
+    [SkippableFact]
+    public void A_model_loaded_without_a_cache_choice_caches_bf16_for_f32_compute_and_its_caches_follow()
+    {
+        using var source = ModelSources.Open(Fixtures.Require("tiny-smollm2", "hf"));
+        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU);
+        Assert.Equal(KvFormat.BF16, lm.KvFormat);
+        using var pool = lm.NewBlockPool(1 << 20);
+        using var own = lm.NewCache();
+        Assert.Equal(KvFormat.BF16, pool.Format);
+        using var logits = lm.Forward([new SequenceChunk(own, [1, 2, 3])]);
+        Assert.Equal(3, own.Length);
     }
 }

@@ -101,7 +101,7 @@ public class ReferenceAgreementTests
     {
         var refPath = Fixtures.Require(reference.Split('/'));
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
-        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, packedMath: math);
+        using var lm = CausalLM.Load(source, torch.ScalarType.Float32, torch.CPU, kvFormat: KvFormat.F32, packedMath: math);
         foreach (var c in LlamaCppReference.Load(refPath).Cases)
         {
             // A small prefill chunk makes the 700-token prompt cross chunk boundaries.
