@@ -37,19 +37,19 @@ public static unsafe class F32Rows
             // the next four rows spread evenly over this group's tiles, so they arrive while these are multiplied: the
             // core's own prefetch leaves a batch's first tile waiting on memory (docs/benchmarks.md)
             byte* next = (byte*)(wr + 4L * n);
-            int tiles = t / xTile, step = !wide && tiles > 0 && r + 8 <= rows ? (16 + tiles - 1) / tiles : 0;   // only the 256-bit tiles prefetch
+            // a single row of x left over takes four x two tiles instead (four rows as two by two): one row alone is
+            // a chain of FMAs, each waiting on the last (twice a tiled row's time)
+            int tiled = !wide && t > 3 && t % 3 == 1 ? t - 4 : t;
+            int tiles = tiled / xTile, step = !wide && tiles > 0 && r + 8 <= rows ? (16 + tiles - 1) / tiles : 0;   // only the 256-bit tiles prefetch
             int i = 0;
-            for (; i + xTile <= t; i += xTile)
+            for (; i + xTile <= tiled; i += xTile)
             {
                 byte* pf = next + (long)(i / xTile) * step * n;
                 if (wide) Tile4x4(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
                 else Tile4x3(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride, pf, step);
             }
-            if (!wide && i + 2 <= t)
-            {
+            for (; !wide && i + 2 <= t; i += 2)
                 Tile4x2(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
-                i += 2;
-            }
             for (; i < t; i++)
                 if (wide)
                     for (int k = 0; k < 4; k++) y[(long)i * yStride + r + k] = Dot(wr + (long)k * n, x + (long)i * n, n);
@@ -74,7 +74,7 @@ public static unsafe class F32Rows
         {
             var s = Vector256<float>.Zero;
             for (; c + 8 <= n; c += 8) s = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), s);
-            sum = Vector256.Sum(s);
+            sum = Sum4(s, s, s, s).ToScalar();
         }
         for (; c < n; c++) sum += a[c] * b[c];
         return sum;
@@ -134,9 +134,9 @@ public static unsafe class F32Rows
             v = Vector256.Load(w3 + c);
             a03 = Vector256.FusedMultiplyAdd(v, u0, a03); a13 = Vector256.FusedMultiplyAdd(v, u1, a13); a23 = Vector256.FusedMultiplyAdd(v, u2, a23);
         }
-        Store(y, w, n, c, x, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03));
-        Store(y + yStride, w, n, c, x1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13));
-        Store(y + 2L * yStride, w, n, c, x2, Vector256.Sum(a20), Vector256.Sum(a21), Vector256.Sum(a22), Vector256.Sum(a23));
+        Store(y, w, n, c, x, Sum4(a00, a01, a02, a03));
+        Store(y + yStride, w, n, c, x1, Sum4(a10, a11, a12, a13));
+        Store(y + 2L * yStride, w, n, c, x2, Sum4(a20, a21, a22, a23));
     }
 
     static void Tile4x2(float* w, int n, float* x, float* y, int yStride)
@@ -155,8 +155,8 @@ public static unsafe class F32Rows
             a10 = Vector256.FusedMultiplyAdd(v0, u, a10); a11 = Vector256.FusedMultiplyAdd(v1, u, a11);
             a12 = Vector256.FusedMultiplyAdd(v2, u, a12); a13 = Vector256.FusedMultiplyAdd(v3, u, a13);
         }
-        Store(y, w, n, c, x, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03));
-        Store(y + yStride, w, n, c, x1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13));
+        Store(y, w, n, c, x, Sum4(a00, a01, a02, a03));
+        Store(y + yStride, w, n, c, x1, Sum4(a10, a11, a12, a13));
     }
 
     /// <summary>
@@ -175,7 +175,33 @@ public static unsafe class F32Rows
             a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c), u, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w1 + c), u, a1);
             a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w2 + c), u, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w3 + c), u, a3);
         }
-        Store(y, w, n, c, x, Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3));
+        Store(y, w, n, c, x, Sum4(a0, a1, a2, a3));
+    }
+
+    /// <summary>
+    /// The lane sums of four 256-bit accumulators, each ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)): three horizontal adds and
+    /// one add for all four, where a sum apiece took a tile's epilogue a tenth of its time. <see cref="Dot"/> sums its one
+    /// accumulator the same way, so every pair's result is the same whichever tile took it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        if (Avx.IsSupported)
+        {
+            var h = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+            return h.GetLower() + h.GetUpper();
+        }
+        return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
+
+        static float Sum(Vector256<float> v) => ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    }
+
+    /// <summary>The four sums of one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(float* y, float* w, int n, int c, float* x, Vector128<float> sums)
+    {
+        if (c == n) sums.Store(y);
+        else Store(y, w, n, c, x, sums[0], sums[1], sums[2], sums[3]);
     }
 
     /// <summary>The four sums of one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>

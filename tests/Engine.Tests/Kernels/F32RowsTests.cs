@@ -8,7 +8,7 @@ public unsafe class F32RowsTests
     [Theory]
     [InlineData(1, 4, 64)]
     [InlineData(3, 7, 45)]      // rows and columns not multiples of the tile or the vector width
-    [InlineData(4, 5, 40)]      // a tile of three and a row left over with 256-bit vectors
+    [InlineData(4, 5, 40)]      // two tiles of two with 256-bit vectors, where a tile of three would leave one row
     [InlineData(7, 6, 19)]
     [InlineData(9, 13, 576)]
     [InlineData(16, 8, 1536)]
