@@ -45,7 +45,7 @@ public sealed class ModelHost(IOptions<SmolLMSiloOptions> options, ILogger<Model
             var device = torch.device(o.Device);
             dtype = o.ResolveDType(source, device);
             logger.LogInformation("Loading model {ModelPath} ({DTypeChoice} on {Device}, KV cache {KvDType})",
-                o.ModelPath, dtype, o.Device, kvFormat?.Name ?? DTypes.NameOf(dtype.DType));
+                o.ModelPath, dtype, o.Device, (kvFormat ?? KvFormat.DefaultFor(dtype.DType)).Name);
             model = CausalLM.Load(source, dtype.DType, device, progress, kvFormat: kvFormat);
         }
         ILanguageModel served = decorator?.Invoke(model) ?? model;
