@@ -121,9 +121,10 @@ public static unsafe class F32Rows
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
         int c = 0;
-        for (; c + 8 <= n; c += 8)
+        long pfAdvance = 8L * pfStep;   // a running address: the product each step cost a multiply and a stack round trip
+        for (; c + 8 <= n; c += 8, pf += pfAdvance)
         {
-            if (Sse.IsSupported && pfStep > 0) Sse.Prefetch1(pf + (long)pfStep * c);
+            if (Sse.IsSupported && pfStep > 0) Sse.Prefetch1(pf);
             var u0 = Vector256.Load(x + c); var u1 = Vector256.Load(x1 + c); var u2 = Vector256.Load(x2 + c);
             var v = Vector256.Load(w + c);
             a00 = Vector256.FusedMultiplyAdd(v, u0, a00); a10 = Vector256.FusedMultiplyAdd(v, u1, a10); a20 = Vector256.FusedMultiplyAdd(v, u2, a20);
