@@ -58,6 +58,7 @@ public class InspectCommandTests
         var (auto, why) = (r.GetProperty("auto_dtype").GetString(), r.GetProperty("auto_dtype_reason").GetString()!);
         Assert.Contains(why, new[] { "checkpoint bf16, CPU has AVX-512 BF16", "checkpoint bf16, CPU lacks AVX-512 BF16" });
         Assert.Equal(why.Contains("has") ? "bf16" : "f32", auto);
+        Assert.Equal("bf16", r.GetProperty("auto_kv_dtype").GetString());   // 16 bits a value for either compute type
     }
 
     [SkippableFact]
@@ -89,6 +90,7 @@ public class InspectCommandTests
         Assert.Contains("49152 × 64", run.Stdout);
         Assert.Contains("KV cache at 128k tokens (f32 / bf16 / f16 / q8_0)", run.Stdout);
         Assert.Matches(@"dtype auto on this CPU\s*│\s*(bf16|f32) \(checkpoint bf16, CPU (has|lacks) AVX-512 BF16\)", run.Stdout);
+        Assert.Matches(@"KV cache by default \(--kv-dtype\)\s*│\s*bf16\s", run.Stdout);
         Assert.DoesNotContain("\u001b[", run.Stdout);
     }
 

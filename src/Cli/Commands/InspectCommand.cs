@@ -61,6 +61,7 @@ static class InspectCommand
         Row("parameters", Count(r.ParameterCount));
         Row("weights at F32 / BF16", $"{Bytes(r.WeightBytesF32)} / {Bytes(r.WeightBytesBf16)}");
         Row("dtype auto on this CPU", $"{r.AutoDType} ({r.AutoDTypeReason})");
+        Row("KV cache by default (--kv-dtype)", r.AutoKvDType);
         Row("weights held so (quantized matrices packed)", Bytes(r.WeightBytesLoaded));
         var kvTypes = string.Join(" / ", r.KvCache.Select(k => k.Type));
         Row($"KV cache per token ({kvTypes})", string.Join(" / ", r.KvCache.Select(k => Bytes(k.BytesPerToken))));

@@ -44,6 +44,7 @@ sealed record ModelReport(
     long WeightBytesLoaded,
     [property: JsonPropertyName("auto_dtype")] string AutoDType,
     [property: JsonPropertyName("auto_dtype_reason")] string AutoDTypeReason,
+    [property: JsonPropertyName("auto_kv_dtype")] string AutoKvDType,
     long KvCacheBytesPerToken,
     IReadOnlyList<KvCacheOfType> KvCache,
     IReadOnlyList<TensorRow> Tensors)
@@ -69,6 +70,7 @@ sealed record ModelReport(
                 .Select(g => new StorageSummary(g.Key, g.Count(), g.Sum(w => w.ByteSize)))
                 .OrderByDescending(s => s.Bytes).ToList(),
             c.ParameterCount * 4, c.ParameterCount * 2, CausalLM.WeightBytesFor(source, auto.DType, torch.CPU), DTypes.NameOf(auto.DType), auto.Reason,
+            KvFormat.DefaultFor(auto.DType).Name,
             c.KvBytesPerToken(KvFormat.BF16), kv,
             source.Weights.OrderBy(w => w.Name, NaturalOrder.Instance)
                 .Select(w => new TensorRow(w.Name, w.Shape, w.StorageType, w.ByteSize)).ToList());
