@@ -40,7 +40,9 @@ public static unsafe class F32Rows
             // a single row of x left over takes four x two tiles instead (four rows as two by two): one row alone is
             // a chain of FMAs, each waiting on the last (twice a tiled row's time)
             int tiled = !wide && t > 3 && t % 3 == 1 ? t - 4 : t;
-            int tiles = tiled / xTile, step = !wide && tiles > 0 && r + 8 <= rows ? (16 + tiles - 1) / tiles : 0;   // only the 256-bit tiles prefetch
+            // the tiles of two share it too: left out, the last third of a 16-sequence group asked for nothing
+            int tiles = tiled / xTile, pairs = wide ? 0 : (t - tiles * xTile) / 2, shares = tiles + pairs;
+            int step = !wide && shares > 0 && r + 8 <= rows ? (16 + shares - 1) / shares : 0;   // only the 256-bit tiles prefetch
             int i = 0;
             for (; i + xTile <= tiled; i += xTile)
             {
@@ -48,8 +50,8 @@ public static unsafe class F32Rows
                 if (wide) Tile4x4(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
                 else Tile4x3(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride, pf, step);
             }
-            for (; !wide && i + 2 <= t; i += 2)
-                Tile4x2(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride);
+            for (int k = tiles; !wide && i + 2 <= t; i += 2, k++)
+                Tile4x2(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride, next + (long)k * step * n, step);
             for (; i < t; i++)
                 if (wide)
                     for (int k = 0; k < 4; k++) y[(long)i * yStride + r + k] = Dot(wr + (long)k * n, x + (long)i * n, n);
@@ -140,14 +142,16 @@ public static unsafe class F32Rows
         Store(y + 2L * yStride, w, n, c, x2, Sum4(a20, a21, a22, a23));
     }
 
-    static void Tile4x2(float* w, int n, float* x, float* y, int yStride)
+    static void Tile4x2(float* w, int n, float* x, float* y, int yStride, byte* pf, int pfStep)
     {
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, x1 = x + n;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         int c = 0;
-        for (; c + 8 <= n; c += 8)
+        long pfAdvance = 8L * pfStep;
+        for (; c + 8 <= n; c += 8, pf += pfAdvance)
         {
+            if (Sse.IsSupported && pfStep > 0) Sse.Prefetch1(pf);
             var v0 = Vector256.Load(w + c); var v1 = Vector256.Load(w1 + c); var v2 = Vector256.Load(w2 + c); var v3 = Vector256.Load(w3 + c);
             var u = Vector256.Load(x + c);
             a00 = Vector256.FusedMultiplyAdd(v0, u, a00); a01 = Vector256.FusedMultiplyAdd(v1, u, a01);
