@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// y = x · Wᵀ over a range of F32 weight rows for t rows of x: tiles of four weight rows by four rows of x (two with
-/// 256-bit vectors), sixteen accumulators in registers, so each loaded vector serves four FMAs instead of one. A batched
+/// y = x · Wᵀ over a range of F32 weight rows for t rows of x: tiles of four weight rows by four rows of x (three with
+/// 256-bit vectors, and two for what is left), up to sixteen accumulators in registers, so each loaded vector serves
+/// several FMAs instead of one. A batched
 /// decode step of 16 sequences was bound by loads when every (row, x) pair took its own dot. Every pair is summed the
 /// same way whatever the tile (one accumulator across the vector-wide chunks, its lanes added, then the scalar tail), so
 /// a sequence's result does not depend on which or how many sequences share its step.
@@ -185,7 +186,7 @@ public static unsafe class F32Rows
 
     /// <summary>
     /// The lane sums of four 256-bit accumulators, each ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)): three horizontal adds and
-    /// one add for all four, where a sum apiece took a tile's epilogue a tenth of its time. <see cref="Dot"/> sums its one
+    /// one add for all four, instead of a reduction apiece. <see cref="Dot"/> sums its one
     /// accumulator the same way, so every pair's result is the same whichever tile took it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
