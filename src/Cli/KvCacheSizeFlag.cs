@@ -34,7 +34,7 @@ sealed class KvCacheSizeFlag
         if (request.Context.ContextLength is null) return;
         ModelConfig config;
         using (var source = request.Open()) config = source.Config;
-        var why = KvPoolContextFit.Shortfall(config, request.KvFormat ?? KvFormat.DefaultFor(request.DType), bytes ?? SmolLMSiloOptions.DefaultKvCacheBytes, blockTokens,
+        var why = KvPoolContextFit.Shortfall(config, request.KvFormatInUse, bytes ?? SmolLMSiloOptions.DefaultKvCacheBytes, blockTokens,
             Name, ContextFlags.NameOf(ContextSetting.ContextLength));
         if (why is not null) throw new CliUsageException(why);
     }

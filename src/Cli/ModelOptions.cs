@@ -11,8 +11,11 @@ sealed record ModelRequest(string Path, torch.ScalarType DType, torch.Device Dev
     /// <summary>How <see cref="DType"/> was chosen when <c>--dtype auto</c> chose it (null: named on the command line).</summary>
     public DTypeChoice? AutoDType { get; init; }
 
-    /// <summary>How KV caches hold keys and values; null: KvFormat.DefaultFor the compute type.</summary>
+    /// <summary>How KV caches hold keys and values as chosen on the command line; null: none chosen.</summary>
     public KvFormat? KvFormat { get; init; }
+
+    /// <summary><see cref="KvFormat"/>, or the default for <see cref="DType"/> when none was chosen (what loading will hold).</summary>
+    public KvFormat KvFormatInUse => KvFormat ?? Engine.Model.KvFormat.DefaultFor(DType);
 
     /// <summary>Opens the checkpoint with the context settings applied; one that contradicts it is a usage error naming its flag.</summary>
     public IWeightSource Open()
@@ -46,7 +49,7 @@ sealed class ModelOptions
 
     public Option<string?> KvDType { get; } = new("--kv-dtype")
     {
-        Description = "How the KV cache holds keys and values: f32, bf16, f16 or q8_0 (default: bf16, f16 for f16 compute; f32 is exact); bf16 or f16 hold half the bytes of f32, q8_0 (blocks of 32 with a scale, CPU only) nearly four times",
+        Description = "How the KV cache holds keys and values: f32, bf16, f16 or q8_0 (default: bf16, f16 for f16 compute; f32 is exact); bf16 or f16 hold twice the tokens of f32 in the same memory, q8_0 (blocks of 32 with a scale, CPU only) nearly four times",
     };
 
     public Option<int?> Threads { get; } = new("--threads")

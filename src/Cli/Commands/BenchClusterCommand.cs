@@ -122,7 +122,7 @@ static class BenchClusterCommand
     static long FollowUpPoolBytes(ModelRequest request, int tokens)
     {
         using var source = request.Open();
-        var format = request.KvFormat ?? KvFormat.DefaultFor(request.DType);
+        var format = request.KvFormatInUse;
         return KvBlockPool.BytesFor(source.Config, format, (int)(tokens * FollowUpBenchmark.PoolConversations));
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -87,7 +88,7 @@ internal static unsafe class ActivationQuantizer
     }
 
     /// <summary>32 values at <paramref name="x"/> times <paramref name="scale"/> (1/d), held within ±127, rounded half to even, as bytes at <paramref name="q"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Store32(float* x, sbyte* q, Vector256<float> scale)
     {
         var i0 = Avx.ConvertToVector256Int32(Within127(Vector256.Load(x) * scale));
@@ -100,7 +101,7 @@ internal static unsafe class ActivationQuantizer
     }
 
     /// <summary>Products held within ±127 (finite ones: x times a finite inverse of the block's scale).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Within127(Vector256<float> v) => Vector256.Min(Vector256.Max(v, Vector256.Create(-127f)), Vector256.Create(127f));
 
     /// <summary>Rearranges each whole group of eight blocks from block order to pair order (<see cref="ActivationFormat.Q8_1Paired"/>).</summary>
