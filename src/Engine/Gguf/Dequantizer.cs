@@ -95,16 +95,22 @@ public static class Dequantizer
     /// <summary>Dequantizes a whole tensor, splitting large ones across cores.</summary>
     internal static unsafe void DequantizeParallel(GgmlType type, byte* src, float[] dst)
     {
+        fixed (float* to = dst) DequantizeParallel(type, src, to, dst.LongLength);
+    }
+
+    /// <summary>Dequantizes a whole tensor of <paramref name="values"/> values into memory at <paramref name="dst"/> (a tensor's own).</summary>
+    internal static unsafe void DequantizeParallel(GgmlType type, byte* src, float* dst, long values)
+    {
         int block = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BytesPerBlock(type);
-        var chunks = (int)((dst.LongLength + ChunkValues - 1) / ChunkValues);
-        var srcAddress = (nint)src;   // lambdas cannot capture pointers
+        var chunks = (int)((values + ChunkValues - 1) / ChunkValues);
+        nint srcAddress = (nint)src, dstAddress = (nint)dst;   // lambdas cannot capture pointers
         Parallel.For(0, chunks, c =>
         {
             var start = (long)c * ChunkValues;
-            var count = (int)Math.Min(ChunkValues, dst.LongLength - start);
+            var count = (int)Math.Min(ChunkValues, values - start);
             var from = (byte*)srcAddress + start / block * bytes;
             var srcSpan = new ReadOnlySpan<byte>(from, (int)((long)count / block * bytes));
-            Dequantize(type, srcSpan, dst.AsSpan((int)start, count));
+            Dequantize(type, srcSpan, new Span<float>((float*)dstAddress + start, count));
         });
     }
 

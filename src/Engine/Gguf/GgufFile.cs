@@ -91,6 +91,17 @@ public sealed unsafe class GgufFile : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Dequantizes a whole tensor to float32 into <paramref name="destination"/> (its element count long, such as a
+    /// tensor's own memory): a model's dense weights go straight to their tensors, with no array per weight for the GC.
+    /// </summary>
+    internal void DequantizeInto(GgufTensorInfo tensor, float* destination)
+    {
+        if (!Dequantizer.Supports(tensor.Type))
+            throw new ModelFormatException($"{Path}: tensor '{tensor.Name}' has type {tensor.Type}, which cannot be dequantized yet");
+        Dequantizer.DequantizeParallel(tensor.Type, Pointer(tensor), destination, tensor.ElementCount);
+    }
+
     byte* Pointer(GgufTensorInfo tensor)
     {
         ObjectDisposedException.ThrowIf(data == null, this);

@@ -54,14 +54,18 @@ public sealed class GgufWeightSource : IWeightSource
     {
         if (!byHfName.TryGetValue(name, out var info))
             throw new ModelFormatException($"{file.Path}: tensor '{name}' is missing (GGUF name '{GgufTensorNames.ToGguf(name) ?? "unknown"}')");
-        var values = file.DequantizeToFloat32(info);
         var shape = info.Shape;
-        if (name.EndsWith("self_attn.q_proj.weight"))
-            values = LlamaCppPermutation.Unpermute(values, (int)shape[0], (int)shape[1], Config.NumHeads);
-        else if (name.EndsWith("self_attn.k_proj.weight"))
-            values = LlamaCppPermutation.Unpermute(values, (int)shape[0], (int)shape[1], Config.NumKvHeads);
-
-        var tensor = torch.tensor(values, shape);
+        // dequantized straight into the tensor: an F32 model's weights had each passed through a managed array first,
+        // the model's size again in large-object garbage that stayed committed after loading
+        var tensor = torch.empty(shape, torch.ScalarType.Float32);
+        unsafe
+        {
+            float* values = Kernels.TensorPointers.Float(tensor);
+            file.DequantizeInto(info, values);
+            int? heads = name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads
+                : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
+            if (heads is { } h) LlamaCppPermutation.UnpermuteInPlace(values, (int)shape[0], (int)shape[1], h);
+        }
         if (dtype == torch.ScalarType.Float32 && device.type == DeviceType.CPU) return tensor;
         using (tensor) return tensor.to(dtype, device);
     }

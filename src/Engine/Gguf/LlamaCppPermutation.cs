@@ -30,4 +30,26 @@ public static class LlamaCppPermutation
                         result, (long)(h * perHead + s * half + i) * cols, cols);
         return result;
     }
+
+    /// <summary>
+    /// <see cref="Unpermute{T}"/> in place on a row-major [rows, cols] float32 matrix at <paramref name="weights"/>,
+    /// one head's rows at a time through a buffer of that size.
+    /// </summary>
+    public static unsafe void UnpermuteInPlace(float* weights, int rows, int cols, int nHead)
+    {
+        if (nHead <= 0 || rows % (2 * nHead) != 0)
+            throw new ModelFormatException($"cannot undo the Q/K row permutation: {rows}x{cols} matrix with {nHead} heads");
+        int perHead = rows / nHead, half = perHead / 2;
+        long headValues = (long)perHead * cols;
+        var buffer = new float[headValues];
+        fixed (float* b = buffer)
+            for (int h = 0; h < nHead; h++)
+            {
+                float* head = weights + h * headValues;
+                Buffer.MemoryCopy(head, b, headValues * sizeof(float), headValues * sizeof(float));
+                for (int s = 0; s < 2; s++)
+                    for (int i = 0; i < half; i++)
+                        Buffer.MemoryCopy(b + (long)(2 * i + s) * cols, head + (long)(s * half + i) * cols, (long)cols * sizeof(float), (long)cols * sizeof(float));
+            }
+    }
 }

@@ -127,6 +127,37 @@ public class GgufWeightSourceTests
         Assert.Equal([0f, 1, 2, 3, 4, 5, 6, 7], LlamaCppPermutation.Unpermute(stored, 8, 1, 2));
     }
 
+    [Theory]
+    [InlineData(8, 3, 2)]
+    [InlineData(64, 5, 4)]
+    [InlineData(12, 1, 3)]
+    public unsafe void UnpermuteInPlaceMovesTheRowsUnpermuteDoes(int rows, int cols, int heads)
+    {
+        var random = new Random(rows * 31 + cols);
+        var stored = Enumerable.Range(0, rows * cols).Select(_ => random.NextSingle()).ToArray();
+        var want = LlamaCppPermutation.Unpermute(stored, rows, cols, heads);
+        fixed (float* p = stored) LlamaCppPermutation.UnpermuteInPlace(p, rows, cols, heads);
+        Assert.Equal(want, stored);
+    }
+
+    [SkippableFact]
+    public void DenseWeightsGoStraightIntoTheirTensorWithoutAnArrayOfTheirSize()
+    {
+        // the embedding of tiny-smollm2 is 49152 x 64 floats (12.6 MB) in F16: loading it as F32 must not pass it
+        // through a managed array (the model's size again in large-object garbage, before)
+        using var source = GgufWeightSource.Open(Fixtures.Require("tiny-smollm2", "model-f16.gguf"));
+        source.Load("model.norm.weight", torch.ScalarType.Float32, torch.CPU).Dispose();   // first-call costs out of the way
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        using var embed = source.Load("model.embed_tokens.weight", torch.ScalarType.Float32, torch.CPU);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal([49152L, 64], embed.shape);
+        Assert.True(allocated < 1 << 20, $"{allocated} bytes allocated on the managed heap to load a 12.6 MB weight");
+        // and the values are the file's: the same as the array path gives
+        using var file = GgufFile.Open(Fixtures.Require("tiny-smollm2", "model-f16.gguf"));
+        var viaArray = file.DequantizeToFloat32(file.GetTensor("token_embd.weight"));
+        Assert.Equal(viaArray, embed.data<float>().ToArray());
+    }
+
     [SkippableFact]
     public void LoadConvertsDtypeAndExposesTokenizerMetadata()
     {
