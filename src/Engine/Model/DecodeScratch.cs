@@ -13,8 +13,12 @@ internal sealed class DecodeScratch
     /// <summary>Keys and values of the new positions as bfloat16 bits, for BF16 caches.</summary>
     public readonly ushort[] Keys16, Values16;
 
+    /// <summary>Rows these buffers hold: a step of up to this many rows may use them.</summary>
+    public int Rows { get; }
+
     public DecodeScratch(ModelConfig c, int rows)
     {
+        Rows = rows;
         float[] F(long n) => GC.AllocateUninitializedArray<float>(checked((int)(n * rows)), pinned: true);
         Normed = F(c.HiddenSize);
         Projected = F(c.HiddenSize);

@@ -31,6 +31,10 @@ public sealed class Sampler
     /// <summary>The next token id for <paramref name="logits"/> (one row, vocabulary-sized), given the tokens seen so far.</summary>
     public int Sample(ReadOnlySpan<float> logits, IReadOnlyList<int> previousTokens)
     {
+        // greedy with no penalty to apply: the row's own argmax, with no copy and no vocabulary-sized arrays (a step of
+        // 16 greedy streams copied 3 MB, and each request's sampler made 0.8 MB of large objects for the GC to collect)
+        if (Options.IsGreedy && !Penalizes(previousTokens))
+            return logits.Length > 0 ? TopSelection.ArgMax(logits) : throw new ArgumentException("logits row is empty.", nameof(logits));
         int n = Filter(logits, previousTokens);
         if (n == 1) return _ids[0];
         double total = 0;
@@ -65,7 +69,7 @@ public sealed class Sampler
     internal void ApplyPenalties(Span<float> logits, IReadOnlyList<int> history)
     {
         var o = Options;
-        if (history.Count == 0 || (o.RepetitionPenalty == 1 && o.PresencePenalty == 0 && o.FrequencyPenalty == 0)) return;
+        if (!Penalizes(history)) return;
         _counts.Clear();
         for (int i = 0; i < history.Count; i++)
         {
@@ -82,6 +86,10 @@ public sealed class Sampler
             logits[token] = (float)(l - o.PresencePenalty - o.FrequencyPenalty * count);
         }
     }
+
+    /// <summary>Whether any penalty changes a logit: one is set and there are tokens to penalize.</summary>
+    bool Penalizes(IReadOnlyList<int> history) =>
+        history.Count > 0 && (Options.RepetitionPenalty != 1 || Options.PresencePenalty != 0 || Options.FrequencyPenalty != 0);
 
     /// <summary>Runs penalties and filters; leaves candidates in _ids[..n] with weights in _weights[..n].</summary>
     int Filter(ReadOnlySpan<float> logits, IReadOnlyList<int> history)

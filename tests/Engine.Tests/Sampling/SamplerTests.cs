@@ -226,6 +226,18 @@ public class SamplerTests
     }
 
     [Fact]
+    public void GreedyWithoutAPenaltyTakesTheRowsArgmaxWhateverTheHistory()
+    {
+        // no penalty set: the history changes nothing, so the row is read as it is
+        var greedy = new Sampler(new SamplingOptions { Temperature = 0 });
+        Assert.Equal(1, greedy.Sample([1f, 3f, 3f, 2f], [1, 1, 2]));
+        // with one set, the same row and history penalize tokens 1 and 2 (3 / 2 each) below token 3
+        var penalized = new Sampler(new SamplingOptions { Temperature = 0, RepetitionPenalty = 2 });
+        Assert.Equal(3, penalized.Sample([1f, 3f, 3f, 2f], [1, 2]));
+        Assert.Throws<ArgumentException>(() => greedy.Sample([], NoHistory));
+    }
+
+    [Fact]
     public void PenaltiesSteerGreedyAwayFromRepeatedTokens()
     {
         float[] logits = [3f, 2.5f, 1f];
