@@ -107,5 +107,8 @@ public sealed class TelemetryTests(ClusterFixture cluster)
         var text = await cluster.ScrapeAsync();
         foreach (var series in new[] { "smollm3_time_to_first_token_seconds_bucket", "smollm3_tokens_generated", "smollm3_batch_size", "smollm3_queue_depth" })
             Assert.Contains(series, text);
+        // and the runtime's garbage collections, by generation, with the bytes allocated so far
+        Assert.Matches(@"dotnet_gc_collections_total\{[^}]*gc_heap_generation=""gen0""[^}]*\} \d+", text);
+        Assert.Matches(@"dotnet_gc_heap_total_allocated_bytes_total\{[^}]*\} [1-9]\d*", text);
     }
 }

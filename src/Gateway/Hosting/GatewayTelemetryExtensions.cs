@@ -6,8 +6,12 @@ namespace SmolLM3.Gateway.Hosting;
 /// <summary>The gateway's traces (one server span per call, parent of the grain spans) and the Prometheus scrape endpoint.</summary>
 public static class GatewayTelemetryExtensions
 {
-    /// <summary>Meters the Prometheus endpoint serves besides ASP.NET Core's: the silo's and the tenants' usage.</summary>
-    public static readonly string[] ClusterMeters = ["SmolLM3.Silo", Telemetry.TenantUsage.MeterName];
+    /// <summary>
+    /// Meters the Prometheus endpoint serves besides ASP.NET Core's: the silo's, the tenants' usage and the .NET
+    /// runtime's own (collections, allocated bytes, GC pauses, thread pool), which show when the serving path's garbage
+    /// costs decode steps.
+    /// </summary>
+    public static readonly string[] ClusterMeters = ["SmolLM3.Silo", Telemetry.TenantUsage.MeterName, "System.Runtime"];
 
     public static WebApplicationBuilder AddSmolLMGatewayTelemetry(this WebApplicationBuilder builder)
     {

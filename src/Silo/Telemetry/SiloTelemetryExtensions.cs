@@ -15,7 +15,7 @@ public static class SiloTelemetryExtensions
         builder.Services.AddOpenTelemetry()
             .WithTracing(t => t.AddSource(SiloTelemetry.SourceName, EngineTelemetry.SourceName,
                 Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName))
-            .WithMetrics(m => m.AddMeter(SiloTelemetry.MeterName));
+            .WithMetrics(m => m.AddMeter(SiloTelemetry.MeterName, "System.Runtime"));   // and the runtime's GC and thread pool
         return builder;
     }
 
