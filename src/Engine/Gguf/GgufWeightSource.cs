@@ -58,13 +58,19 @@ public sealed class GgufWeightSource : IWeightSource
         // dequantized straight into the tensor: an F32 model's weights had each passed through a managed array first,
         // the model's size again in large-object garbage that stayed committed after loading
         var tensor = torch.empty(shape, torch.ScalarType.Float32);
-        unsafe
+        try
         {
-            float* values = Kernels.TensorPointers.Float(tensor);
-            file.DequantizeInto(info, values);
-            int? heads = name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads
-                : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
-            if (heads is { } h) LlamaCppPermutation.UnpermuteInPlace(values, (int)shape[0], (int)shape[1], h);
+            unsafe
+            {
+                float* values = Kernels.TensorPointers.Float(tensor);
+                file.DequantizeInto(info, values);
+                if (PermutedHeads(name) is { } heads) LlamaCppPermutation.UnpermuteInPlace(values, (int)shape[0], (int)shape[1], heads);
+            }
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
         }
         if (dtype == torch.ScalarType.Float32 && device.type == DeviceType.CPU) return tensor;
         using (tensor) return tensor.to(dtype, device);
@@ -80,13 +86,16 @@ public sealed class GgufWeightSource : IWeightSource
         var info = byHfName[name];
         int rows = (int)info.Shape[0], cols = (int)info.Shape[1];
         var packed = PackedWeight.FromBlocks(info.Type, file.GetTensorBytes(info), rows, cols);
-        int? heads = name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads
-            : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
+        int? heads = PermutedHeads(name);
         if (heads is null) return packed;
         // the same row order Unpermute gives the dense matrix: permute row indices, then gather rows
         var order = LlamaCppPermutation.Unpermute(Enumerable.Range(0, rows).ToArray(), rows, 1, heads.Value);
         return packed.SelectRows(order);
     }
+
+    /// <summary>The heads whose rows llama.cpp's converter reordered in this matrix (Q and K projections), else null.</summary>
+    int? PermutedHeads(string name) =>
+        name.EndsWith("self_attn.q_proj.weight") ? Config.NumHeads : name.EndsWith("self_attn.k_proj.weight") ? Config.NumKvHeads : null;
 
     void ValidateShapes()
     {

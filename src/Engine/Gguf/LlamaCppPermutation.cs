@@ -41,15 +41,22 @@ public static class LlamaCppPermutation
             throw new ModelFormatException($"cannot undo the Q/K row permutation: {rows}x{cols} matrix with {nHead} heads");
         int perHead = rows / nHead, half = perHead / 2;
         long headValues = (long)perHead * cols;
-        var buffer = new float[headValues];
-        fixed (float* b = buffer)
-            for (int h = 0; h < nHead; h++)
-            {
-                float* head = weights + h * headValues;
-                Buffer.MemoryCopy(head, b, headValues * sizeof(float), headValues * sizeof(float));
-                for (int s = 0; s < 2; s++)
-                    for (int i = 0; i < half; i++)
-                        Buffer.MemoryCopy(b + (long)(2 * i + s) * cols, head + (long)(s * half + i) * cols, (long)cols * sizeof(float), (long)cols * sizeof(float));
-            }
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)headValues));
+        try
+        {
+            fixed (float* b = buffer)
+                for (int h = 0; h < nHead; h++)
+                {
+                    float* head = weights + h * headValues;
+                    Buffer.MemoryCopy(head, b, headValues * sizeof(float), headValues * sizeof(float));
+                    for (int s = 0; s < 2; s++)
+                        for (int i = 0; i < half; i++)
+                            Buffer.MemoryCopy(b + (long)(2 * i + s) * cols, head + (long)(s * half + i) * cols, (long)cols * sizeof(float), (long)cols * sizeof(float));
+                }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 }

@@ -127,8 +127,8 @@ public sealed class CausalLM : ILanguageModel
             // A tied head multiplies by the embedding itself, packed or not.
             var head = c.TieWordEmbeddings ? embed.AsTiedHead(packedMath) : L(("lm_head.weight", c.VocabSize, h));
             progress?.Report(new LoadProgress("", total, total));
-            // Loading leaves large garbage (a packed Q/K matrix's rows reordered into a new array, the file's metadata); a
-            // collector left to itself kept such memory committed. One aggressive collection returns it to the system.
+            // Loading leaves large garbage (each packed Q/K matrix's rows are reordered into a new array, the old one left
+            // behind); a collector left to itself kept such memory committed. One aggressive collection returns it to the system.
             // (A GGUF's dense weights now go straight into their tensors: they had doubled a BF16 SmolLM3-3B's resident size.)
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             return new CausalLM(c, dtype, kv, device, embed, head, layers, norm) { PackedMatrices = packedCount, WeightBytes = bytes };
