@@ -92,13 +92,10 @@ public static class Dequantizer
             decode(src.Slice(i * bytes, bytes), dst.Slice(i * block, block));
     }
 
-    /// <summary>Dequantizes a whole tensor, splitting large ones across cores.</summary>
-    internal static unsafe void DequantizeParallel(GgmlType type, byte* src, float[] dst)
-    {
-        fixed (float* to = dst) DequantizeParallel(type, src, to, dst.LongLength);
-    }
-
-    /// <summary>Dequantizes a whole tensor of <paramref name="values"/> values into memory at <paramref name="dst"/> (a tensor's own).</summary>
+    /// <summary>
+    /// Dequantizes a whole tensor of <paramref name="values"/> values into memory at <paramref name="dst"/> (an array's or
+    /// a tensor's), splitting large ones across cores.
+    /// </summary>
     internal static unsafe void DequantizeParallel(GgmlType type, byte* src, float* dst, long values)
     {
         int block = GgmlTypeInfo.BlockSize(type), bytes = GgmlTypeInfo.BytesPerBlock(type);

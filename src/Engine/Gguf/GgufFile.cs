@@ -82,12 +82,11 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Dequantizes a whole tensor to float32, row-major as stored (GGUF order, ne[0] fastest).</summary>
     public float[] DequantizeToFloat32(GgufTensorInfo tensor)
     {
-        if (!Dequantizer.Supports(tensor.Type))
-            throw new ModelFormatException($"{Path}: tensor '{tensor.Name}' has type {tensor.Type}, which cannot be dequantized yet");
+        RequireDequantizable(tensor);
         if (tensor.ElementCount > Array.MaxLength)
             throw new ModelFormatException($"{Path}: tensor '{tensor.Name}' has {tensor.ElementCount} elements, too many for one array");
         var result = new float[tensor.ElementCount];
-        Dequantizer.DequantizeParallel(tensor.Type, Pointer(tensor), result);
+        fixed (float* to = result) Dequantizer.DequantizeParallel(tensor.Type, Pointer(tensor), to, result.LongLength);
         return result;
     }
 
@@ -97,9 +96,14 @@ public sealed unsafe class GgufFile : IDisposable
     /// </summary>
     internal void DequantizeInto(GgufTensorInfo tensor, float* destination)
     {
+        RequireDequantizable(tensor);
+        Dequantizer.DequantizeParallel(tensor.Type, Pointer(tensor), destination, tensor.ElementCount);
+    }
+
+    void RequireDequantizable(GgufTensorInfo tensor)
+    {
         if (!Dequantizer.Supports(tensor.Type))
             throw new ModelFormatException($"{Path}: tensor '{tensor.Name}' has type {tensor.Type}, which cannot be dequantized yet");
-        Dequantizer.DequantizeParallel(tensor.Type, Pointer(tensor), destination, tensor.ElementCount);
     }
 
     byte* Pointer(GgufTensorInfo tensor)

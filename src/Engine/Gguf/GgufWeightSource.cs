@@ -88,9 +88,8 @@ public sealed class GgufWeightSource : IWeightSource
         var packed = PackedWeight.FromBlocks(info.Type, file.GetTensorBytes(info), rows, cols);
         int? heads = PermutedHeads(name);
         if (heads is null) return packed;
-        // the same row order Unpermute gives the dense matrix: permute row indices, then gather rows
-        var order = LlamaCppPermutation.Unpermute(Enumerable.Range(0, rows).ToArray(), rows, 1, heads.Value);
-        return packed.SelectRows(order);
+        // the same row order the dense matrix takes in place
+        return packed.SelectRows(LlamaCppPermutation.RowOrder(rows, heads.Value));
     }
 
     /// <summary>The heads whose rows llama.cpp's converter reordered in this matrix (Q and K projections), else null.</summary>

@@ -31,16 +31,20 @@ public static class LlamaCppPermutation
         return result;
     }
 
+    /// <summary>For each Hugging Face row, the GGUF row it is stored in (<see cref="Unpermute{T}"/> of the row indices).</summary>
+    public static int[] RowOrder(int rows, int nHead) => Unpermute(Enumerable.Range(0, rows).ToArray(), rows, 1, nHead);
+
     /// <summary>
     /// <see cref="Unpermute{T}"/> in place on a row-major [rows, cols] float32 matrix at <paramref name="weights"/>,
-    /// one head's rows at a time through a buffer of that size.
+    /// one head's rows at a time through a buffer of that size (the converter moves rows only within a head).
     /// </summary>
     public static unsafe void UnpermuteInPlace(float* weights, int rows, int cols, int nHead)
     {
         if (nHead <= 0 || rows % (2 * nHead) != 0)
             throw new ModelFormatException($"cannot undo the Q/K row permutation: {rows}x{cols} matrix with {nHead} heads");
-        int perHead = rows / nHead, half = perHead / 2;
-        long headValues = (long)perHead * cols;
+        var order = RowOrder(rows, nHead);
+        int perHead = rows / nHead;
+        long headValues = (long)perHead * cols, rowBytes = (long)cols * sizeof(float);
         var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)headValues));
         try
         {
@@ -49,9 +53,8 @@ public static class LlamaCppPermutation
                 {
                     float* head = weights + h * headValues;
                     Buffer.MemoryCopy(head, b, headValues * sizeof(float), headValues * sizeof(float));
-                    for (int s = 0; s < 2; s++)
-                        for (int i = 0; i < half; i++)
-                            Buffer.MemoryCopy(b + (long)(2 * i + s) * cols, head + (long)(s * half + i) * cols, (long)cols * sizeof(float), (long)cols * sizeof(float));
+                    for (int r = 0; r < perHead; r++)
+                        Buffer.MemoryCopy(b + (long)(order[h * perHead + r] - h * perHead) * cols, head + (long)r * cols, rowBytes, rowBytes);
                 }
         }
         finally
