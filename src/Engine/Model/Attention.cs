@@ -182,28 +182,16 @@ public sealed class Attention : IDisposable
         fixed (ushort* k16 = scratch.Keys16, v16 = scratch.Values16)
         {
             _qkv.Multiply(x, qkv, t);
-            for (int r = 0; r < t; r++)
-            {
-                float* row = qkv + (long)r * width, q = queries + (long)r * _heads * d;
-                if (_rope)
-                {
-                    for (int h = 0; h < _heads; h++) Rotate(row + h * d, q + h * d, cos + r * d, sin + r * d, d);
-                    for (int h = 0; h < _kvHeads; h++) Rotate(row + (_heads + h) * d, row + (_heads + h) * d, cos + r * d, sin + r * d, d);
-                }
-                else
-                    new ReadOnlySpan<float>(row, _heads * d).CopyTo(new Span<float>(q, _heads * d));
-            }
             // keys and values go to the cache in its write type: F32 as they are, or rounded to BF16 as torch rounds
+            bool narrow = pool.Format.WriteType == ScalarType.BFloat16;
+            float* qkvp = qkv, qp = queries;
+            ushort* kp = k16, vp = v16;
+            CpuRowSplit.Run(t, get_num_threads(), (r0, r1) => PrepareRows(qkvp, qp, kp, vp, r0, r1, cos, sin, narrow));
             byte* keys = (byte*)(qkv + _heads * d), values = (byte*)(qkv + _heads * d + kvWidth);
             long stride = (long)width * sizeof(float);
             int positionBytes = kvWidth * sizeof(float);
-            if (pool.Format.WriteType == ScalarType.BFloat16)
+            if (narrow)
             {
-                for (int r = 0; r < t; r++)
-                {
-                    Bf16.Narrow(qkv + (long)r * width + _heads * d, k16 + r * kvWidth, kvWidth);
-                    Bf16.Narrow(qkv + (long)r * width + _heads * d + kvWidth, v16 + r * kvWidth, kvWidth);
-                }
                 keys = (byte*)k16;
                 values = (byte*)v16;
                 stride = positionBytes = kvWidth * sizeof(ushort);
@@ -211,6 +199,31 @@ public sealed class Attention : IDisposable
             var all = Enumerable.Range(0, batch.Count).ToList();
             AttendDecode(queries, keys, values, stride, positionBytes, batch, all, attended, get_num_threads());
             _oProj.Multiply(attended, y, t);
+        }
+    }
+
+    /// <summary>
+    /// Rows r0 … r1 − 1 of a fused step's Q/K/V: queries (rotated) into <paramref name="queries"/>, keys rotated in place,
+    /// and with <paramref name="narrow"/> keys and values rounded to BF16 for the cache.
+    /// </summary>
+    unsafe void PrepareRows(float* qkv, float* queries, ushort* k16, ushort* v16, int r0, int r1, float* cos, float* sin, bool narrow)
+    {
+        int d = _headDim, width = (_heads + 2 * _kvHeads) * d, kvWidth = _kvHeads * d;
+        for (int r = r0; r < r1; r++)
+        {
+            float* row = qkv + (long)r * width, q = queries + (long)r * _heads * d;
+            if (_rope)
+            {
+                for (int h = 0; h < _heads; h++) Rotate(row + h * d, q + h * d, cos + r * d, sin + r * d, d);
+                for (int h = 0; h < _kvHeads; h++) Rotate(row + (_heads + h) * d, row + (_heads + h) * d, cos + r * d, sin + r * d, d);
+            }
+            else
+                new ReadOnlySpan<float>(row, _heads * d).CopyTo(new Span<float>(q, _heads * d));
+            if (narrow)
+            {
+                Bf16.Narrow(row + _heads * d, k16 + (long)r * kvWidth, kvWidth);
+                Bf16.Narrow(row + _heads * d + kvWidth, v16 + (long)r * kvWidth, kvWidth);
+            }
         }
     }
 

@@ -8,7 +8,7 @@ namespace SmolLM3.Engine.Model;
 /// </summary>
 internal sealed class DecodeScratch
 {
-    public readonly float[] Normed, Projected, Qkv, Queries, Attended, GateUp;
+    public readonly float[] Normed, Projected, Qkv, Queries, Attended, GateUp, Activated;
 
     /// <summary>Keys and values of the new positions as bfloat16 bits, for BF16 caches.</summary>
     public readonly ushort[] Keys16, Values16;
@@ -26,6 +26,7 @@ internal sealed class DecodeScratch
         Queries = F(c.QueryDim);
         Attended = F(c.QueryDim);
         GateUp = F(2L * c.IntermediateSize);
+        Activated = F(c.IntermediateSize);
         Keys16 = GC.AllocateUninitializedArray<ushort>(c.KvDim * rows, pinned: true);
         Values16 = GC.AllocateUninitializedArray<ushort>(c.KvDim * rows, pinned: true);
     }

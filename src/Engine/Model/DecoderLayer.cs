@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using SmolLM3.Engine.Kernels;
 using static TorchSharp.torch;
 
 namespace SmolLM3.Engine.Model;
@@ -20,12 +21,18 @@ public sealed class DecoderLayer(RmsNorm inputLayernorm, Attention selfAttn, Rms
     {
         fixed (float* normed = scratch.Normed, projected = scratch.Projected)
         {
-            inputLayernorm.Apply(x, normed, t, hidden);
+            float* n = normed, p = projected;
+            int threads = get_num_threads();
+            CpuRowSplit.Run(t, threads, (r0, r1) => inputLayernorm.Apply(x + (long)r0 * hidden, n + (long)r0 * hidden, r1 - r0, hidden));
             selfAttn.Decode(normed, projected, t, batch, cos, sin, scratch);
-            Add(x, projected, t * hidden);
-            postAttentionLayernorm.Apply(x, normed, t, hidden);
+            CpuRowSplit.Run(t, threads, (r0, r1) =>
+            {
+                long at = (long)r0 * hidden;
+                Add(x + at, p + at, (r1 - r0) * hidden);
+                postAttentionLayernorm.Apply(x + at, n + at, r1 - r0, hidden);
+            });
             mlp.Decode(normed, projected, t, scratch);
-            Add(x, projected, t * hidden);
+            Add(x, projected, t * hidden);   // a few thousand adds: less than a hand-off
         }
     }
 

@@ -29,31 +29,37 @@ public sealed class Mlp : IDisposable
     internal unsafe void Decode(float* x, float* y, int t, DecodeScratch scratch)
     {
         int ffn = (int)_ffn;
-        fixed (float* gu = scratch.GateUp)
+        fixed (float* gu = scratch.GateUp, activated = scratch.Activated)
         {
             _gateUp.Multiply(x, gu, t);
-            // silu(gate) · up packed into the first t·ffn floats as (t, ffn) rows (row r's writes never reach rows not yet read)
-            for (int r = 0; r < t; r++)
-            {
-                float* g = gu + (long)r * 2 * ffn, u = g + ffn, a = gu + (long)r * ffn;
-                int i = 0;
-                if (Vector256.IsHardwareAccelerated)   // eight lanes read before they are written, as the scalar loop reads one
-                    for (; i + 8 <= ffn; i += 8)
-                    {
-                        // sigmoid from e^−|v| (the softmax exponential's range, a third of the runtime's vector exp's time):
-                        // 1 / (1 + e) for v ≥ 0, e / (1 + e) below; this step runs on one thread while the others wait
-                        var v = Vector256.Load(g + i);
-                        var e = Kernels.SoftmaxExp.Exp(-Vector256.Abs(v));
-                        var sigmoid = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.One, e) / (Vector256<float>.One + e);
-                        (v * sigmoid * Vector256.Load(u + i)).Store(a + i);
-                    }
-                for (; i < ffn; i++)
+            float* g = gu, a = activated;
+            Kernels.CpuRowSplit.Run(t, get_num_threads(), (r0, r1) => SiluUp(g, a, r0, r1, ffn));
+            _down.Multiply(activated, y, t);
+        }
+    }
+
+    /// <summary>silu(gate) · up of rows r0 … r1 − 1 of <paramref name="gu"/> ((t, 2·ffn): gate, then up) into rows of <paramref name="a"/> ((t, ffn)).</summary>
+    static unsafe void SiluUp(float* gu, float* a, int r0, int r1, int ffn)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            float* g = gu + (long)r * 2 * ffn, u = g + ffn, ar = a + (long)r * ffn;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= ffn; i += 8)
                 {
-                    float v = g[i];
-                    a[i] = v / (1 + MathF.Exp(-v)) * u[i];
+                    // sigmoid from e^−|v| (the softmax exponential's range, a third of the runtime's vector exp's time):
+                    // 1 / (1 + e) for v ≥ 0, e / (1 + e) below
+                    var v = Vector256.Load(g + i);
+                    var e = Kernels.SoftmaxExp.Exp(-Vector256.Abs(v));
+                    var sigmoid = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.One, e) / (Vector256<float>.One + e);
+                    (v * sigmoid * Vector256.Load(u + i)).Store(ar + i);
                 }
+            for (; i < ffn; i++)
+            {
+                float v = g[i];
+                ar[i] = v / (1 + MathF.Exp(-v)) * u[i];
             }
-            _down.Multiply(gu, y, t);
         }
     }
 

@@ -20,6 +20,8 @@ public class FusedDecodeTests
     [InlineData("tiny-smollm3/model-q8_0.gguf", "f32")]
     [InlineData("long-context/tiny-smollm3-yarn", "f32")]
     [InlineData("tiny-smollm3/model-q4_k_m.gguf", "f32", 12)]   // packed weights fuse batches beyond the dense GEMV's 8 rows
+    [InlineData("tiny-smollm3/hf", "bf16", 8)]   // enough rows that the norms, RoPE and SiLU split across threads
+    [InlineData("tiny-smollm2/hf", "f32", 9)]
     public void FusedStepsEqualTheGeneralPath(string model, string kvDType, int sequences = 3)
     {
         using var source = ModelSources.Open(Fixtures.Require(model.Split('/')));
