@@ -8,7 +8,7 @@ static class Program
 {
     static Task<int> Main(string[] args)
     {
-        SmolLM3.Engine.Kernels.OpenMpWaitPolicy.Apply();   // before anything loads libtorch
+        SmolLM3.Engine.Kernels.NativeDefaults.Apply();   // before anything loads libtorch
         return Cli.RunAsync(args, Console.Out, Console.Error);
     }
 

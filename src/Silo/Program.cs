@@ -4,7 +4,7 @@ using SmolLM3.Silo.Hosting;
 using SmolLM3.Silo.Telemetry;
 
 // A stand-alone silo configured by SmolLM3:Silo, SmolLM3:Cluster and SmolLM3:Storage (env: SmolLM3__Silo__ModelPath, …).
-SmolLM3.Engine.Kernels.OpenMpWaitPolicy.Apply();   // before anything loads libtorch
+SmolLM3.Engine.Kernels.NativeDefaults.Apply();   // before anything loads libtorch
 var builder = Host.CreateApplicationBuilder(args);
 var settings = SiloSettings.Bind(builder.Configuration);
 await SiloModel.ResolveAsync(settings.Silo, Console.Error);   // a hub id is downloaded into the model cache once

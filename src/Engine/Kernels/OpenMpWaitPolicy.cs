@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
@@ -9,37 +6,19 @@ namespace SmolLM3.Engine.Kernels;
 /// <see cref="CpuWorkers"/>, the silo's gRPC and Orleans threads and the next step's kernels need those cores: measured on
 /// two cores, a 32-token prompt of SmolLM2-135M ran at 21 tokens/s spinning against 180 passive, and a 16-sequence
 /// decode step 28 % faster (docs/benchmarks.md). OpenMP reads the variable once, when libtorch is loaded, so this must
-/// run before the first torch call: it runs when the engine is first used, and entry points call
-/// <see cref="Apply"/> first thing.
+/// run before the first torch call (<see cref="NativeDefaults"/>).
 /// </summary>
 public static class OpenMpWaitPolicy
 {
     const string Variable = "OMP_WAIT_POLICY";
 
-#pragma warning disable CA2255   // a library initializer on purpose: hosts that embed the engine get the policy without a call
-    [ModuleInitializer]
-    internal static void OnEngineLoad() => Apply();
-#pragma warning restore CA2255
-
     /// <summary>Sets OMP_WAIT_POLICY=PASSIVE in the native environment unless it (or GOMP_SPINCOUNT / KMP_BLOCKTIME) is set already.</summary>
     public static void Apply()
     {
-        if (Environment.GetEnvironmentVariable(Variable) is not null
-            || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null
-            || Environment.GetEnvironmentVariable("KMP_BLOCKTIME") is not null) return;
-        // .NET keeps its own copy of the environment on Unix: the native one, which OpenMP reads, needs libc's setenv
-        if (OperatingSystem.IsWindows()) Environment.SetEnvironmentVariable(Variable, "PASSIVE");
-        else _ = setenv(Variable, "PASSIVE", 0);
+        if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("KMP_BLOCKTIME") is not null) return;
+        NativeEnvironment.SetDefault(Variable, "PASSIVE");
     }
 
     /// <summary>The policy OpenMP will see (what the native environment holds).</summary>
-    public static string? Current => OperatingSystem.IsWindows()
-        ? Environment.GetEnvironmentVariable(Variable)
-        : Marshal.PtrToStringAnsi(getenv(Variable));
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    static extern int setenv(string name, string value, int overwrite);
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    static extern IntPtr getenv(string name);
+    public static string? Current => NativeEnvironment.Get(Variable);
 }
