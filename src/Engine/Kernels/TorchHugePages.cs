@@ -17,4 +17,7 @@ public static class TorchHugePages
 
     /// <summary>What libtorch will see.</summary>
     public static string? Current => NativeEnvironment.Get(Variable);
+
+    /// <summary>Whether large buffers go on huge pages: libtorch's (its reading of the variable) and the engine's own packed blocks.</summary>
+    public static bool Enabled => Current == "1";
 }
