@@ -2,7 +2,7 @@ namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
 /// The element-wise work of a fused decode step (norms, RoPE, SiLU·up) split by rows of x across the GEMV's threads:
-/// on one thread it left the others spinning, two to three percent of a 16-sequence step on two cores each way.
+/// on one thread it left the others spinning (16 F32 sequences on two cores: the workers' spin 2.8 → 2.1 % of samples).
 /// </summary>
 public static class CpuRowSplit
 {

@@ -23,7 +23,7 @@ internal static unsafe class HugePageAdvice
         try
         {
             if (madvise((nint)first, (nuint)(end - first), MadvHugePage) != 0) return 0;
-            _ = madvise((nint)first, (nuint)(end - first), MadvCollapse);   // refused by kernels before 6.1: the faults to come still get huge pages
+            _ = madvise((nint)first, (nuint)(end - first), MadvCollapse);   // kernels before 6.1 refuse it: khugepaged collapses the marked pages in its own time
             return end - first;
         }
         catch (EntryPointNotFoundException) { return 0; }
