@@ -1,9 +1,9 @@
 namespace SmolLM3.Engine.Kernels;
 
 /// <summary>
-/// Puts libtorch's CPU allocations of 2 MiB and more (the dense weights, the KV pool) on transparent huge pages
-/// (THP_MEM_ALLOC_ENABLE=1: libtorch aligns them to 2 MiB and asks the kernel with madvise), unless the user set the
-/// variable. Decode streams every weight once per step, and on 4 KiB pages that is a TLB miss every 4 KiB; measured on two
+/// Puts libtorch's CPU allocations of 2 MiB and more (the dense weights; the KV pool opts out, <see cref="HugePageAdvice.Refuse"/>)
+/// on transparent huge pages (THP_MEM_ALLOC_ENABLE=1: libtorch aligns them to 2 MiB and asks the kernel with madvise),
+/// unless the user set the variable. Decode streams every weight once per step, and on 4 KiB pages that is a TLB miss every 4 KiB; measured on two
 /// cores (SmolLM2-135M F32, docs/benchmarks.md) 16 streams ran ~2–3 % faster and one stream ~3 %. Linux kernels set to
 /// <c>madvise</c> or <c>always</c> honour it, and elsewhere it changes nothing. libtorch reads the variable at its first
 /// allocation, so this runs before the first torch call (<see cref="NativeDefaults"/>).

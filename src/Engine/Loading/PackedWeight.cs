@@ -48,7 +48,7 @@ public sealed class PackedWeight
     {
         var data = GC.AllocateUninitializedArray<byte>(blocks.Length, pinned: true);
         blocks.CopyTo(data);
-        HugePageAdvice.Advise(data);
+        Kernels.HugePageAdvice.Advise(data);
         return new PackedWeight(type, rows, columns, data);
     }
 
@@ -58,7 +58,7 @@ public sealed class PackedWeight
         if (source.Count != Rows) throw new ArgumentException($"{source.Count} row indices for {Rows} rows", nameof(source));
         var data = GC.AllocateUninitializedArray<byte>(Data.Length, pinned: true);
         for (int i = 0; i < Rows; i++) Array.Copy(Data, (long)source[i] * RowBytes, data, (long)i * RowBytes, RowBytes);
-        HugePageAdvice.Advise(data);
+        Kernels.HugePageAdvice.Advise(data);
         return new PackedWeight(Type, Rows, Columns, data);
     }
 

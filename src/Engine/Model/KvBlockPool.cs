@@ -137,7 +137,7 @@ public sealed partial class KvBlockPool : IDisposable
         return true;
     }
 
-    void MakeSegment()
+    unsafe void MakeSegment()
     {
         int blocks = Math.Min(SegmentBlocks, TotalBlocks - _made);
         // empty, not zeros: positions are read only after they are written, and untouched pages of a large
@@ -145,6 +145,8 @@ public sealed partial class KvBlockPool : IDisposable
         Tensor[] Make() => Enumerable.Range(0, _layers)
             .Select(_ => empty([_kvHeads, (long)blocks * BlockTokens, _rowBytes / Format.StorageType.ElementSize()], Format.StorageType, Device).DetachFromDisposeScope()).ToArray();
         var (keys, values) = (Make(), Make());
+        if (Device.type == DeviceType.CPU)
+            foreach (var t in keys.Concat(values)) HugePageAdvice.Refuse(TensorPointers.Bytes(t), t.NumberOfElements * t.ElementSize);
         _segments.Add((keys, values));
         if (InPlace)
             _bases.Add((keys.Select(Base).ToArray(), values.Select(Base).ToArray()));

@@ -1,8 +1,10 @@
+using SmolLM3.Engine.Benchmarking;
 using SmolLM3.Engine.Gguf;
 using SmolLM3.Engine.Kernels;
 using SmolLM3.Engine.Loading;
+using SmolLM3.Engine.Model;
 
-namespace SmolLM3.Engine.Tests.Loading;
+namespace SmolLM3.Engine.Tests.Kernels;
 
 /// <summary>A GGUF's packed blocks are asked onto 2 MiB pages as they are copied in, and keep their bytes.</summary>
 public class HugePageAdviceTests
@@ -29,6 +31,25 @@ public class HugePageAdviceTests
             Assert.True(HugePageMappings.Marked(inside), $"the mapping at 0x{inside:x} has flags '{HugePageMappings.Flags(inside)}', no hg");
         }
         GC.KeepAlive(packed);
+    }
+
+    /// <summary>
+    /// A KV pool fills as conversations grow, so its memory stays on 4 KiB pages (VmFlags "nh") whatever libtorch asked
+    /// for: on huge pages each head's first block made 2 MiB resident.
+    /// </summary>
+    [SkippableFact]
+    public unsafe void A_kv_pool_stays_on_small_pages()
+    {
+        Skip.If(HugePageMappings.Unavailable() is not null, HugePageMappings.Unavailable());
+        NativeDefaults.Apply();
+        // SmolLM2-135M's shape, 1,024 blocks of 16: 6 MiB per layer's keys, far over libtorch's 2 MiB line
+        using var pool = new KvBlockPool(ModelShapes.SmolLM2_135M, KvFormat.BF16, TorchSharp.torch.CPU, blockTokens: 16, totalBlocks: 1024);
+        var blocks = new List<int>();
+        Assert.True(pool.TryTake(1, blocks));
+        Span<nint> keys = stackalloc nint[1], values = stackalloc nint[1];
+        pool.Pointers(0, blocks, 1, keys, values);
+        foreach (long at in new[] { (long)keys[0], (long)values[0] })
+            Assert.True(HugePageMappings.Flags(at).Split(' ').Contains("nh"), $"the pool's mapping has flags '{HugePageMappings.Flags(at)}', no nh");
     }
 
     [Fact]
