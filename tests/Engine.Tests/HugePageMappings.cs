@@ -11,8 +11,11 @@ static class HugePageMappings
             ? null : "this kernel gives no transparent huge pages";
     }
 
-    /// <summary>Whether the mapping that holds <paramref name="address"/> is marked for huge pages (VmFlags "hg", what MADV_HUGEPAGE sets).</summary>
-    public static bool Marked(long address) => Flags(address).Split(' ').Contains("hg");
+    /// <summary>
+    /// Whether the mapping that holds <paramref name="address"/> carries <paramref name="flag"/> among its VmFlags: "hg" is
+    /// what MADV_HUGEPAGE sets, "nh" what MADV_NOHUGEPAGE sets.
+    /// </summary>
+    public static bool Has(long address, string flag) => Flags(address).Split(' ').Contains(flag);
 
     /// <summary>VmFlags of the mapping that holds <paramref name="address"/>.</summary>
     public static string Flags(long address)

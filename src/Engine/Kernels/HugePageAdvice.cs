@@ -20,17 +20,11 @@ internal static unsafe class HugePageAdvice
     /// <summary>Advises the 2 MiB-aligned stretches of <paramref name="bytes"/> bytes at <paramref name="start"/>; returns the bytes advised.</summary>
     public static long Advise(void* start, long bytes)
     {
-        if (!OperatingSystem.IsLinux() || bytes < Page || !TorchHugePages.Enabled) return 0;
-        long first = ((long)start + Page - 1) & ~(Page - 1), end = ((long)start + bytes) & ~(Page - 1);
-        if (end <= first) return 0;
-        try
-        {
-            if (madvise((nint)first, (nuint)(end - first), MadvHugePage) != 0) return 0;
-            _ = madvise((nint)first, (nuint)(end - first), MadvCollapse);   // kernels before 6.1 refuse it: khugepaged collapses the marked pages in its own time
-            return end - first;
-        }
-        catch (EntryPointNotFoundException) { return 0; }
-        catch (DllNotFoundException) { return 0; }
+        if (!OperatingSystem.IsLinux() || !TorchHugePages.Enabled) return 0;
+        var (first, end) = Inside(start, bytes, Page);
+        if (end <= first || !Call(first, end, MadvHugePage)) return 0;
+        Call(first, end, MadvCollapse);   // kernels before 6.1 refuse it: khugepaged collapses the marked pages in its own time
+        return end - first;
     }
 
     /// <summary>
@@ -42,14 +36,20 @@ internal static unsafe class HugePageAdvice
     public static long Refuse(void* start, long bytes)
     {
         if (!OperatingSystem.IsLinux()) return 0;
-        long first = ((long)start + SmallPage - 1) & ~(SmallPage - 1), end = ((long)start + bytes) & ~(SmallPage - 1);
-        if (end <= first) return 0;
-        try
-        {
-            return madvise((nint)first, (nuint)(end - first), MadvNoHugePage) == 0 ? end - first : 0;
-        }
-        catch (EntryPointNotFoundException) { return 0; }
-        catch (DllNotFoundException) { return 0; }
+        var (first, end) = Inside(start, bytes, SmallPage);
+        return end > first && Call(first, end, MadvNoHugePage) ? end - first : 0;
+    }
+
+    /// <summary>The whole pages of <paramref name="page"/> bytes within <paramref name="bytes"/> bytes at <paramref name="start"/> (empty when none).</summary>
+    static (long First, long End) Inside(void* start, long bytes, long page) =>
+        (((long)start + page - 1) & ~(page - 1), ((long)start + bytes) & ~(page - 1));
+
+    /// <summary>One madvise call; false where the kernel or the C library refuses it.</summary>
+    static bool Call(long first, long end, int advice)
+    {
+        try { return madvise((nint)first, (nuint)(end - first), advice) == 0; }
+        catch (EntryPointNotFoundException) { return false; }
+        catch (DllNotFoundException) { return false; }
     }
 
     /// <summary>As <see cref="Advise(void*, long)"/> over a pinned array's bytes.</summary>
