@@ -36,7 +36,7 @@ public sealed class ChatEndToEndTests(ClusterFixture cluster)
         Assert.Equal(expectedText, first.Text);
         Assert.Equal(expected[^1].Finish == Engine.Generation.FinishReason.StopToken ? Contracts.V1.FinishReason.Stop : Contracts.V1.FinishReason.Length, first.Finished.Reason);
 
-        Assert.Equal(first.Started.PromptTokens + first.Usage.CompletionTokens, second.Started.CachedTokens);
+        Assert.Equal(FollowUp.CachedTokens(first.Started.PromptTokens, first.Usage.CompletionTokens), second.Started.CachedTokens);
         Assert.True(second.Started.PromptTokens > second.Started.CachedTokens);
         var info = await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA));
         Assert.Equal(4, info.MessageCount);

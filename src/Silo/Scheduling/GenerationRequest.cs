@@ -67,8 +67,8 @@ public sealed class GenerationRequest
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>
-    /// Sampled tokens. Completes when the scheduler releases the cache: after the last token has been
-    /// fed too (so the cache holds the whole reply), on cancellation, or with the failure.
+    /// Sampled tokens. Completes when the scheduler releases the cache: with the last token (the cache then holds the
+    /// prompt and the reply but that token, which the next turn feeds), on cancellation, or with the failure.
     /// </summary>
     public ChannelReader<SequenceToken> Tokens => _output.Reader;
 

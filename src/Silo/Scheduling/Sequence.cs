@@ -47,15 +47,12 @@ public sealed class Sequence
     public int Fed { get; private set; }
     public int Produced { get; private set; }
 
-    /// <summary>The reply is over; this last step only feeds the final token into the cache.</summary>
-    public bool Committing { get; private set; }
-
     /// <summary>More than one token to feed: a prompt, or a history being recomputed; fed in chunks under the step budget.</summary>
     public bool IsPrefilling => Remaining > 1;
     public int Remaining => Pending.Length - Fed;
 
     /// <summary>Whether feeding the next <paramref name="take"/> tokens ends the pending ones and so needs logits.</summary>
-    internal bool WantsLogits(int take) => !Committing && Fed + take == Pending.Length;
+    internal bool WantsLogits(int take) => Fed + take == Pending.Length;
 
     internal void Advance(int fed) => Fed += fed;
 
@@ -71,13 +68,16 @@ public sealed class Sequence
         (Pending, Fed) = ([.. _history], 0);
     }
 
-    /// <summary>Records a sampled token and returns its finish reason (a stop token, or the reply's length reached).</summary>
+    /// <summary>
+    /// Records a sampled token and returns its finish reason (a stop token, or the reply's length reached). The final
+    /// token is never fed: the cache ends one short of the reply, as <see cref="Generator"/>'s does, and the next turn
+    /// feeds it with its own prompt (a step for it alone held every reply's end back by a forward pass).
+    /// </summary>
     internal FinishReason? Accept(int token)
     {
         _history.Add(token);
         Produced++;
-        var finish = FinishRule.After(token, Produced, _stopTokenIds, _maxTokens);
-        (Pending, Fed, Committing) = ([token], 0, finish is not null);
-        return finish;
+        (Pending, Fed) = ([token], 0);
+        return FinishRule.After(token, Produced, _stopTokenIds, _maxTokens);
     }
 }

@@ -20,13 +20,13 @@ public sealed record ScheduledChunk(Sequence Sequence, int[] Tokens, bool WantsL
 /// <summary>A sequence leaving the scheduler; <paramref name="Needed"/> positions went past <paramref name="Limit"/> for the refusals.</summary>
 public sealed record SequenceEnd(Sequence Sequence, EndReason Reason, int Needed = 0, int Limit = 0);
 
-/// <summary>A running sequence whose <paramref name="Blocks"/> were taken for another; it waits to recompute (or ends, if only its final token was left).</summary>
+/// <summary>A running sequence whose <paramref name="Blocks"/> were taken for another; it waits to recompute.</summary>
 public sealed record Preemption(Sequence Sequence, int Blocks);
 
 /// <summary>Why a sequence left.</summary>
 public enum EndReason
 {
-    /// <summary>The reply is over and its cache holds it (or its final token had no room and was let go).</summary>
+    /// <summary>The reply is over; its cache holds all of it but the final token, which the next turn feeds.</summary>
     Completed,
     /// <summary>Its caller cancelled it.</summary>
     Cancelled,

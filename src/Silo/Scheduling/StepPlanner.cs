@@ -58,7 +58,7 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider?
 
     /// <summary>
     /// Takes the step's sampled tokens back: <paramref name="sampled"/> holds one token per chunk that wanted logits,
-    /// in batch order. Every chunk counts as fed; a sequence whose final token is now in its cache is done.
+    /// in batch order. Every chunk counts as fed; a sequence whose sampled token ends its reply is done.
     /// </summary>
     public StepResult Update(StepPlan plan, IReadOnlyList<int> sampled)
     {
@@ -71,16 +71,13 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider?
         {
             var s = chunk.Sequence;
             s.Advance(chunk.Tokens.Length);
-            if (s.Committing)
-            {
-                if (s.Remaining > 0) continue;
-                _running.Remove(s);
-                completed.Add(s);
-                continue;
-            }
             if (!chunk.WantsLogits) continue;
             int token = sampled[row++];
-            tokens.Add((s, new SequenceToken(token, s.Accept(token))));
+            var finish = s.Accept(token);
+            tokens.Add((s, new SequenceToken(token, finish)));
+            if (finish is null) continue;
+            _running.Remove(s);
+            completed.Add(s);
         }
         return new StepResult(tokens, completed);
     }
@@ -142,8 +139,7 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider?
         int needed = s.Cache.Length + take;
         if (needed > s.Cache.MaxLength)
         {
-            // The final token of a reply at the very end of the context has nowhere to go: nothing lost.
-            End(s, step, s.Committing ? EndReason.Completed : EndReason.ContextOverflow, needed, s.Cache.MaxLength);
+            End(s, step, EndReason.ContextOverflow, needed, s.Cache.MaxLength);
             return true;
         }
         if (needed > pool.TotalTokens)
@@ -190,12 +186,6 @@ public sealed class StepPlanner(StepLimits limits, IKvBlocks pool, TimeProvider?
     {
         _running.Remove(s);
         step.Preempted.Add(new Preemption(s, s.Cache.BlockCount));
-        // A finished reply only lacks its last token in the cache: let it go rather than recompute it.
-        if (s.Committing)
-        {
-            step.Ended.Add(new SequenceEnd(s, EndReason.Completed));
-            return;
-        }
         s.Recompute();
         _waiting.PushFront(s);
     }

@@ -65,7 +65,7 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
 
         // The stored reply renders back as generated, so the follow-up prompt extends every cached token.
         var second = await ChatAsync("Again.<|im_end|>", Turn(session, "And?"));
-        Assert.Equal(first.Turn.Usage.PromptTokens + first.Turn.Usage.CompletionTokens, second.Turn.Started.CachedTokens);
+        Assert.Equal(FollowUp.CachedTokens(first.Turn.Usage.PromptTokens, first.Turn.Usage.CompletionTokens), second.Turn.Started.CachedTokens);
         Assert.Equal("Again.", second.Answer);
     }
 
@@ -80,7 +80,7 @@ public sealed class ScriptedTurnTests(ScriptedClusterFixture cluster) : IClassFi
         Assert.DoesNotContain(first.Texts, t => t.Contains("think>"));
 
         var second = await ChatAsync("More.</think>Done.<|im_end|>", Turn(session, "And?", thinking: true));
-        Assert.Equal(first.Turn.Usage.PromptTokens + first.Turn.Usage.CompletionTokens, second.Turn.Started.CachedTokens);
+        Assert.Equal(FollowUp.CachedTokens(first.Turn.Usage.PromptTokens, first.Turn.Usage.CompletionTokens), second.Turn.Started.CachedTokens);
         Assert.Equal(("More.", "Done."), (second.Reasoning, second.Answer));
     }
 

@@ -131,7 +131,7 @@ public sealed class ToolRoundTripTests(SmolLM3TemplateClusterFixture cluster) : 
         Assert.Equal(Answer, second.Turn.Text);
         Assert.Empty(second.Calls);
         // The next prompt extends every token of the first turn: the call stayed in the transcript as generated.
-        Assert.Equal(first.Turn.Started.PromptTokens + first.Turn.Usage.CompletionTokens, second.Turn.Started.CachedTokens);
+        Assert.Equal(FollowUp.CachedTokens(first.Turn.Started.PromptTokens, first.Turn.Usage.CompletionTokens), second.Turn.Started.CachedTokens);
         Assert.Contains(Call + "<|im_end|>\n<|im_start|>user\n" + Result + "<|im_end|>", _seen);
         var info = await cluster.Client.GetSessionAsync(new GetSessionRequest { SessionId = session }, Auth(KeyA));
         Assert.Equal(4, info.MessageCount);   // user, assistant (the call), tool, assistant

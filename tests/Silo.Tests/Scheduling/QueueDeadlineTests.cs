@@ -66,7 +66,7 @@ public sealed class QueueDeadlineTests
             d.Clock.Now += TimeSpan.FromHours(1);   // each prefill piece takes an hour
         }
 
-        Assert.Equal(200 / Limits.PrefillChunk + 1, steps);
+        Assert.Equal(200 / Limits.PrefillChunk, steps);   // the last piece samples the reply's one token, and it ends there
         Assert.Equal([7], d.Tokens(longOne));
         Assert.Equal(EndReason.Completed, d.Ends[longOne].Reason);
     }

@@ -179,19 +179,22 @@ public sealed class StepPlannerTests
     }
 
     [Fact]
-    public void A_finished_reply_preempted_before_its_final_token_is_fed_completes_rather_than_recomputes()
+    public void A_reply_ends_in_the_step_that_samples_its_final_token_and_gives_its_blocks_to_the_next()
     {
         var d = new PlannerDriver(Limits, blocks: 2, blockTokens: 4);
         var first = d.Submit("t", d.NewCache(), Tokens(4), Tokens(3, from: 50));
-        var done = d.Submit("t", d.NewCache(), Tokens(3), [60]);   // one token: then only its commit is left
+        var done = d.Submit("t", d.NewCache(), Tokens(3), [60]);   // one token: its reply is over once sampled
         d.Step();
 
-        var plan = d.Step();
-
-        Assert.Contains(done, plan.Preempted.Select(p => p.Sequence));
         Assert.Equal(EndReason.Completed, d.Ends[done].Reason);
-        Assert.DoesNotContain(done, d.Planner.Waiting);
         Assert.Equal([60], d.Tokens(done));
+        Assert.Equal(Tokens(3), ((FakeCache)done.Cache).Tokens);   // the prompt; the final token is the next turn's to feed
+        Assert.DoesNotContain(done, d.Planner.Running);
+
+        var plan = d.Step();   // the first needs a second block: the finished reply's idle one, not a preemption
+
+        Assert.Empty(plan.Preempted);
+        Assert.Equal(first, Assert.Single(plan.Batch).Sequence);
         d.RunToEnd();
         Assert.Equal(Tokens(3, from: 50), d.Tokens(first));
     }
