@@ -41,11 +41,14 @@ public static unsafe partial class CpuDecodeAttention
             // the next block's keys, a pair of rows at a time, and below the next block's values: a pool's blocks lie
             // anywhere, where the core's own prefetch does not follow, and a batch's caches are far larger than L3
             byte* nextK = j0 + blockTokens < length ? seq.Keys[b + 1] + head : null;
+            // and this block's values into L2, so the value pass after the softmax does not wait on memory either
+            byte* values = seq.Values[b] + head;
             int n = Math.Min(blockTokens, length - j0), t = 0;
             for (; t + 2 <= n; t += 2, k += 2 * rowBytes)
             {
                 if (nextK != null)
                     for (long line = t * rowBytes, end = line + 2 * rowBytes; line < end; line += 64) Sse.Prefetch0(nextK + line);
+                for (long line = t * rowBytes, end = line + 2 * rowBytes; line < end; line += 64) Sse.Prefetch1(values + line);
                 Scores2<TRow, THeads>(k, k + rowBytes, q0, q1, q2, q3, headDim, scale, s + j0 + t, length);
             }
             if (t < n)
