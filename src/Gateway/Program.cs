@@ -1,4 +1,5 @@
 using OpenTelemetry;
+using SmolLM3.Contracts.Hosting;
 using SmolLM3.Gateway.Hosting;
 
 // A stand-alone gateway: the Orleans client from SmolLM3:Cluster; keys, limits, models and ports from SmolLM3 (env: SmolLM3__Cluster__Redis, SmolLM3__HttpPort, …).
@@ -6,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSmolLMClusterClient();
 builder.AddSmolLMGateway();
 builder.ListenOnAllInterfaces();
-if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+if (OtlpExport.IsConfigured(builder.Configuration))
     builder.Services.AddOpenTelemetry().UseOtlpExporter();   // traces and metrics over OTLP, standard OTEL_* settings
 var app = builder.Build();
 app.MapSmolLMGateway();

@@ -1,9 +1,13 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using SmolLM3.Contracts.Hosting;
 
 namespace SmolLM3.Gateway.Hosting;
 
-/// <summary>The gateway's traces (one server span per call, parent of the grain spans) and the Prometheus scrape endpoint.</summary>
+/// <summary>
+/// The gateway's Prometheus scrape endpoint, and its traces (one server span per call, parent of the grain spans) when
+/// <see cref="OtlpExport"/> sends them.
+/// </summary>
 public static class GatewayTelemetryExtensions
 {
     /// <summary>
@@ -15,9 +19,10 @@ public static class GatewayTelemetryExtensions
 
     public static WebApplicationBuilder AddSmolLMGatewayTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/metrics"))
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter(ClusterMeters).AddPrometheusExporter());
+        if (OtlpExport.IsConfigured(builder.Configuration))
+            telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/metrics"));
         return builder;
     }
 }

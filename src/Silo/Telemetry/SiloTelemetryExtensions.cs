@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using SmolLM3.Contracts.Hosting;
 using SmolLM3.Engine.Diagnostics;
 
 namespace SmolLM3.Silo.Telemetry;
@@ -12,10 +13,11 @@ public static class SiloTelemetryExtensions
 {
     public static IHostApplicationBuilder AddSmolLMSiloTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t.AddSource(SiloTelemetry.SourceName, EngineTelemetry.SourceName,
-                Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName))
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(m => m.AddMeter(SiloTelemetry.MeterName, "System.Runtime"));   // and the runtime's GC and thread pool
+        if (OtlpExport.IsConfigured(builder.Configuration))
+            telemetry.WithTracing(t => t.AddSource(SiloTelemetry.SourceName, EngineTelemetry.SourceName,
+                Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName));
         return builder;
     }
 
@@ -41,7 +43,7 @@ public static class SiloTelemetryExtensions
     /// </summary>
     public static IHostApplicationBuilder AddOtlpExportWhenConfigured(this IHostApplicationBuilder builder)
     {
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (OtlpExport.IsConfigured(builder.Configuration))
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
     }
