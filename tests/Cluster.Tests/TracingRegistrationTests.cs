@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
@@ -19,12 +20,9 @@ public sealed class TracingRegistrationTests
     public void A_silo_records_spans_only_when_they_are_exported(string? endpoint, bool traces)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        if (endpoint is not null) builder.Configuration[OtlpExport.EndpointSetting] = endpoint;
+        SetEndpoint(builder.Configuration, endpoint);
         builder.AddSmolLMSiloTelemetry();
-        using var services = builder.Services.BuildServiceProvider();
-
-        Assert.Equal(traces, services.GetService<TracerProvider>() is not null);
-        Assert.NotNull(services.GetService<MeterProvider>());
+        AssertProviders(builder.Services, traces);
     }
 
     [Theory]
@@ -33,10 +31,19 @@ public sealed class TracingRegistrationTests
     public void A_gateway_records_spans_only_when_they_are_exported(string? endpoint, bool traces)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        if (endpoint is not null) builder.Configuration[OtlpExport.EndpointSetting] = endpoint;
+        SetEndpoint(builder.Configuration, endpoint);
         builder.AddSmolLMGatewayTelemetry();
-        using var services = builder.Services.BuildServiceProvider();
+        AssertProviders(builder.Services, traces);
+    }
 
+    static void SetEndpoint(IConfiguration configuration, string? endpoint)
+    {
+        if (endpoint is not null) configuration[OtlpExport.EndpointSetting] = endpoint;
+    }
+
+    static void AssertProviders(IServiceCollection registrations, bool traces)
+    {
+        using var services = registrations.BuildServiceProvider();
         Assert.Equal(traces, services.GetService<TracerProvider>() is not null);
         Assert.NotNull(services.GetService<MeterProvider>());
     }
