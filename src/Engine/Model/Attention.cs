@@ -143,31 +143,34 @@ public sealed class Attention : IDisposable
             n += batch.Lengths[i];
             blocks += pool.BlocksFor(batch.Caches[i].Length + batch.Lengths[i]);
         }
-        // a chunk's rows share its block pointers: a row reads only the blocks its length covers
-        var first = new int[n];
-        var lengths = new int[n];
-        var rows = new int[n];
-        var keyBlocks = new nint[blocks];
-        var valueBlocks = new nint[blocks];
-        int row = 0, block = 0;
-        foreach (int i in decode)
+        // a chunk's rows share its block pointers: a row reads only the blocks its length covers. The lists live in
+        // this thread's scratch: allocated for every layer of every step, they were a fifth of a 16-stream step's garbage
+        fixed (int* f = ThreadScratch.Pinned(ref _rowScratch, 3L * n, 64))
+        fixed (nint* kb = ThreadScratch.Pinned(ref _blockScratch, 2L * blocks, 1024))
         {
-            var cache = batch.Caches[i];
-            int len = batch.Lengths[i];
-            for (int m = 0; m < len; m++, row++)
+            int* first = f, lengths = f + n, rows = f + 2 * n;
+            nint* vb = kb + blocks;
+            int row = 0, block = 0;
+            foreach (int i in decode)
             {
-                (first[row], lengths[row], rows[row]) = (block, cache.Length + m + 1, batch.Offsets[i] + m);
-                long src = rows[row] * stride;
-                cache.AppendPosition(_layer, m, new ReadOnlySpan<byte>(keys + src, positionBytes), new ReadOnlySpan<byte>(values + src, positionBytes));
+                var cache = batch.Caches[i];
+                int len = batch.Lengths[i];
+                for (int m = 0; m < len; m++, row++)
+                {
+                    (first[row], lengths[row], rows[row]) = (block, cache.Length + m + 1, batch.Offsets[i] + m);
+                    long src = rows[row] * stride;
+                    cache.AppendPosition(_layer, m, new ReadOnlySpan<byte>(keys + src, positionBytes), new ReadOnlySpan<byte>(values + src, positionBytes));
+                }
+                int covered = pool.BlocksFor(cache.Length + len);
+                cache.Pointers(_layer, cache.Length + len, new Span<nint>(kb + block, covered), new Span<nint>(vb + block, covered));
+                block += covered;
             }
-            int covered = pool.BlocksFor(cache.Length + len);
-            cache.Pointers(_layer, cache.Length + len, keyBlocks.AsSpan(block, covered), valueBlocks.AsSpan(block, covered));
-            block += covered;
+            CpuDecodeAttention.RunPagedBatch(queries, kb, vb, first, lengths, rows, output, n, _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
         }
-        fixed (nint* kb = keyBlocks, vb = valueBlocks)
-        fixed (int* f = first, l = lengths, r = rows)
-            CpuDecodeAttention.RunPagedBatch(queries, kb, vb, f, l, r, output, n, _kvHeads, rep, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format, threads);
     }
+
+    [ThreadStatic] static int[]? _rowScratch;
+    [ThreadStatic] static nint[]? _blockScratch;
 
     /// <summary>
     /// The same for a fused step: <paramref name="t"/> rows of the batch's sequences (one position each when decoding, a few
