@@ -6,15 +6,16 @@ namespace SmolLM3.Engine.Tests.Kernels;
 public class CpuRowSplitTests
 {
     [Theory]
-    [InlineData(1, 2)]
-    [InlineData(3, 2)]
-    [InlineData(4, 2)]
-    [InlineData(5, 2)]
-    [InlineData(16, 2)]
-    [InlineData(17, 3)]
-    [InlineData(32, 8)]
-    [InlineData(16, 1)]
-    public void EveryRowOnceInRanges(int t, int threads)
+    [InlineData(1, 2, 1)]
+    [InlineData(3, 2, 1)]   // under CpuRowSplit.MinRows: inline
+    [InlineData(4, 2, 2)]
+    [InlineData(5, 2, 2)]
+    [InlineData(16, 2, 2)]
+    [InlineData(17, 3, 3)]
+    [InlineData(32, 8, 8)]
+    [InlineData(6, 8, 3)]   // two rows a range at least
+    [InlineData(16, 1, 1)]
+    public void EveryRowOnceInRanges(int t, int threads, int ranges)
     {
         var seen = new int[t];
         int calls = 0;
@@ -25,7 +26,6 @@ public class CpuRowSplitTests
             for (int r = r0; r < r1; r++) Interlocked.Increment(ref seen[r]);
         });
         Assert.All(seen, c => Assert.Equal(1, c));
-        int expectedCalls = t < CpuRowSplit.MinRows ? 1 : Math.Min(threads, t / (CpuRowSplit.MinRows / 2));
-        Assert.Equal(Math.Max(1, expectedCalls), calls);
+        Assert.Equal(ranges, calls);
     }
 }
