@@ -77,16 +77,17 @@ public sealed class Attention : IDisposable
     {
         int len = (int)q.shape[0], total = cache.Length + len, blocks = cache.Pool.BlocksFor(total);
         var pool = cache.Pool;
-        var keyBlocks = new nint[blocks];
-        var valueBlocks = new nint[blocks];
-        cache.Pointers(_layer, total, keyBlocks, valueBlocks);
         var queries = q.to(ScalarType.Float32).contiguous();
         var layout = new CpuPrefillAttention.Layout(_kvHeads, _heads / _kvHeads, _headDim, pool.BlockTokens, pool.HeadStride, pool.Format.RowBytes(_headDim));
         delegate*<byte*, float*, int, void> toFloat = pool.Format == KvFormat.Q8_0 ? &Q8_0Rows.Dequantize
             : pool.Format == KvFormat.BF16 ? &CpuPrefillAttention.Bf16Row : &CpuPrefillAttention.F32Row;
-        fixed (nint* kb = keyBlocks, vb = valueBlocks)
+        fixed (nint* kb = ThreadScratch.Pinned(ref _blockScratch, 2L * blocks, 1024))
+        {
+            nint* vb = kb + blocks;
+            cache.Pointers(_layer, total, new Span<nint>(kb, blocks), new Span<nint>(vb, blocks));
             CpuPrefillAttention.Run(TensorPointers.Float(queries), TensorPointers.Float(output), cache.Length, len, (byte**)kb, (byte**)vb,
                 layout, toFloat, get_num_threads());
+        }
     }
 
     /// <summary>
@@ -169,6 +170,7 @@ public sealed class Attention : IDisposable
         }
     }
 
+    // this thread's lists for one layer's attention (AttendDecode's rows; both kernels' key then value block pointers)
     [ThreadStatic] static int[]? _rowScratch;
     [ThreadStatic] static nint[]? _blockScratch;
 
