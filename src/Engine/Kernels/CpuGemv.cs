@@ -48,7 +48,8 @@ public static unsafe class CpuGemv
     /// <param name="x">(t, inFeatures) row-major.</param>
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
     public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures),
+            align: F32Rows.RowAlign(t, inFeatures));
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>

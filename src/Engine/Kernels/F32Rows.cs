@@ -27,11 +27,35 @@ public static unsafe class F32Rows
     /// <summary>Rows of x per pass over the weight rows: a multiple of the tiles' 3 and 4, and more than a batch.</summary>
     const int XGroup = 48;
 
+    /// <summary>
+    /// Whether t rows of x take tiles of three weight rows by four rows of x (256-bit vectors): twelve accumulators in
+    /// every tile, where four by three leaves a remainder of four rows of x to two tiles of eight (16 sequences: a
+    /// quarter of the sequences at 1.25× the cost). Rows of 1,024 columns or more keep four weight rows: three rows
+    /// read from memory fell behind there (docs/benchmarks.md).
+    /// </summary>
+    static bool ThreeRowTiles(int t, int n) => !Vector512.IsHardwareAccelerated && t >= 12 && t % 4 == 0 && n < 1024;
+
+    /// <summary>Multiple of weight rows a range given to <see cref="Rows"/> should start and end on, for its tiles.</summary>
+    public static int RowAlign(int t, int n) => ThreeRowTiles(Math.Min(t, XGroup), n) ? 12 : 4;
+
     static void Group(float* w, int rows, int n, float* x, int t, float* y, int yStride)
     {
         bool wide = Vector512.IsHardwareAccelerated;
         int xTile = wide ? 4 : 3;
         int r = 0;
+        if (ThreeRowTiles(t, n))
+        {
+            // the next three rows asked for a share during each tile, as the four-row groups below do
+            int tiles = t / 4, step = (12 + tiles - 1) / tiles;
+            for (; r + 3 <= rows; r += 3)
+            {
+                float* wr = w + (long)r * n;
+                byte* next = (byte*)(wr + 3L * n);
+                int pfStep = r + 6 <= rows ? step : 0;
+                for (int i = 0; i < t; i += 4)
+                    Tile3x4(wr, n, x + (long)i * n, y + (long)i * yStride + r, yStride, next + (long)(i / 4) * pfStep * n, pfStep);
+            }
+        }
         for (; r + 4 <= rows; r += 4)
         {
             float* wr = w + (long)r * n;
@@ -143,6 +167,34 @@ public static unsafe class F32Rows
         Store(y + 2L * yStride, w, n, c, x2, Sum4(a20, a21, a22, a23));
     }
 
+    /// <summary>Three weight rows by four rows of x: twelve accumulators, each pair summed as <see cref="Tile4x3"/> sums it.</summary>
+    static void Tile3x4(float* w, int n, float* x, float* y, int yStride, byte* pf, int pfStep)
+    {
+        float* w1 = w + n, w2 = w1 + n, x1 = x + n, x2 = x1 + n, x3 = x2 + n;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        int c = 0;
+        long pfAdvance = 8L * pfStep;
+        for (; c + 8 <= n; c += 8, pf += pfAdvance)
+        {
+            if (Sse.IsSupported && pfStep > 0) Sse.Prefetch1(pf);
+            var v0 = Vector256.Load(w + c); var v1 = Vector256.Load(w1 + c); var v2 = Vector256.Load(w2 + c);
+            var u = Vector256.Load(x + c);
+            a00 = Vector256.FusedMultiplyAdd(v0, u, a00); a01 = Vector256.FusedMultiplyAdd(v1, u, a01); a02 = Vector256.FusedMultiplyAdd(v2, u, a02);
+            u = Vector256.Load(x1 + c);
+            a10 = Vector256.FusedMultiplyAdd(v0, u, a10); a11 = Vector256.FusedMultiplyAdd(v1, u, a11); a12 = Vector256.FusedMultiplyAdd(v2, u, a12);
+            u = Vector256.Load(x2 + c);
+            a20 = Vector256.FusedMultiplyAdd(v0, u, a20); a21 = Vector256.FusedMultiplyAdd(v1, u, a21); a22 = Vector256.FusedMultiplyAdd(v2, u, a22);
+            u = Vector256.Load(x3 + c);
+            a30 = Vector256.FusedMultiplyAdd(v0, u, a30); a31 = Vector256.FusedMultiplyAdd(v1, u, a31); a32 = Vector256.FusedMultiplyAdd(v2, u, a32);
+        }
+        // the fourth lane sums a second copy of the third row's accumulator and is not stored
+        Store3(y, w, n, c, x, Sum4(a00, a01, a02, a02));
+        Store3(y + yStride, w, n, c, x1, Sum4(a10, a11, a12, a12));
+        Store3(y + 2L * yStride, w, n, c, x2, Sum4(a20, a21, a22, a22));
+        Store3(y + 3L * yStride, w, n, c, x3, Sum4(a30, a31, a32, a32));
+    }
+
     static void Tile4x2(float* w, int n, float* x, float* y, int yStride, byte* pf, int pfStep)
     {
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, x1 = x + n;
@@ -200,6 +252,19 @@ public static unsafe class F32Rows
         return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
 
         static float Sum(Vector256<float> v) => ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    }
+
+    /// <summary>The first three of <paramref name="sums"/> for one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store3(float* y, float* w, int n, int c, float* x, Vector128<float> sums)
+    {
+        float s0 = sums[0], s1 = sums[1], s2 = sums[2];
+        for (int k = c; k < n; k++)
+        {
+            float xv = x[k];
+            s0 += w[k] * xv; s1 += w[n + k] * xv; s2 += w[2 * n + k] * xv;
+        }
+        (y[0], y[1], y[2]) = (s0, s1, s2);
     }
 
     /// <summary>The four sums of one row of x, each finished with the scalar tail from column <paramref name="c"/>.</summary>

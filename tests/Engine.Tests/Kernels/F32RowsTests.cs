@@ -12,6 +12,10 @@ public unsafe class F32RowsTests
     [InlineData(7, 6, 19)]
     [InlineData(9, 13, 576)]
     [InlineData(16, 8, 1536)]
+    [InlineData(12, 14, 61)]    // three weight rows by four rows of x with 256-bit vectors: two rows left after the tiles
+    [InlineData(16, 13, 576)]   // one row left
+    [InlineData(48, 9, 35)]
+    [InlineData(20, 2, 16)]     // too few rows for a tile of three
     [InlineData(32, 5, 33)]
     [InlineData(101, 9, 70)]    // rows of x in more than one group
     public void Rows_match_double_sums_and_do_not_depend_on_the_batch(int t, int rows, int n)
@@ -43,6 +47,7 @@ public unsafe class F32RowsTests
     [Theory]
     [InlineData(9, 40, 576)]
     [InlineData(16, 37, 64)]
+    [InlineData(16, 100, 40)]   // ranges on multiples of twelve rows and a last one that is not
     [InlineData(CpuGemv.DenseStepRows, 21, 100)]
     public void A_batch_head_on_the_dense_prompt_path_gives_each_sequence_the_bits_it_has_alone(int t, int rows, int n)
     {
