@@ -225,7 +225,7 @@ public static unsafe class CpuGemv
                 fixed (byte* data = parts[p].Data)
                     WidenRows(parts[p], data, from - starts[p], to - from, x, t, y + from, outFeatures);
             }
-        }, align: 4);
+        }, align: F32Rows.RowAlign(t, inFeatures));
     }
 
     /// <summary>
@@ -234,11 +234,11 @@ public static unsafe class CpuGemv
     /// </summary>
     static void WidenRows(PackedWeight part, byte* data, int first, int count, float* x, int t, float* y, int yStride)
     {
-        int inFeatures = part.Columns;
-        fixed (float* rows = ThreadScratch.Pinned(ref _widened, WidenedChunk * inFeatures, 16 * 1024))
-            for (int r = 0; r < count; r += WidenedChunk)
+        int inFeatures = part.Columns, chunk = Math.Max(WidenedChunk, F32Rows.RowAlign(t, inFeatures));   // whole tiles of either shape
+        fixed (float* rows = ThreadScratch.Pinned(ref _widened, chunk * inFeatures, 16 * 1024))
+            for (int r = 0; r < count; r += chunk)
             {
-                int n = Math.Min(WidenedChunk, count - r);
+                int n = Math.Min(chunk, count - r);
                 Dequantizer.Dequantize(part.Type, new ReadOnlySpan<byte>(data + (long)(first + r) * part.RowBytes, checked((int)(n * part.RowBytes))),
                     new Span<float>(rows, n * inFeatures));
                 F32Rows.Rows(rows, n, inFeatures, x, t, y + r, yStride);
@@ -324,7 +324,7 @@ public static unsafe class CpuGemv
 
     [ThreadStatic] static float[]? _panels;
 
-    /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles.</summary>
+    /// <summary>Weight rows decoded per pass of <see cref="MultiplyWidened"/>: a few of the dense GEMV's four-row tiles (twelve where it takes three-row ones).</summary>
     const int WidenedChunk = 8;
 
     [ThreadStatic] static float[]? _widened;
