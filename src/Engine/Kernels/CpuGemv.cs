@@ -49,7 +49,7 @@ public static unsafe class CpuGemv
     /// <param name="y">(t, outFeatures) row-major, overwritten.</param>
     public static void Multiply(float* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
         Split(t, MaxRows, outFeatures, threads, (r0, r1) => F32Rows.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures),
-            align: F32Rows.RowAlign(t, inFeatures));
+            align: F32Rows.RowAlign(t));
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
@@ -225,7 +225,7 @@ public static unsafe class CpuGemv
                 fixed (byte* data = parts[p].Data)
                     WidenRows(parts[p], data, from - starts[p], to - from, x, t, y + from, outFeatures);
             }
-        }, align: F32Rows.RowAlign(t, inFeatures));
+        }, align: F32Rows.RowAlign(t));
     }
 
     /// <summary>
@@ -234,7 +234,7 @@ public static unsafe class CpuGemv
     /// </summary>
     static void WidenRows(PackedWeight part, byte* data, int first, int count, float* x, int t, float* y, int yStride)
     {
-        int inFeatures = part.Columns, chunk = Math.Max(WidenedChunk, F32Rows.RowAlign(t, inFeatures));   // whole tiles of either shape
+        int inFeatures = part.Columns, chunk = Math.Max(WidenedChunk, F32Rows.RowAlign(t));   // whole tiles of either shape
         fixed (float* rows = ThreadScratch.Pinned(ref _widened, chunk * inFeatures, 16 * 1024))
             for (int r = 0; r < count; r += chunk)
             {

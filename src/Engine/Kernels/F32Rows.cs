@@ -30,20 +30,20 @@ public static unsafe class F32Rows
     /// <summary>
     /// Whether t rows of x take tiles of three weight rows by four rows of x (256-bit vectors): twelve accumulators in
     /// every tile, where four by three leaves a remainder of four rows of x to two tiles of eight (16 sequences: a
-    /// quarter of the sequences at 1.25× the cost). Rows of 1,024 columns or more keep four weight rows: three rows
-    /// read from memory fell behind there (docs/benchmarks.md).
+    /// quarter of the sequences at 1.25× the cost). Faster in the model at every row width (SmolLM2-135M's 576 and
+    /// 1,536 columns, SmolLM3-3B's; docs/benchmarks.md).
     /// </summary>
-    static bool ThreeRowTiles(int t, int n) => !Vector512.IsHardwareAccelerated && t >= 12 && t % 4 == 0 && n < 1024;
+    static bool ThreeRowTiles(int t) => !Vector512.IsHardwareAccelerated && t >= 12 && t % 4 == 0;
 
     /// <summary>Multiple of weight rows a range given to <see cref="Rows"/> should start and end on, for its tiles.</summary>
-    public static int RowAlign(int t, int n) => ThreeRowTiles(Math.Min(t, XGroup), n) ? 12 : 4;
+    public static int RowAlign(int t) => ThreeRowTiles(Math.Min(t, XGroup)) ? 12 : 4;
 
     static void Group(float* w, int rows, int n, float* x, int t, float* y, int yStride)
     {
         bool wide = Vector512.IsHardwareAccelerated;
         int xTile = wide ? 4 : 3;
         int r = 0;
-        if (ThreeRowTiles(t, n))
+        if (ThreeRowTiles(t))
         {
             // the next three rows asked for a share during each tile, as the four-row groups below do
             int tiles = t / 4, step = (12 + tiles - 1) / tiles;
