@@ -70,6 +70,11 @@ public sealed class Linear : IDisposable
         if (_gemv && CpuGemv.TakesPrompts && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
             && _weight!.dtype == ScalarType.Float32 && x.shape[0] > 0)
             return Gemv(x.contiguous(), prompt: true);
+        // F32 rows of a BF16 model up to a fused step's (a batch's LM head) on a CPU without BF16 dot products: libtorch's
+        // BF16 GEMM there widens every product and took 84 % of a 16-sequence step (docs/benchmarks.md)
+        if (_gemv && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && _weight!.dtype == ScalarType.BFloat16
+            && x.shape[0] > 0 && x.shape[0] <= CpuGemv.DenseStepRows && ComputeDevices.Of(CPU) != ComputeDevice.CpuWithAvx512Bf16)
+            return Gemv(x.contiguous());
         // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
         if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);

@@ -42,6 +42,27 @@ public class KernelTests
         Assert.True((diff <= want.abs() * 8e-3 + 1e-3).all().item<bool>(), $"max diff {diff.max().item<float>()}");
     }
 
+    [Theory]
+    [InlineData(16, 3072, 576)]
+    [InlineData(CpuGemv.DenseStepRows, 101, 61)]
+    public void A_batch_of_f32_rows_against_bf16_weights_keeps_its_rows_in_f32_without_bf16_dot_products(int t, int outFeatures, int inFeatures)
+    {
+        // a BF16 model's LM head in a batched step: F32 rows, more than a one-off GEMV takes
+        using var scope = NewDisposeScope();
+        var gen = new TorchSharp.torch.Generator(12);
+        var w = randn([outFeatures, inFeatures], generator: gen).to(ScalarType.BFloat16);
+        var x = randn([t, inFeatures], generator: gen);
+        var ours = new Linear(w).Forward(x);
+        Assert.Equal(ScalarType.Float32, ours.dtype);
+        var want = F.linear(x, w.to(ScalarType.Float32));   // the BF16 values widened exactly, x as it is
+        var diff = (ours - want).abs();
+        // without BF16 dot products the rows take the GEMV: exact products, F32 sums; with them libtorch's BF16 GEMM,
+        // which rounds x to BF16
+        bool exact = ComputeDevices.Of(CPU) != ComputeDevice.CpuWithAvx512Bf16;
+        Assert.True(exact ? ours.allclose(want, rtol: 1e-4, atol: 1e-4) : (diff <= want.abs() * 8e-3 + 1e-2).all().item<bool>(),
+            $"max diff {diff.max().item<float>()}");
+    }
+
     [Fact]
     public void MoreRowsThanTheGemvTakesStillGoThroughTorch()
     {
