@@ -78,35 +78,95 @@ public static unsafe class Bf16
         return sum;
     }
 
-    [ThreadStatic] static float[]? _widened;
+    /// <summary>
+    /// y[k] = Σ x[i]·w[k·n + i] for four consecutive rows of <paramref name="w"/>, with <paramref name="xd"/> x as
+    /// <see cref="Deinterleave"/> lays it out: a 32-bit lane of w holds an even value in its low half and an odd one in
+    /// its high half, so a shift and a mask widen them with no shuffle. Each load of x serves four rows, and eight
+    /// independent accumulators keep the FMAs from waiting on one another: the loop runs at the speed of reading w.
+    /// </summary>
+    public static void Dot4(float* xd, ushort* w, int n, float* y)
+    {
+        ushort* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
+        var high = Vector256.Create(0xFFFF0000u);
+        int c = 0;
+        for (; c + 16 <= n; c += 16)
+        {
+            Sse.Prefetch0(w + c + PrefetchDistance);
+            Sse.Prefetch0(w1 + c + PrefetchDistance);
+            Sse.Prefetch0(w2 + c + PrefetchDistance);
+            Sse.Prefetch0(w3 + c + PrefetchDistance);
+            Vector256<float> even = Vector256.Load(xd + c), odd = Vector256.Load(xd + c + 8);
+            var r = Vector256.Load((uint*)(w + c));
+            a0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), a0);
+            a1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), a1);
+            r = Vector256.Load((uint*)(w1 + c));
+            b0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), b0);
+            b1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), b1);
+            r = Vector256.Load((uint*)(w2 + c));
+            c0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), c0);
+            c1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), c1);
+            r = Vector256.Load((uint*)(w3 + c));
+            d0 = Vector256.FusedMultiplyAdd(even, Vector256.ShiftLeft(r, 16).AsSingle(), d0);
+            d1 = Vector256.FusedMultiplyAdd(odd, (r & high).AsSingle(), d1);
+        }
+        float s0 = Vector256.Sum(a0 + a1), s1 = Vector256.Sum(b0 + b1), s2 = Vector256.Sum(c0 + c1), s3 = Vector256.Sum(d0 + d1);
+        for (; c < n; c++)   // the tail is laid out as x itself
+        {
+            s0 += xd[c] * ToFloat(w[c]);
+            s1 += xd[c] * ToFloat(w1[c]);
+            s2 += xd[c] * ToFloat(w2[c]);
+            s3 += xd[c] * ToFloat(w3[c]);
+        }
+        (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
+    }
 
-    /// <summary>Weight rows widened per pass of a batch (<see cref="Rows"/>): a few of the F32 tiles' groups, in L1 or L2.</summary>
-    const int WidenedRows = 8;
+    /// <summary>
+    /// x laid out for <see cref="Dot4"/>: in each whole group of 16 values the eight even-indexed ones, then the eight
+    /// odd-indexed ones; the values past the last group as they are.
+    /// </summary>
+    public static void Deinterleave(float* x, float* xd, int n)
+    {
+        int c = 0;
+        for (; c + 16 <= n; c += 16)
+            for (int k = 0; k < 8; k++)
+                (xd[c + k], xd[c + 8 + k]) = (x[c + 2 * k], x[c + 2 * k + 1]);
+        for (; c < n; c++) xd[c] = x[c];
+    }
+
+    /// <summary>Values ahead of the current column that <see cref="Dot4"/> asks the cache for (2 KiB of each row).</summary>
+    const int PrefetchDistance = 1024;
+
+    [ThreadStatic] static float[]? _deinterleaved;
 
     /// <summary>
     /// y[i·yStride + r] = xᵢ · w[r] for <paramref name="rows"/> rows of <paramref name="w"/> (each <paramref name="n"/> wide)
-    /// and <paramref name="t"/> rows of x. For several rows of x, a few weight rows at a time are widened to F32 into the
-    /// thread's buffer and taken by <see cref="F32Rows"/>' register tiles: each value is widened once for all rows of x,
-    /// where a tile that widened in its loop paid the conversion again for every row of x (SmolLM2-135M BF16, 16
-    /// sequences: a third of F32's rate; docs/benchmarks.md). For one, the weight rows one after another, front to back
-    /// (<see cref="Dot"/>): four rows read side by side are four streams, which an AMD EPYC (Zen 4) core's prefetchers
-    /// followed at half the rate of one (SmolLM2-135M BF16 decode 61 → 111 tokens/s).
+    /// and <paramref name="t"/> rows of x: for several rows of x, four weight rows at a time, kept in L1 while every row
+    /// of x passes over them; for one, the weight rows one after another, front to back (<see cref="Dot"/>): four rows read
+    /// side by side are four streams, which an AMD EPYC (Zen 4) core's prefetchers followed at half the rate of one
+    /// (SmolLM2-135M BF16 decode 61 → 111 tokens/s; docs/benchmarks.md).
     /// </summary>
     public static void Rows(ushort* w, int rows, int n, float* x, int t, float* y, int yStride)
     {
-        if (t > 1)
+        int r = 0;
+        if (rows >= 4 && t > 1)
         {
-            int chunk = Math.Max(WidenedRows, F32Rows.RowAlign(t));   // whole tiles of either shape
-            fixed (float* wide = ThreadScratch.Pinned(ref _widened, (long)chunk * n, 16 * 1024))
-                for (int r = 0; r < rows; r += chunk)
-                {
-                    int m = Math.Min(chunk, rows - r);
-                    Widen(w + (long)r * n, wide, m * n);
-                    F32Rows.Rows(wide, m, n, x, t, y + r, yStride);
-                }
-            return;
+            fixed (float* xd = ThreadScratch.Pinned(ref _deinterleaved, (long)t * n + 4, 16 * 1024))
+            {
+                for (int i = 0; i < t; i++) Deinterleave(x + (long)i * n, xd + (long)i * n, n);
+                float* four = xd + (long)t * n;
+                for (; r + 4 <= rows; r += 4, w += 4L * n)
+                    for (int i = 0; i < t; i++)
+                    {
+                        Dot4(xd + (long)i * n, w, n, four);
+                        float* yi = y + (long)i * yStride + r;
+                        (yi[0], yi[1], yi[2], yi[3]) = (four[0], four[1], four[2], four[3]);
+                    }
+            }
         }
-        for (int r = 0; r < rows; r++, w += n) y[r] = Dot(x, w, n);
+        for (; r < rows; r++, w += n)
+            for (int i = 0; i < t; i++)
+                y[(long)i * yStride + r] = Dot(x + (long)i * n, w, n);
     }
 
     /// <summary>y += alpha · x with x in bfloat16.</summary>

@@ -53,8 +53,7 @@ public static unsafe class CpuGemv
 
     /// <summary>As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W in bfloat16.</summary>
     public static void Multiply(ushort* w, float* x, float* y, int t, int outFeatures, int inFeatures, int threads) =>
-        Split(t, MaxRows, outFeatures, threads, (r0, r1) => Bf16.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures),
-            align: F32Rows.RowAlign(t));
+        Split(t, MaxRows, outFeatures, threads, (r0, r1) => Bf16.Rows(w + (long)r0 * inFeatures, r1 - r0, inFeatures, x, t, y + r0, outFeatures), align: 4);
 
     /// <summary>
     /// As <see cref="Multiply(float*, float*, float*, int, int, int, int)"/> with W packed: the rows of
