@@ -23,7 +23,14 @@ public sealed class Linear : IDisposable
     {
         _weight = weight.is_contiguous() ? weight : weight.contiguous();
         _gemv = _weight.device_type == DeviceType.CPU && _weight.dtype is ScalarType.Float32 or ScalarType.BFloat16;
+        _bf16WithoutDots = _gemv && _weight.dtype == ScalarType.BFloat16 && ComputeDevices.Of(CPU) != ComputeDevice.CpuWithAvx512Bf16;
     }
+
+    /// <summary>
+    /// BF16 weights on a CPU without BF16 dot products: libtorch's BF16 GEMM there widens every product (84 % of a
+    /// 16-sequence step as a batch's LM head; docs/benchmarks.md), so F32 rows up to a fused step's take the GEMV.
+    /// </summary>
+    readonly bool _bf16WithoutDots;
 
     readonly PackedMath _math;
 
@@ -59,9 +66,10 @@ public sealed class Linear : IDisposable
                 : PackedMatmul.Multiply(_packed.Parts, xf, _bf16Tiles);
             return y.dtype == x.dtype ? y : y.to(x.dtype);
         }
-        bool decodeSized = x.dim() == 2 && x.shape[0] is > 0 and <= CpuGemv.OneOffRows && x.device_type == DeviceType.CPU;
+        int gemvRows = _bf16WithoutDots && x.dtype == ScalarType.Float32 ? CpuGemv.DenseStepRows : CpuGemv.OneOffRows;
+        bool gemvSized = x.dim() == 2 && x.shape[0] > 0 && x.shape[0] <= gemvRows && x.device_type == DeviceType.CPU;
         // F32 rows take BF16 weights too: a BF16 model's fused decode step keeps its activations in F32
-        if (_gemv && decodeSized && (x.dtype == _weight!.dtype || x.dtype == ScalarType.Float32))
+        if (_gemv && gemvSized && (x.dtype == _weight!.dtype || x.dtype == ScalarType.Float32))
         {
             var y = Gemv(x.to(ScalarType.Float32).contiguous());
             return y.dtype == x.dtype ? y : y.to(x.dtype);
@@ -70,11 +78,6 @@ public sealed class Linear : IDisposable
         if (_gemv && CpuGemv.TakesPrompts && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
             && _weight!.dtype == ScalarType.Float32 && x.shape[0] > 0)
             return Gemv(x.contiguous(), prompt: true);
-        // F32 rows of a BF16 model up to a fused step's (a batch's LM head) on a CPU without BF16 dot products: libtorch's
-        // BF16 GEMM there widens every product and took 84 % of a 16-sequence step (docs/benchmarks.md)
-        if (_gemv && x.dim() == 2 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && _weight!.dtype == ScalarType.BFloat16
-            && x.shape[0] > 0 && x.shape[0] <= CpuGemv.DenseStepRows && ComputeDevices.Of(CPU) != ComputeDevice.CpuWithAvx512Bf16)
-            return Gemv(x.contiguous());
         // F32 rows of a BF16 model (a fused step of more rows than the GEMV takes alone) multiply in the weight's type
         if (x.dtype != _weight!.dtype) return F.linear(x.to(_weight.dtype), _weight).to(x.dtype);
         return F.linear(x, _weight!);
